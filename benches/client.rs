@@ -1,0 +1,736 @@
+//! `cargo bench --bench client`: the client's runtime benchmarks (issue 9), printed as tables and
+//! `RESULT` lines (one `key=value` set per figure, for `scripts/bench.sh` and BENCHMARKS.md).
+//!
+//! 1. **overhead**: sequential `list_assistants` calls returning 100 spec-shaped `Assistant`s from a
+//!    loopback keep-alive server, through the full client (hooks, retry on, limiter off; `.send()` and
+//!    `.call()`) vs raw `reqwest` + `serde_json` into the same `Vec<types::Assistant>` with an
+//!    identically built `reqwest::Client`. Rounds are interleaved (the variant order rotates every
+//!    round) so machine noise hits all variants alike; the figure is the throughput ratio ours / raw.
+//!    Allocations per call come from a counting global allocator that counts the benchmark thread
+//!    only (the server runs on its own thread).
+//! 2. **goodput**: a loopback server enforcing at most R requests in any sliding window W (500/min
+//!    scaled down: default R = 50 per 2 s), answering 429 with `Retry-After` (integer seconds) and
+//!    `retry-after-ms`; 32 workers in a closed loop (each starts its next call when one ends) for a
+//!    fixed duration, for three clients in turn, each against a fresh server: ours with the limiter
+//!    set to R/W, ours with the limiter off (retry only), and a Stainless-style retry-only baseline.
+//!    Goodput = successful calls finished within the duration / (R · duration / W).
+//!
+//! Choose a part with a filter argument (`cargo bench --bench client -- overhead` or `-- goodput`).
+//! Tune with environment variables (defaults in brackets): INVENT_BENCH_CALLS [1000] and
+//! INVENT_BENCH_ROUNDS [12] for the overhead part; INVENT_BENCH_LIMIT [50], INVENT_BENCH_WINDOW_MS
+//! [2000], INVENT_BENCH_DURATION_MS [10000], INVENT_BENCH_WORKERS [32] and INVENT_BENCH_SERVER
+//! [sliding | fixed] for the goodput part. No timing is asserted anywhere: these print numbers.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::hint::black_box;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use invent_api::types::Assistant;
+use invent_api::{Client, LimiterConfig, OperationExt};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+// ---------------------------------------------------------------------------------------------
+// Allocation counting: per thread, so the loopback server's own allocations are not counted.
+
+struct CountingAlloc;
+
+thread_local! {
+    static ALLOCS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+}
+
+fn note_alloc(bytes: usize) {
+    let _ = ALLOCS.try_with(|c| {
+        let (n, b) = c.get();
+        c.set((n + 1, b + bytes as u64));
+    });
+}
+
+/// (allocations, bytes allocated) by this thread so far.
+fn allocs_so_far() -> (u64, u64) {
+    ALLOCS.try_with(|c| c.get()).unwrap_or((0, 0))
+}
+
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_alloc(layout.size());
+        System.alloc(layout)
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_alloc(layout.size());
+        System.alloc_zeroed(layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_alloc(new_size);
+        System.realloc(ptr, layout, new_size)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+// ---------------------------------------------------------------------------------------------
+// Settings.
+
+const API_KEY: &str = "sk_bench_0123456789abcdef";
+const ITEMS: usize = 100;
+
+fn env_num(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(v) => v.trim().parse().unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
+        Err(_) => default,
+    }
+}
+
+/// The `reqwest::Client` both sides use, built exactly as `ClientBuilder::build` builds its own.
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .user_agent("invent-api-rust/bench")
+        .build()
+        .expect("reqwest client")
+}
+
+fn our_client(base_url: &str, limiter: Option<LimiterConfig>) -> Client {
+    Client::builder()
+        .api_key(API_KEY)
+        .base_url(base_url)
+        .http_client(http_client())
+        .limiter(limiter)
+        .build()
+        .expect("invent client")
+}
+
+/// `LimiterConfig` is `#[non_exhaustive]`: start from the default and set the two public fields.
+fn limiter_config(requests: u32, period: Duration) -> LimiterConfig {
+    let mut config = LimiterConfig::default();
+    config.requests = requests;
+    config.period = period;
+    config
+}
+
+// ---------------------------------------------------------------------------------------------
+// A minimal HTTP/1.1 keep-alive server on its own thread and runtime, answering every request with
+// a fixed 200 (100 assistants) unless its rate policy says 429.
+
+/// 100 spec-shaped assistants: the required `id`, `name`, `enabled` plus the common optional fields.
+fn assistants_body() -> String {
+    let items: Vec<serde_json::Value> = (1..=ITEMS)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("ast_3KBrzrQtmz96OiN97iIz{i:03}"),
+                "name": format!("Support assistant {i}"),
+                "enabled": i % 7 != 0,
+                "deleted": false,
+                "secret_key": null,
+                "avatar_url": if i % 2 == 0 { serde_json::Value::Null } else { format!("https://cdn.useinvent.com/avatars/{i}.png").into() },
+                "created_at": "2024-05-01T12:00:00.000Z",
+                "updated_at": "2024-06-15T08:30:00.000Z",
+            })
+        })
+        .collect();
+    serde_json::to_string(&items).expect("json")
+}
+
+enum Policy {
+    Unlimited,
+    /// At most `limit` accepted requests in any window of length `window` (a sliding log).
+    Sliding { limit: usize, window: Duration, log: Mutex<VecDeque<Instant>> },
+    /// At most `limit` accepted requests per fixed window `[k·window, (k+1)·window)` since start.
+    Fixed { limit: u64, window: Duration, start: Instant, state: Mutex<(u64, u64)> },
+}
+
+impl Policy {
+    /// `None`: accept; `Some(wait)`: reject, the earliest time a request would be accepted is `wait` away.
+    fn check(&self, now: Instant) -> Option<Duration> {
+        match self {
+            Policy::Unlimited => None,
+            Policy::Sliding { limit, window, log } => {
+                let mut log = log.lock().unwrap();
+                while log.front().is_some_and(|&t| t + *window <= now) {
+                    log.pop_front();
+                }
+                if log.len() < *limit {
+                    log.push_back(now);
+                    None
+                } else {
+                    Some((log[0] + *window).saturating_duration_since(now))
+                }
+            }
+            Policy::Fixed { limit, window, start, state } => {
+                let mut state = state.lock().unwrap();
+                let elapsed = now.saturating_duration_since(*start);
+                let index = (elapsed.as_nanos() / window.as_nanos()) as u64;
+                if state.0 != index {
+                    *state = (index, 0);
+                }
+                if state.1 < *limit {
+                    state.1 += 1;
+                    None
+                } else {
+                    Some((*start + *window * (index as u32 + 1)).saturating_duration_since(now))
+                }
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct ServerStats {
+    requests: AtomicU64,
+    rejected: AtomicU64,
+}
+
+struct ServerState {
+    policy: Policy,
+    ok: Vec<u8>,
+    stats: ServerStats,
+}
+
+impl ServerState {
+    fn respond(&self, out: &mut Vec<u8>) {
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        match self.policy.check(Instant::now()) {
+            None => out.extend_from_slice(&self.ok),
+            Some(wait) => {
+                self.stats.rejected.fetch_add(1, Ordering::Relaxed);
+                let body = br#"{"message":"Too many requests, please try again later."}"#;
+                let ms = wait.as_millis() + u128::from(wait.subsec_nanos() % 1_000_000 != 0);
+                let secs = wait.as_secs() + u64::from(wait.subsec_nanos() != 0);
+                out.extend_from_slice(
+                    format!(
+                        "HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\nretry-after: {secs}\r\nretry-after-ms: {ms}\r\ncontent-length: {}\r\n\r\n",
+                        body.len()
+                    )
+                    .as_bytes(),
+                );
+                out.extend_from_slice(body);
+            }
+        }
+    }
+}
+
+struct Server {
+    addr: SocketAddr,
+    state: Arc<ServerState>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(policy: Policy) -> Server {
+        let body = assistants_body();
+        let ok = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\npagination-count: {ITEMS}\r\npagination-page: 1\r\npagination-take: {ITEMS}\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes();
+        let state = Arc::new(ServerState { policy, ok, stats: ServerStats::default() });
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let shared = state.clone();
+        let thread = std::thread::Builder::new()
+            .name("bench-server".into())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("server runtime");
+                rt.block_on(async move {
+                    let listener = TcpListener::from_std(listener).expect("listener");
+                    let accept = async {
+                        loop {
+                            if let Ok((stream, _)) = listener.accept().await {
+                                tokio::spawn(serve_connection(stream, shared.clone()));
+                            }
+                        }
+                    };
+                    tokio::select! {
+                        _ = accept => {}
+                        _ = stopped => {}
+                    }
+                });
+            })
+            .expect("server thread");
+        Server { addr, state, stop: Some(stop), thread: Some(thread) }
+    }
+
+    fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn requests(&self) -> u64 {
+        self.state.stats.requests.load(Ordering::Relaxed)
+    }
+
+    fn rejected(&self) -> u64 {
+        self.state.stats.rejected.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn serve_connection(mut stream: TcpStream, state: Arc<ServerState>) {
+    let _ = stream.set_nodelay(true);
+    let mut input: Vec<u8> = Vec::with_capacity(8 * 1024);
+    let mut output: Vec<u8> = Vec::with_capacity(64 * 1024);
+    loop {
+        let mut consumed = 0;
+        while let Some(head) = find_head_end(&input[consumed..]) {
+            let body = content_length(&input[consumed..consumed + head]);
+            if input.len() - consumed < head + body {
+                break;
+            }
+            consumed += head + body;
+            state.respond(&mut output);
+        }
+        input.drain(..consumed);
+        if !output.is_empty() {
+            if stream.write_all(&output).await.is_err() {
+                return;
+            }
+            output.clear();
+        }
+        match stream.read_buf(&mut input).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Length of the request head including the blank line, if complete.
+fn find_head_end(buf: &[u8]) -> Option<usize> {
+    buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4)
+}
+
+fn content_length(head: &[u8]) -> usize {
+    let head = std::str::from_utf8(head).unwrap_or("");
+    head.split("\r\n")
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The raw baseline: the same request progenitor's builder sends, decoded the same way.
+
+struct Raw {
+    http: reqwest::Client,
+    url: String,
+    auth: HeaderValue,
+}
+
+impl Raw {
+    fn new(base_url: &str) -> Raw {
+        Raw {
+            http: http_client(),
+            url: format!("{base_url}/orgs/c/assistants"),
+            auth: HeaderValue::from_str(&format!("Bearer {API_KEY}")).expect("header"),
+        }
+    }
+
+    fn request(&self) -> reqwest::RequestBuilder {
+        self.http
+            .get(&self.url)
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .header(AUTHORIZATION, self.auth.clone())
+    }
+
+    /// One call, no retries: status check, body, `serde_json` into the generated type.
+    async fn list(&self) -> Vec<Assistant> {
+        let response = self.request().send().await.expect("raw request");
+        assert!(response.status().is_success(), "raw: {}", response.status());
+        let bytes = response.bytes().await.expect("raw body");
+        serde_json::from_slice(&bytes).expect("raw decode")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Part 1: per-call overhead.
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Variant {
+    Raw,
+    Send,
+    Call,
+}
+
+impl Variant {
+    const ALL: [Variant; 3] = [Variant::Raw, Variant::Send, Variant::Call];
+    fn label(self) -> &'static str {
+        match self {
+            Variant::Raw => "raw reqwest + serde_json",
+            Variant::Send => "ours: list_assistants().send()",
+            Variant::Call => "ours: list_assistants().call()",
+        }
+    }
+    fn key(self) -> &'static str {
+        match self {
+            Variant::Raw => "raw",
+            Variant::Send => "send",
+            Variant::Call => "call",
+        }
+    }
+}
+
+#[derive(Default, Clone)]
+struct Tally {
+    calls: u64,
+    time: Duration,
+    allocs: u64,
+    bytes: u64,
+    per_round: Vec<f64>,
+}
+
+async fn one_call(variant: Variant, client: &Client, raw: &Raw) -> usize {
+    match variant {
+        Variant::Raw => raw.list().await.len(),
+        Variant::Send => client.list_assistants().send().await.expect("send").into_inner().len(),
+        Variant::Call => client.list_assistants().call().await.expect("call").into_inner().len(),
+    }
+}
+
+fn overhead() {
+    let calls = env_num("INVENT_BENCH_CALLS", 1000);
+    let rounds = env_num("INVENT_BENCH_ROUNDS", 12) as usize;
+    let server = Server::start(Policy::Unlimited);
+    let base = server.base_url();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let client = our_client(&base, None);
+    let raw = Raw::new(&base);
+
+    println!("\n## 1. Per-call overhead: list_assistants, {ITEMS} items/response, loopback keep-alive server");
+    println!(
+        "{rounds} interleaved rounds x {calls} sequential calls per variant (order rotates each round); limiter off, retry on (default policy)"
+    );
+    let mut tally: Vec<Tally> = vec![Tally::default(); Variant::ALL.len()];
+    rt.block_on(async {
+        // Warm up: connections open, caches filled, CPU frequency settled.
+        for _ in 0..(calls / 4).max(50) {
+            for v in Variant::ALL {
+                assert_eq!(black_box(one_call(v, &client, &raw).await), ITEMS);
+            }
+        }
+        for round in 0..rounds {
+            for k in 0..Variant::ALL.len() {
+                let index = (k + round) % Variant::ALL.len();
+                let variant = Variant::ALL[index];
+                let (a0, b0) = allocs_so_far();
+                let started = Instant::now();
+                for _ in 0..calls {
+                    black_box(one_call(variant, &client, &raw).await);
+                }
+                let elapsed = started.elapsed();
+                let (a1, b1) = allocs_so_far();
+                let t = &mut tally[index];
+                t.calls += calls;
+                t.time += elapsed;
+                t.allocs += a1 - a0;
+                t.bytes += b1 - b0;
+                t.per_round.push(calls as f64 / elapsed.as_secs_f64());
+            }
+        }
+    });
+    drop(server);
+
+    let raw_t = &tally[0];
+    let raw_rate = raw_t.calls as f64 / raw_t.time.as_secs_f64();
+    let raw_us = raw_t.time.as_secs_f64() * 1e6 / raw_t.calls as f64;
+    println!();
+    println!(
+        "| {:<32} | {:>9} | {:>8} | {:>8} | {:>13} | {:>25} | {:>11} | {:>12} |",
+        "variant", "calls/s", "us/call", "vs raw", "+us/call", "per-round ratio med [min, max]", "allocs/call", "bytes/call"
+    );
+    println!("|{:-<34}|{:->11}|{:->10}|{:->10}|{:->15}|{:->27}|{:->13}|{:->14}|", "", "", "", "", "", "", "", "");
+    for (i, v) in Variant::ALL.iter().enumerate() {
+        let t = &tally[i];
+        let rate = t.calls as f64 / t.time.as_secs_f64();
+        let us = t.time.as_secs_f64() * 1e6 / t.calls as f64;
+        let mut ratios: Vec<f64> = t.per_round.iter().zip(&raw_t.per_round).map(|(a, b)| a / b).collect();
+        ratios.sort_by(|a, b| a.total_cmp(b));
+        let median = ratios[ratios.len() / 2];
+        let (min, max) = (ratios[0], ratios[ratios.len() - 1]);
+        let allocs = t.allocs as f64 / t.calls as f64;
+        let bytes = t.bytes as f64 / t.calls as f64;
+        println!(
+            "| {:<32} | {:>9.0} | {:>8.1} | {:>8.3} | {:>13.1} | {:>8.3} [{:.3}, {:.3}] | {:>11.1} | {:>12.0} |",
+            v.label(),
+            rate,
+            us,
+            rate / raw_rate,
+            us - raw_us,
+            median,
+            min,
+            max,
+            allocs,
+            bytes
+        );
+        if *v != Variant::Raw {
+            println!(
+                "RESULT overhead.{} throughput_ratio={:.3} median_round_ratio={:.3} calls_per_s={:.0} raw_calls_per_s={:.0} extra_us_per_call={:.1} allocs_per_call={:.1} raw_allocs_per_call={:.1} goal=0.97",
+                v.key(),
+                rate / raw_rate,
+                median,
+                rate,
+                raw_rate,
+                us - raw_us,
+                allocs,
+                raw_t.allocs as f64 / raw_t.calls as f64
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Part 2: goodput under a strict server limit.
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Contender {
+    OursLimiter,
+    OursRetryOnly,
+    Stainless,
+}
+
+impl Contender {
+    fn label(self) -> &'static str {
+        match self {
+            Contender::OursLimiter => "ours, limiter R/W + retry",
+            Contender::OursRetryOnly => "ours, limiter off (retry only)",
+            Contender::Stainless => "Stainless-style retry only",
+        }
+    }
+    fn key(self) -> &'static str {
+        match self {
+            Contender::OursLimiter => "ours_limiter",
+            Contender::OursRetryOnly => "ours_retry_only",
+            Contender::Stainless => "stainless",
+        }
+    }
+}
+
+/// The retry loop of Stainless-generated SDKs (openai-python `_calculate_retry_timeout` /
+/// `_should_retry`): 2 retries on 408/409/429/5xx and connection errors; wait `retry-after-ms`, else
+/// `Retry-After` (seconds or HTTP-date) when 0 < wait ≤ 60 s, else min(0.5·2^n, 8) s × (1 − 0.25·rand).
+struct Stainless {
+    raw: Raw,
+    max_retries: u32,
+}
+
+impl Stainless {
+    async fn list(&self) -> Result<Vec<Assistant>, String> {
+        let mut retries = 0u32;
+        loop {
+            let wait = match self.raw.request().send().await {
+                Ok(response) if response.status().is_success() => {
+                    let bytes = response.bytes().await.map_err(|e| e.to_string())?;
+                    return serde_json::from_slice(&bytes).map_err(|e| e.to_string());
+                }
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let retryable = matches!(status, 408 | 409 | 429) || status >= 500;
+                    let server_wait = stainless_retry_after(response.headers());
+                    let _ = response.bytes().await;
+                    if !retryable || retries >= self.max_retries {
+                        return Err(format!("HTTP {status} after {} attempts", retries + 1));
+                    }
+                    server_wait.unwrap_or_else(|| stainless_backoff(retries))
+                }
+                Err(e) => {
+                    if retries >= self.max_retries {
+                        return Err(e.to_string());
+                    }
+                    stainless_backoff(retries)
+                }
+            };
+            tokio::time::sleep(wait).await;
+            retries += 1;
+        }
+    }
+}
+
+fn stainless_retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let secs = if let Some(ms) = get("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+        Some(ms / 1000.0)
+    } else if let Some(v) = get("retry-after") {
+        v.parse::<f64>().ok().or_else(|| {
+            httpdate::parse_http_date(v)
+                .ok()
+                .map(|t| t.duration_since(SystemTime::now()).unwrap_or_default().as_secs_f64())
+        })
+    } else {
+        None
+    }?;
+    (secs > 0.0 && secs <= 60.0).then(|| Duration::from_secs_f64(secs))
+}
+
+fn stainless_backoff(retries: u32) -> Duration {
+    let sleep = (0.5 * 2f64.powi(retries.min(1000) as i32)).min(8.0);
+    let jitter = 1.0 - 0.25 * rand::random::<f64>();
+    Duration::from_secs_f64(sleep * jitter)
+}
+
+struct Run {
+    ok: u64,
+    failed: u64,
+    latencies: Vec<Duration>,
+}
+
+async fn worker(contender: Contender, client: Client, stainless: Arc<Stainless>, deadline: tokio::time::Instant) -> Run {
+    let mut run = Run { ok: 0, failed: 0, latencies: Vec::new() };
+    loop {
+        let started = tokio::time::Instant::now();
+        if started >= deadline {
+            return run;
+        }
+        let call = async {
+            match contender {
+                Contender::OursLimiter | Contender::OursRetryOnly => {
+                    client.list_assistants().send().await.map(|v| v.into_inner().len()).map_err(|e| e.to_string())
+                }
+                Contender::Stainless => stainless.list().await.map(|v| v.len()),
+            }
+        };
+        match tokio::time::timeout_at(deadline, call).await {
+            Err(_) => return run, // still waiting at the end of the run: neither success nor failure
+            Ok(Ok(n)) => {
+                debug_assert_eq!(n, ITEMS);
+                run.ok += 1;
+                run.latencies.push(started.elapsed());
+            }
+            Ok(Err(_)) => run.failed += 1,
+        }
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn goodput() {
+    let limit = env_num("INVENT_BENCH_LIMIT", 50);
+    let window = Duration::from_millis(env_num("INVENT_BENCH_WINDOW_MS", 2000));
+    let duration = Duration::from_millis(env_num("INVENT_BENCH_DURATION_MS", 10_000));
+    let workers = env_num("INVENT_BENCH_WORKERS", 32);
+    let model = std::env::var("INVENT_BENCH_SERVER").unwrap_or_else(|_| "sliding".into());
+    let capacity = limit as f64 * duration.as_secs_f64() / window.as_secs_f64();
+
+    println!(
+        "\n## 2. Goodput under a strict server limit: {limit} requests per {:.1} s {} window (500/min scaled), {workers} workers, {:.0} s per client",
+        window.as_secs_f64(),
+        model,
+        duration.as_secs_f64()
+    );
+    println!("Limit over the run = {capacity:.0} requests. 429s carry Retry-After (s) and retry-after-ms.");
+    println!();
+    println!(
+        "| {:<30} | {:>9} | {:>8} | {:>6} | {:>13} | {:>10} | {:>6} | {:>8} | {:>8} |",
+        "client", "completed", "goodput", "failed", "server reqs", "429s", "429 %", "p50", "p99"
+    );
+    println!("|{:-<32}|{:->11}|{:->10}|{:->8}|{:->15}|{:->12}|{:->8}|{:->10}|{:->10}|", "", "", "", "", "", "", "", "", "");
+    let mut goodputs = Vec::new();
+    for contender in [Contender::OursLimiter, Contender::OursRetryOnly, Contender::Stainless] {
+        let policy = match model.as_str() {
+            "fixed" => Policy::Fixed { limit, window, start: Instant::now(), state: Mutex::new((0, 0)) },
+            _ => Policy::Sliding { limit: limit as usize, window, log: Mutex::new(VecDeque::new()) },
+        };
+        let server = Server::start(policy);
+        let base = server.base_url();
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let run = rt.block_on(async {
+            let limiter = (contender == Contender::OursLimiter).then(|| limiter_config(limit as u32, window));
+            let client = our_client(&base, limiter);
+            let stainless = Arc::new(Stainless { raw: Raw::new(&base), max_retries: 2 });
+            let deadline = tokio::time::Instant::now() + duration;
+            let tasks: Vec<_> = (0..workers)
+                .map(|_| tokio::spawn(worker(contender, client.clone(), stainless.clone(), deadline)))
+                .collect();
+            let mut total = Run { ok: 0, failed: 0, latencies: Vec::new() };
+            for task in tasks {
+                let run = task.await.expect("worker");
+                total.ok += run.ok;
+                total.failed += run.failed;
+                total.latencies.extend(run.latencies);
+            }
+            total
+        });
+        rt.shutdown_timeout(Duration::from_millis(100));
+        let (requests, rejected) = (server.requests(), server.rejected());
+        drop(server);
+        let mut latencies = run.latencies;
+        latencies.sort();
+        let (p50, p99) = (percentile(&latencies, 50.0), percentile(&latencies, 99.0));
+        let goodput = run.ok as f64 / capacity;
+        let rejected_share = if requests == 0 { 0.0 } else { rejected as f64 / requests as f64 };
+        goodputs.push(goodput);
+        println!(
+            "| {:<30} | {:>9} | {:>7.1}% | {:>6} | {:>13} | {:>10} | {:>5.1}% | {:>6.0}ms | {:>6.0}ms |",
+            contender.label(),
+            run.ok,
+            goodput * 100.0,
+            run.failed,
+            requests,
+            rejected,
+            rejected_share * 100.0,
+            p50.as_secs_f64() * 1e3,
+            p99.as_secs_f64() * 1e3
+        );
+        println!(
+            "RESULT goodput.{} goodput_pct={:.1} completed={} limit={:.0} failed={} server_requests={} server_429s={} share_429_pct={:.2} p50_ms={:.0} p99_ms={:.0}{}",
+            contender.key(),
+            goodput * 100.0,
+            run.ok,
+            capacity,
+            run.failed,
+            requests,
+            rejected,
+            rejected_share * 100.0,
+            p50.as_secs_f64() * 1e3,
+            p99.as_secs_f64() * 1e3,
+            if contender == Contender::OursLimiter { " goal=goodput>=97%,429s<=1%" } else { "" }
+        );
+    }
+    println!(
+        "RESULT goodput.ratios ours_limiter_vs_stainless={:.3} ours_retry_only_vs_stainless={:.3}",
+        goodputs[0] / goodputs[2],
+        goodputs[1] / goodputs[2]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fn main() {
+    // `cargo bench` passes `--bench`; anything else not starting with `-` is a filter.
+    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let wanted = |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()));
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    println!("# invent-api client benchmarks ({cpus} CPUs available; loopback; release build)");
+    if wanted("overhead") {
+        overhead();
+    }
+    if wanted("goodput") {
+        goodput();
+    }
+}

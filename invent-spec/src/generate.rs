@@ -1,0 +1,346 @@
+//! Drives progenitor 0.15: overrides → lowering → (optional org-scope inlining) → client, typed httpmock
+//! helpers, CLI and the extension code the thin layer builds on. Panics inside progenitor/typify become
+//! [`SpecError`]s naming the operation that caused them.
+
+use std::panic::{self, AssertUnwindSafe};
+
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use serde_json::{Map, Value};
+
+use crate::{ext, lower, overrides, LowerOptions, Report, SpecError};
+
+// Uses from sibling modules (owned by the lowering work; keep these signatures):
+//   SpecError::new(pointer: impl Into<String>, rule: &str, message: impl Into<String>) -> SpecError
+//   Report::merge(&mut self, Report); Report::note(&mut self, pointer: &str, rule: &str, message: String);
+//   Report::count(&mut self, rule: &str); Report::extend_notes(&mut self, Vec<report::Note>)
+//   report::Note { pointer: String, rule: String, message: String }
+//   crate::pointer::escape(&str) -> String  (RFC 6901 token escaping; lead-owned, in pointer.rs)
+
+/// HTTP methods of an OpenAPI path item, in the order progenitor walks them.
+pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// What to generate and how. `Default` is the self-contained client that `invent-spec generate` writes.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Name used in error messages (e.g. `openapi.json`).
+    pub file: Option<String>,
+    /// Overrides document applied before lowering (see [`crate::overrides`]).
+    pub overrides: Option<Value>,
+    pub lower: LowerOptions,
+    /// `with_inner_type` for the generated `Client` (e.g. `crate::Inner`).
+    pub inner_type: Option<String>,
+    /// `HooksMode::Expected`: the crate must implement `ClientHooks<Inner>` for `Client`.
+    pub hooks_expected: bool,
+    /// Inline the path parameter that follows a leading `orgs` segment as this literal (Invent: `c`),
+    /// so org-scoped operations default to the key's own org and a request hook can remap it.
+    pub org_scope_alias: Option<String>,
+    /// Emit typed httpmock helpers naming this crate path (e.g. `invent_api`).
+    pub mock_crate: Option<String>,
+    /// Emit the progenitor CLI naming this crate path.
+    pub cli_crate: Option<String>,
+    /// Extra derives on every generated type (the CLI needs `schemars::JsonSchema`).
+    pub derives: Vec<String>,
+    /// Emit the extension code (operation table, `Operation` impls, pagination) for the thin layer.
+    pub extensions: bool,
+}
+
+/// Everything one run produces.
+#[derive(Debug)]
+pub struct Output {
+    /// The client module (`types`, `builder`, `Client`).
+    pub client: String,
+    /// Extension code for the thin layer (empty unless `Options::extensions`).
+    pub ext: String,
+    pub mock: Option<String>,
+    pub cli: Option<String>,
+    /// The 3.0.3 document handed to progenitor.
+    pub lowered: Value,
+    pub report: Report,
+    /// One entry per generated operation, in spec order.
+    pub operations: Vec<ext::OperationMeta>,
+}
+
+/// The pipeline used by `build.rs` and by `invent-spec generate`.
+pub fn generate(mut doc: Value, opts: &Options) -> Result<Output, SpecError> {
+    let file = opts.file.clone();
+    let with_file = |mut e: SpecError| {
+        if e.file.is_none() {
+            e.file = file.clone();
+        }
+        e
+    };
+    let mut report = Report::default();
+    if let Some(o) = &opts.overrides {
+        report.merge(overrides::apply(&mut doc, o).map_err(with_file)?);
+    }
+    report.merge(lower::lower(&mut doc, &opts.lower).map_err(with_file)?);
+    let org_scoped = match &opts.org_scope_alias {
+        Some(alias) => inline_org_scope(&mut doc, alias, &mut report),
+        None => Vec::new(),
+    };
+
+    let spec = parse_openapi(&doc).map_err(with_file)?;
+    let settings = settings(opts);
+
+    let client_tokens = run_progenitor(&doc, "generate the client", |spec| {
+        Generator::new(&settings).generate_tokens(spec)
+    }, &spec)
+    .map_err(with_file)?;
+    let client_file = to_file(client_tokens, "client").map_err(with_file)?;
+    let operations = ext::operations(&doc, &client_file, &org_scoped);
+    let ext_code = if opts.extensions { ext::render(&operations) } else { String::new() };
+    let client = prettyplease::unparse(&client_file);
+
+    // progenitor's httpmock and CLI generators emit `to_string()` / `value_parser!` for array query
+    // parameters, which does not compile: generate them from a copy without those parameters.
+    let (aux_doc, aux_notes) = without_array_query_params(&doc);
+    let aux_spec = if opts.mock_crate.is_some() || opts.cli_crate.is_some() {
+        report.extend_notes(aux_notes);
+        Some(parse_openapi(&aux_doc).map_err(with_file)?)
+    } else {
+        None
+    };
+    let mock = match (&opts.mock_crate, &aux_spec) {
+        (Some(krate), Some(aux)) => {
+            let tokens = run_progenitor(&aux_doc, "generate httpmock helpers", |spec| {
+                Generator::new(&settings).httpmock(spec, krate)
+            }, aux)
+            .map_err(with_file)?;
+            Some(prettyplease::unparse(&to_file(tokens, "mock").map_err(with_file)?))
+        }
+        _ => None,
+    };
+    let cli = match (&opts.cli_crate, &aux_spec) {
+        (Some(krate), Some(aux)) => {
+            let tokens = run_progenitor(&aux_doc, "generate the CLI", |spec| {
+                Generator::new(&settings).cli(spec, krate)
+            }, aux)
+            .map_err(with_file)?;
+            Some(prettyplease::unparse(&to_file(tokens, "cli").map_err(with_file)?))
+        }
+        _ => None,
+    };
+    Ok(Output { client, ext: ext_code, mock, cli, lowered: doc, report, operations })
+}
+
+/// `invent-spec generate`: a self-contained client module (Builder interface, no inner type, no hooks).
+pub fn generate_standalone(doc: Value) -> Result<(String, Report), SpecError> {
+    let out = generate(doc, &Options::default())?;
+    Ok((out.client, out.report))
+}
+
+fn settings(opts: &Options) -> GenerationSettings {
+    let mut settings = GenerationSettings::default();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_hooks(if opts.hooks_expected { HooksMode::Expected } else { HooksMode::Optional });
+    if let Some(inner) = &opts.inner_type {
+        if let Ok(tokens) = inner.parse() {
+            settings.with_inner_type(tokens);
+        }
+    }
+    for derive in &opts.derives {
+        settings.with_derive(derive);
+    }
+    settings
+}
+
+fn parse_openapi(doc: &Value) -> Result<openapiv3::OpenAPI, SpecError> {
+    serde_json::from_value(doc.clone()).map_err(|e| {
+        SpecError::new("", "openapiv3-parse", format!("the lowered document is not valid OpenAPI 3.0: {e}"))
+    })
+}
+
+fn to_file(tokens: proc_macro2::TokenStream, what: &str) -> Result<syn::File, SpecError> {
+    syn::parse2(tokens).map_err(|e| {
+        SpecError::new("", "generated-code-parses", format!("progenitor emitted {what} code that does not parse: {e}"))
+    })
+}
+
+/// Runs one progenitor entry point with panics caught. On a panic or error the operations are tried one
+/// by one so the message can name the operation that breaks progenitor.
+fn run_progenitor<F>(
+    doc: &Value,
+    what: &str,
+    run: F,
+    spec: &openapiv3::OpenAPI,
+) -> Result<proc_macro2::TokenStream, SpecError>
+where
+    F: Fn(&openapiv3::OpenAPI) -> Result<proc_macro2::TokenStream, progenitor::Error>,
+{
+    match catch(|| run(spec)) {
+        Ok(Ok(tokens)) => Ok(tokens),
+        Ok(Err(e)) => Err(blame(doc, what, &run, e.to_string())),
+        Err(panic) => Err(blame(doc, what, &run, format!("progenitor panicked: {panic}"))),
+    }
+}
+
+/// Finds the first operation that fails on its own (with all components present).
+fn blame<F>(doc: &Value, what: &str, run: &F, message: String) -> SpecError
+where
+    F: Fn(&openapiv3::OpenAPI) -> Result<proc_macro2::TokenStream, progenitor::Error>,
+{
+    let rule = "progenitor-generates";
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return SpecError::new("", rule, format!("failed to {what}: {message}"));
+    };
+    // Components alone first: a schema that breaks typify is not an operation's fault.
+    let mut only_components = doc.clone();
+    only_components["paths"] = Value::Object(Map::new());
+    if let Ok(spec) = serde_json::from_value::<openapiv3::OpenAPI>(only_components) {
+        if !matches!(catch(|| run(&spec)), Ok(Ok(_))) {
+            return SpecError::new("/components/schemas", rule, format!("failed to {what}: {message}"));
+        }
+    }
+    for (path, item) in paths {
+        for method in METHODS {
+            if item.get(method).is_none() {
+                continue;
+            }
+            let mut single = doc.clone();
+            let mut one_item = item.clone();
+            if let Some(obj) = one_item.as_object_mut() {
+                obj.retain(|k, _| k == method || !METHODS.contains(&k.as_str()));
+            }
+            let mut one_path = Map::new();
+            one_path.insert(path.clone(), one_item);
+            single["paths"] = Value::Object(one_path);
+            let Ok(spec) = serde_json::from_value::<openapiv3::OpenAPI>(single) else { continue };
+            let failed = match catch(|| run(&spec)) {
+                Ok(Ok(_)) => None,
+                Ok(Err(e)) => Some(e.to_string()),
+                Err(p) => Some(format!("progenitor panicked: {p}")),
+            };
+            if let Some(detail) = failed {
+                let pointer = format!("/paths/{}/{method}", crate::pointer::escape(path));
+                return SpecError::new(pointer, rule, format!("failed to {what}: {detail}"));
+            }
+        }
+    }
+    SpecError::new("", rule, format!("failed to {what}: {message}"))
+}
+
+/// Runs `f`, turning a panic into its message without printing it (the default hook would write a
+/// backtrace hint into the build log).
+fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let previous = panic::take_hook();
+    panic::set_hook(Box::new(|_| {}));
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    panic::set_hook(previous);
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown panic".to_string())
+    })
+}
+
+/// Replaces the path parameter that follows a leading `orgs` segment with `alias` in every path.
+/// Returns `(METHOD, new path, original path)` for every operation that became org-scoped.
+fn inline_org_scope(doc: &mut Value, alias: &str, report: &mut Report) -> Vec<(String, String, String)> {
+    let rule = "org-scope-alias";
+    let mut scoped = Vec::new();
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return scoped };
+    let existing: Vec<String> = paths.keys().cloned().collect();
+    let mut renamed = Map::new();
+    for (path, mut item) in std::mem::take(paths) {
+        let Some((param, new_path)) = org_scope_param(&path, alias) else {
+            renamed.insert(path, item);
+            continue;
+        };
+        if existing.contains(&new_path) || renamed.contains_key(&new_path) {
+            report.note(
+                &format!("/paths/{}", crate::pointer::escape(&path)),
+                rule,
+                format!("not inlined: `{new_path}` already exists"),
+            );
+            renamed.insert(path, item);
+            continue;
+        }
+        if let Some(obj) = item.as_object_mut() {
+            remove_path_param(obj.get_mut("parameters"), &param);
+            for method in METHODS {
+                if let Some(op) = obj.get_mut(method) {
+                    remove_path_param(op.get_mut("parameters"), &param);
+                    scoped.push((method.to_uppercase(), new_path.clone(), path.clone()));
+                    report.count(rule);
+                }
+            }
+        }
+        renamed.insert(new_path, item);
+    }
+    *paths = renamed;
+    scoped
+}
+
+/// `/orgs/{org_id}/x` → (`org_id`, `/orgs/c/x`).
+fn org_scope_param(path: &str, alias: &str) -> Option<(String, String)> {
+    let rest = path.strip_prefix("/orgs/{")?;
+    let end = rest.find('}')?;
+    let param = &rest[..end];
+    let tail = &rest[end + 1..];
+    if !(tail.is_empty() || tail.starts_with('/')) || param.is_empty() {
+        return None;
+    }
+    Some((param.to_string(), format!("/orgs/{alias}{tail}")))
+}
+
+fn remove_path_param(params: Option<&mut Value>, name: &str) {
+    if let Some(list) = params.and_then(Value::as_array_mut) {
+        list.retain(|p| !(p.get("in").and_then(Value::as_str) == Some("path") && p.get("name").and_then(Value::as_str) == Some(name)));
+    }
+}
+
+/// A copy of the document without array-typed query parameters (progenitor's mock and CLI generators
+/// cannot render them), with a note per removed parameter.
+fn without_array_query_params(doc: &Value) -> (Value, Vec<crate::report::Note>) {
+    let mut copy = doc.clone();
+    let mut notes = Vec::new();
+    if let Some(paths) = copy.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            for method in METHODS {
+                let Some(params) = item.get_mut(method).and_then(|op| op.get_mut("parameters")).and_then(Value::as_array_mut) else {
+                    continue;
+                };
+                params.retain(|p| {
+                    let is_array = p.get("in").and_then(Value::as_str) == Some("query")
+                        && p.pointer("/schema/type").and_then(Value::as_str) == Some("array");
+                    if is_array {
+                        notes.push(crate::report::Note {
+                            pointer: format!("/paths/{}/{method}", crate::pointer::escape(path)),
+                            rule: "mock-cli-array-query".to_string(),
+                            message: format!(
+                                "array query parameter `{}` left out of the httpmock helpers and CLI",
+                                p.get("name").and_then(Value::as_str).unwrap_or("?")
+                            ),
+                        });
+                    }
+                    !is_array
+                });
+            }
+        }
+    }
+    (copy, notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn org_scope_param_only_matches_a_leading_orgs_segment() {
+        assert_eq!(org_scope_param("/orgs/{org_id}/assistants", "c"), Some(("org_id".into(), "/orgs/c/assistants".into())));
+        assert_eq!(org_scope_param("/orgs/{id}", "c"), Some(("id".into(), "/orgs/c".into())));
+        assert_eq!(org_scope_param("/chats/{chat_id}", "c"), None);
+        assert_eq!(org_scope_param("/orgs/{org_id}x/y", "c"), None);
+        assert_eq!(org_scope_param("/v1/orgs/{org_id}", "c"), None);
+    }
+
+    #[test]
+    fn catch_turns_a_panic_into_its_message() {
+        assert_eq!(catch(|| -> u8 { panic!("boom {}", 1) }), Err("boom 1".to_string()));
+        assert_eq!(catch(|| 7), Ok(7));
+    }
+}

@@ -1,0 +1,381 @@
+//! What typify 0.8 needs beyond valid OpenAPI 3.0 schemas: enums whose values collide as Rust variant
+//! names, unions of strings ("open enums") collapsed to `string`, `anyOf` with non-object branches made
+//! `oneOf` (typify flattens `anyOf` into a struct, which fails at run time for scalars), defaults that do
+//! not conform (or sit on unions), `additionalProperties: false` (forward compatibility), and nullable
+//! component unions/enums/objects split into `X` (nullable wrapper) + `XValue`.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value};
+
+use super::schema::value_fits;
+use super::walk::{self, Phase, Result, Shape};
+use super::LowerOptions;
+use crate::pointer::join;
+use crate::Report;
+
+pub fn lower(doc: &mut Value, opts: &LowerOptions, report: &mut Report) -> Result<()> {
+    let snapshot: Option<Map<String, Value>> =
+        doc.pointer("/components/schemas").and_then(Value::as_object).cloned();
+    walk::for_each_schema_root(doc, &mut |schema, ptr| {
+        walk::walk_schema(schema, ptr, 0, &mut |phase, s, p| {
+            if phase == Phase::Post {
+                lower_node(s, p, snapshot.as_ref(), opts, report);
+            }
+            Ok(())
+        })
+    })?;
+    split_nullable_components(doc, report);
+    Ok(())
+}
+
+/// The typify rules of one schema node, applied after its subschemas.
+pub fn lower_node(
+    schema: &mut Value,
+    ptr: &str,
+    schemas: Option<&Map<String, Value>>,
+    opts: &LowerOptions,
+    report: &mut Report,
+) {
+    let Value::Object(obj) = schema else { return };
+    enum_values(obj, ptr, report);
+    string_unions(obj, schemas, report);
+    any_of_scalars(obj, schemas, report);
+    defaults(obj, ptr, report);
+    if opts.open_objects && obj.get("additionalProperties") == Some(&Value::Bool(false)) {
+        obj.shift_remove("additionalProperties");
+        report.count("open-object");
+    }
+}
+
+/// Enum values of another type than `type` are removed; a `null` value makes the schema nullable; string
+/// values equal modulo case or punctuation (`add`/`Add`, `a-b`/`a_b`, `+`/`-`) would give typify
+/// duplicate variant names, so such enums become plain strings (`enum-collision`).
+fn enum_values(obj: &mut Map<String, Value>, ptr: &str, report: &mut Report) {
+    let ty = obj.get("type").and_then(Value::as_str).map(str::to_string);
+    let Some(Value::Array(values)) = obj.get_mut("enum") else { return };
+    let mut has_null = false;
+    if let Some(t) = &ty {
+        let before = values.len();
+        has_null = values.iter().any(Value::is_null);
+        values.retain(|v| v.is_null() || value_fits(v, t));
+        if values.len() != before {
+            report.note(&join(ptr, "enum"), "enum-type", format!("enum values that are not {t}s removed"));
+        }
+    }
+    let strings: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+    let mut keys = BTreeSet::new();
+    let collide = strings.iter().any(|s| !keys.insert(walk::ident_key(s)))
+        || (strings.len() > 1 && strings.iter().any(|s| walk::ident_key(s).is_empty()));
+    let only_null = values.iter().all(Value::is_null);
+    if collide {
+        obj.shift_remove("enum");
+        if ty.is_none() {
+            obj.insert("type".into(), Value::String("string".into()));
+        }
+        report.note(
+            &join(ptr, "enum"),
+            "enum-collision",
+            "enum values collide as Rust names (equal modulo case/punctuation); typed as plain string",
+        );
+    } else if ty.is_some() && only_null && !has_null {
+        obj.shift_remove("enum");
+    }
+    if has_null && ty.is_some() && obj.get("nullable") != Some(&Value::Bool(true)) {
+        obj.insert("nullable".into(), Value::Bool(true));
+        report.count("enum-type");
+    }
+}
+
+fn is_annotation(k: &str) -> bool {
+    matches!(k, "description" | "example" | "deprecated" | "readOnly" | "writeOnly" | "externalDocs" | "nullable")
+        || k.starts_with("x-")
+}
+
+/// `anyOf`/`oneOf` whose branches are all strings (a string, plus string enums: an "open enum") →
+/// `type: string`. typify would flatten them into a struct that fails at run time. Rule `string-union`.
+fn string_unions(obj: &mut Map<String, Value>, schemas: Option<&Map<String, Value>>, report: &mut Report) {
+    for comb in ["anyOf", "oneOf"] {
+        let Some(Value::Array(branches)) = obj.get(comb) else { continue };
+        let all_strings = branches.iter().all(|b| walk::shape(schemas, b).0 == Shape::String);
+        if !all_strings || obj.keys().any(|k| k != comb && !is_annotation(k)) {
+            continue;
+        }
+        let nullable = branches.iter().any(|b| walk::shape(schemas, b).1);
+        obj.shift_remove(comb);
+        obj.insert("type".into(), Value::String("string".into()));
+        if nullable {
+            obj.insert("nullable".into(), Value::Bool(true));
+        }
+        report.count("string-union");
+    }
+}
+
+/// `anyOf` with a non-object branch → `oneOf` (an untagged enum: the first matching branch wins).
+/// Rule `any-of-scalars`.
+fn any_of_scalars(obj: &mut Map<String, Value>, schemas: Option<&Map<String, Value>>, report: &mut Report) {
+    let Some(Value::Array(branches)) = obj.get("anyOf") else { return };
+    let scalar = branches.iter().any(|b| !matches!(walk::shape(schemas, b).0, Shape::Object));
+    if !scalar || obj.contains_key("oneOf") {
+        return;
+    }
+    if let Some(any) = obj.shift_remove("anyOf") {
+        obj.insert("oneOf".into(), any);
+        report.count("any-of-scalars");
+    }
+}
+
+/// Formats typify maps to types it cannot check a default against (a bad one panics at run time).
+const NATIVE_FORMATS: [&str; 7] = ["date", "date-time", "time", "uuid", "ip", "ipv4", "ipv6"];
+
+/// Defaults typify rejects ("value does not conform") or renders into code that fails: removed
+/// (`default-value`), or coerced when written as a string (`"0.1"` on a number).
+fn defaults(obj: &mut Map<String, Value>, ptr: &str, report: &mut Report) {
+    let Some(default) = obj.get("default").cloned() else { return };
+    match conforming_default(obj, default.clone()) {
+        Some(v) if v == default => {}
+        Some(v) => {
+            obj.insert("default".into(), v);
+            report.count("default-value");
+        }
+        None => {
+            obj.shift_remove("default");
+            if default.is_null() {
+                report.count("default-value");
+            } else {
+                report.note(&join(ptr, "default"), "default-value", format!("default {default} does not fit the schema; removed"));
+            }
+        }
+    }
+}
+
+fn conforming_default(obj: &Map<String, Value>, default: Value) -> Option<Value> {
+    if default.is_null() || ["allOf", "anyOf", "oneOf", "not", "$ref"].iter().any(|k| obj.contains_key(*k)) {
+        return None;
+    }
+    let Some(ty) = obj.get("type").and_then(Value::as_str) else {
+        return match obj.get("enum").and_then(Value::as_array) {
+            Some(values) if !values.contains(&default) => None,
+            _ => Some(default),
+        };
+    };
+    let v = coerce(default, ty)?;
+    if let Some(values) = obj.get("enum").and_then(Value::as_array) {
+        if !values.contains(&v) {
+            return None;
+        }
+    }
+    let num = |k: &str| obj.get(k).and_then(Value::as_f64);
+    let flag = |k: &str| obj.get(k) == Some(&Value::Bool(true));
+    match ty {
+        "integer" | "number" => {
+            let x = v.as_f64()?;
+            let below = num("minimum").is_some_and(|m| if flag("exclusiveMinimum") { x <= m } else { x < m });
+            let above = num("maximum").is_some_and(|m| if flag("exclusiveMaximum") { x >= m } else { x > m });
+            let unsigned = obj.get("format").and_then(Value::as_str).is_some_and(|f| f.starts_with("uint"));
+            if below || above || (unsigned && x < 0.0) {
+                return None;
+            }
+        }
+        "string" => {
+            let s = v.as_str()?;
+            let len = s.chars().count() as f64;
+            let format = obj.get("format").and_then(Value::as_str).unwrap_or("");
+            if num("minLength").is_some_and(|m| len < m)
+                || num("maxLength").is_some_and(|m| len > m)
+                || obj.contains_key("pattern")
+                || NATIVE_FORMATS.contains(&format)
+            {
+                return None;
+            }
+        }
+        "array" => {
+            if !v.as_array().is_some_and(Vec::is_empty) || num("minItems").is_some_and(|m| m > 0.0) {
+                return None;
+            }
+        }
+        "object" => {
+            let required = obj.get("required").and_then(Value::as_array).is_some_and(|r| !r.is_empty());
+            if !v.as_object().is_some_and(Map::is_empty) || required {
+                return None;
+            }
+        }
+        _ => {}
+    }
+    Some(v)
+}
+
+/// A default of the declared type, converting strings/numbers/booleans written as the wrong JSON type.
+fn coerce(v: Value, ty: &str) -> Option<Value> {
+    if ty == "integer" {
+        if v.is_i64() || v.is_u64() {
+            return Some(v);
+        }
+        let f = match &v {
+            Value::Number(n) => n.as_f64()?,
+            Value::String(s) => s.trim().parse::<f64>().ok()?,
+            _ => return None,
+        };
+        return (f.fract() == 0.0 && f.abs() < 9.0e15).then(|| Value::from(f as i64));
+    }
+    if value_fits(&v, ty) {
+        return Some(v);
+    }
+    match (ty, &v) {
+        ("number", Value::String(s)) => s.trim().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number),
+        ("boolean", Value::String(s)) => match s.trim() {
+            "true" => Some(Value::Bool(true)),
+            "false" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        ("string", Value::Number(_) | Value::Bool(_)) => Some(Value::String(v.to_string())),
+        _ => None,
+    }
+}
+
+/// A nullable component that is a union, enum or object makes typify emit `struct X(Option<X>)` next
+/// to `enum X`. Such a component becomes `X: {allOf: [$ref XValue], nullable: true}` plus `XValue`
+/// (the schema without `nullable`). Rule `nullable-component`.
+fn split_nullable_components(doc: &mut Value, report: &mut Report) {
+    let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else { return };
+    let mut taken: BTreeSet<String> = schemas.keys().map(|k| walk::ident_key(k)).collect();
+    let names: Vec<String> = schemas.keys().cloned().collect();
+    let mut out = Map::new();
+    let mut old = std::mem::take(schemas);
+    for name in names {
+        let Some(mut schema) = old.shift_remove(&name) else { continue };
+        if !needs_split(&schema) {
+            out.insert(name, schema);
+            continue;
+        }
+        let value_name = walk::unique_name(&format!("{name}Value"), &mut taken);
+        let mut wrapper = Map::new();
+        if let Some(obj) = schema.as_object_mut() {
+            obj.shift_remove("nullable");
+            if let Some(d) = obj.get("description") {
+                wrapper.insert("description".into(), d.clone());
+            }
+        }
+        let mut member = Map::new();
+        member.insert("$ref".into(), Value::String(walk::component_ref(&value_name)));
+        wrapper.insert("allOf".into(), Value::Array(vec![Value::Object(member)]));
+        wrapper.insert("nullable".into(), Value::Bool(true));
+        report.count("nullable-component");
+        out.insert(name, Value::Object(wrapper));
+        out.insert(value_name, schema);
+    }
+    *schemas = out;
+}
+
+fn needs_split(schema: &Value) -> bool {
+    let Some(obj) = schema.as_object() else { return false };
+    if obj.get("nullable") != Some(&Value::Bool(true)) {
+        return false;
+    }
+    // Already the wrapper shape: `allOf: [single]` + annotations.
+    let wrapper = obj.get("allOf").and_then(Value::as_array).is_some_and(|a| a.len() == 1)
+        && obj.keys().all(|k| k == "allOf" || is_annotation(k));
+    if wrapper {
+        return false;
+    }
+    let scalar = matches!(obj.get("type").and_then(Value::as_str), Some("string" | "integer" | "number" | "boolean"));
+    !(scalar && !obj.contains_key("enum"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn lower_one(mut v: Value, schemas: Option<&Map<String, Value>>) -> (Value, Report) {
+        let mut r = Report::new();
+        let opts = LowerOptions::default();
+        walk::walk_schema(&mut v, "", 0, &mut |phase, s, p| {
+            if phase == Phase::Post {
+                lower_node(s, p, schemas, &opts, &mut r);
+            }
+            Ok(())
+        })
+        .unwrap();
+        (v, r)
+    }
+
+    fn check(input: Value, expected: Value, rule: &str) {
+        let (out, r) = lower_one(input.clone(), None);
+        assert_eq!(out, expected, "input: {input}");
+        assert!(r.rule_count(rule) > 0, "rule {rule} did not fire on {input}: {:?}", r.counts());
+    }
+
+    #[test]
+    fn enum_collision() {
+        check(json!({"type": "string", "enum": ["add", "Add"]}), json!({"type": "string"}), "enum-collision");
+        check(json!({"enum": ["+", "-"]}), json!({"type": "string"}), "enum-collision");
+    }
+
+    #[test]
+    fn enum_type() {
+        check(json!({"type": "string", "enum": ["a", 1, null]}), json!({"type": "string", "enum": ["a", null], "nullable": true}), "enum-type");
+    }
+
+    #[test]
+    fn string_union() {
+        check(
+            json!({"anyOf": [{"type": "string"}, {"type": "string", "enum": ["a", "b"]}], "description": "d"}),
+            json!({"description": "d", "type": "string"}),
+            "string-union",
+        );
+        let schemas = json!({"E": {"type": "string", "enum": ["x"]}});
+        let (out, _) = lower_one(json!({"oneOf": [{"$ref": "#/components/schemas/E"}, {"type": "string"}]}), schemas.as_object());
+        assert_eq!(out, json!({"type": "string"}));
+    }
+
+    #[test]
+    fn any_of_scalars() {
+        check(
+            json!({"anyOf": [{"type": "integer"}, {"type": "object", "properties": {}}]}),
+            json!({"oneOf": [{"type": "integer"}, {"type": "object", "properties": {}}]}),
+            "any-of-scalars",
+        );
+        let (out, r) = lower_one(json!({"anyOf": [{"type": "object"}, {"properties": {}}]}), None);
+        assert_eq!(out, json!({"anyOf": [{"type": "object"}, {"properties": {}}]}));
+        assert_eq!(r.rule_count("any-of-scalars"), 0);
+    }
+
+    #[test]
+    fn default_value() {
+        check(json!({"type": "number", "default": "0.0001"}), json!({"type": "number", "default": 0.0001}), "default-value");
+        check(json!({"type": "integer", "minimum": 1, "default": 0}), json!({"type": "integer", "minimum": 1}), "default-value");
+        check(json!({"oneOf": [{"type": "string"}, {"type": "integer"}], "default": "a"}), json!({"oneOf": [{"type": "string"}, {"type": "integer"}]}), "default-value");
+        check(json!({"type": "string", "enum": ["a"], "default": "b"}), json!({"type": "string", "enum": ["a"]}), "default-value");
+        check(json!({"type": "string", "format": "date-time", "default": "now"}), json!({"type": "string", "format": "date-time"}), "default-value");
+        check(json!({"type": "object", "required": ["a"], "default": {}}), json!({"type": "object", "required": ["a"]}), "default-value");
+        check(json!({"type": "boolean", "default": "true"}), json!({"type": "boolean", "default": true}), "default-value");
+        let (out, _) = lower_one(json!({"type": "array", "items": {}, "default": []}), None);
+        assert_eq!(out, json!({"type": "array", "items": {}, "default": []}));
+    }
+
+    #[test]
+    fn open_object() {
+        check(json!({"type": "object", "additionalProperties": false}), json!({"type": "object"}), "open-object");
+    }
+
+    #[test]
+    fn nullable_component() {
+        let mut doc = json!({"components": {"schemas": {
+            "X": {"oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": true, "description": "d"},
+            "S": {"type": "string", "nullable": true},
+            "W": {"allOf": [{"$ref": "#/components/schemas/S"}], "nullable": true}}}});
+        let mut r = Report::new();
+        split_nullable_components(&mut doc, &mut r);
+        assert_eq!(
+            doc["components"]["schemas"],
+            json!({
+                "X": {"description": "d", "allOf": [{"$ref": "#/components/schemas/XValue"}], "nullable": true},
+                "XValue": {"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "d"},
+                "S": {"type": "string", "nullable": true},
+                "W": {"allOf": [{"$ref": "#/components/schemas/S"}], "nullable": true}
+            })
+        );
+        assert_eq!(r.rule_count("nullable-component"), 1);
+    }
+}

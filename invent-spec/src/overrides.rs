@@ -1,0 +1,364 @@
+//! The checked-in overrides file, applied to the published spec *before* lowering, so fixes to the API
+//! description never mean editing generated code. Entries that no longer match anything (because the
+//! real spec changed) are skipped with a note, never an error; a malformed overrides file is an error.
+//!
+//! Format (JSON; every member optional, unknown members are an error):
+//!
+//! ```json
+//! {
+//!   "$comment": "free text, ignored",
+//!   "patches": [
+//!     {"op": "replace", "path": "/info/title", "value": "Invent"},
+//!     {"op": "add", "path": "/components/schemas/Item/properties/tags", "value": {"type": "array"}},
+//!     {"op": "remove", "path": "/paths/~1debug"}
+//!   ],
+//!   "operationIds": {"GET /orgs/{org_id}/items": "listItems"},
+//!   "queryParameters": {"page": {"type": "integer", "format": "uint32"}}
+//! }
+//! ```
+//!
+//! Applied in this order:
+//! 1. `patches`: RFC 6902 `add` / `replace` / `remove` with RFC 6901 pointers. `add` needs the parent to
+//!    exist (`-` appends to an array); `replace`/`remove` need the target. Otherwise the patch is skipped
+//!    with a note (rule `override-unmatched`).
+//! 2. `operationIds`: `"METHOD /path"` → operationId, set when that operation exists (note otherwise).
+//! 3. `queryParameters`: parameter name → schema replacing the schema (or `content`) of every query
+//!    parameter of that name: path items, operations and `components.parameters`. Use it to type
+//!    `page`/`take` as `{"type": "integer", "format": "uint32"}`; avoid `minimum` (typify turns
+//!    `minimum: 1` into `NonZero` types).
+
+use serde_json::{Map, Value};
+
+use crate::lower::walk::{self, METHODS};
+use crate::pointer::join;
+use crate::{Report, SpecError};
+
+const RULE: &str = "overrides";
+const UNMATCHED: &str = "override-unmatched";
+
+/// A parsed overrides file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    pub patches: Vec<Patch>,
+    /// `(METHOD, path, operationId)` in file order.
+    pub operation_ids: Vec<(String, String, String)>,
+    /// `(parameter name, schema)` in file order.
+    pub query_parameters: Vec<(String, Value)>,
+}
+
+/// One RFC 6902 operation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Patch {
+    Add { path: String, value: Value },
+    Replace { path: String, value: Value },
+    Remove { path: String },
+}
+
+impl Overrides {
+    /// Parses the JSON text of an overrides file.
+    pub fn parse(text: &str) -> Result<Self, SpecError> {
+        let v: Value = serde_json::from_str(text)
+            .map_err(|e| SpecError::at_root(RULE, format!("overrides file is not JSON: {e}")))?;
+        Self::from_value(&v)
+    }
+
+    pub fn from_value(v: &Value) -> Result<Self, SpecError> {
+        let Some(root) = v.as_object() else {
+            return Err(SpecError::at_root(RULE, "overrides must be a JSON object"));
+        };
+        let mut out = Overrides::default();
+        for (key, value) in root {
+            let ptr = join("", key);
+            match key.as_str() {
+                "$comment" | "description" => {}
+                "patches" => {
+                    let Some(list) = value.as_array() else {
+                        return Err(SpecError::new(ptr, RULE, "`patches` must be a list"));
+                    };
+                    for (i, p) in list.iter().enumerate() {
+                        out.patches.push(parse_patch(p, &format!("{ptr}/{i}"))?);
+                    }
+                }
+                "operationIds" => {
+                    let Some(map) = value.as_object() else {
+                        return Err(SpecError::new(ptr, RULE, "`operationIds` must be an object"));
+                    };
+                    for (k, id) in map {
+                        let eptr = join(&ptr, k);
+                        let (method, path) = parse_operation_key(k)
+                            .ok_or_else(|| SpecError::new(&*eptr, RULE, format!("`{k}` is not `METHOD /path`")))?;
+                        let Some(id) = id.as_str().filter(|s| !walk::ident_key(s).is_empty()) else {
+                            return Err(SpecError::new(eptr, RULE, "operationId must be a non-empty string"));
+                        };
+                        out.operation_ids.push((method, path, id.to_string()));
+                    }
+                }
+                "queryParameters" => {
+                    let Some(map) = value.as_object() else {
+                        return Err(SpecError::new(ptr, RULE, "`queryParameters` must be an object"));
+                    };
+                    for (name, schema) in map {
+                        if !schema.is_object() {
+                            return Err(SpecError::new(join(&ptr, name), RULE, "the schema must be an object"));
+                        }
+                        out.query_parameters.push((name.clone(), schema.clone()));
+                    }
+                }
+                other => {
+                    return Err(SpecError::new(
+                        ptr,
+                        RULE,
+                        format!("unknown member `{other}` (expected patches, operationIds, queryParameters)"),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applies the overrides to `doc`. Entries that match nothing are noted, not errors.
+    pub fn apply(&self, doc: &mut Value) -> Report {
+        let mut report = Report::new();
+        for (i, p) in self.patches.iter().enumerate() {
+            apply_patch(doc, p, i, &mut report);
+        }
+        for (method, path, id) in &self.operation_ids {
+            let target = doc
+                .get_mut("paths")
+                .and_then(|p| p.get_mut(path.as_str()))
+                .and_then(|item| item.get_mut(method.to_ascii_lowercase().as_str()))
+                .and_then(Value::as_object_mut);
+            match target {
+                Some(op) => {
+                    op.insert("operationId".into(), Value::String(id.clone()));
+                    report.count("override-operation-id");
+                }
+                None => report.note(
+                    &join("/operationIds", &format!("{method} {path}")),
+                    UNMATCHED,
+                    format!("no operation `{method} {path}`; operationId `{id}` not applied"),
+                ),
+            }
+        }
+        for (name, schema) in &self.query_parameters {
+            let n = retype_query_parameter(doc, name, schema);
+            if n == 0 {
+                report.note(&join("/queryParameters", name), UNMATCHED, format!("no query parameter `{name}`"));
+            } else {
+                report.count_n("override-query-parameter", n);
+            }
+        }
+        report
+    }
+}
+
+/// Parses `value` as an overrides file and applies it to `doc`.
+pub fn apply(doc: &mut Value, overrides: &Value) -> Result<Report, SpecError> {
+    Ok(Overrides::from_value(overrides)?.apply(doc))
+}
+
+fn parse_operation_key(k: &str) -> Option<(String, String)> {
+    let (method, path) = k.trim().split_once(' ')?;
+    let method = method.to_ascii_uppercase();
+    let path = path.trim();
+    (METHODS.contains(&method.to_ascii_lowercase().as_str()) && path.starts_with('/'))
+        .then(|| (method, path.to_string()))
+}
+
+fn parse_patch(p: &Value, ptr: &str) -> Result<Patch, SpecError> {
+    let op = p.get("op").and_then(Value::as_str);
+    let Some(path) = p.get("path").and_then(Value::as_str) else {
+        return Err(SpecError::new(ptr, RULE, "a patch needs a string `path`"));
+    };
+    if walk::parse_pointer(path).is_none() {
+        return Err(SpecError::new(join(ptr, "path"), RULE, format!("`{path}` is not a JSON pointer")));
+    }
+    let path = path.to_string();
+    let value = || {
+        p.get("value").cloned().ok_or_else(|| SpecError::new(ptr, RULE, "`add`/`replace` need a `value`"))
+    };
+    Ok(match op {
+        Some("add") => Patch::Add { path, value: value()? },
+        Some("replace") => Patch::Replace { path, value: value()? },
+        Some("remove") => Patch::Remove { path },
+        _ => return Err(SpecError::new(join(ptr, "op"), RULE, "`op` must be `add`, `replace` or `remove`")),
+    })
+}
+
+fn apply_patch(doc: &mut Value, patch: &Patch, i: usize, report: &mut Report) {
+    let (path, op) = match patch {
+        Patch::Add { path, .. } => (path, "add"),
+        Patch::Replace { path, .. } => (path, "replace"),
+        Patch::Remove { path } => (path, "remove"),
+    };
+    let applied = try_patch(doc, patch);
+    if applied {
+        report.count("override-patch");
+    } else {
+        report.note(&format!("/patches/{i}"), UNMATCHED, format!("`{op} {path}`: target does not exist; skipped"));
+    }
+}
+
+fn try_patch(doc: &mut Value, patch: &Patch) -> bool {
+    let path = match patch {
+        Patch::Add { path, .. } | Patch::Replace { path, .. } | Patch::Remove { path } => path,
+    };
+    let Some(mut tokens) = walk::parse_pointer(path) else { return false };
+    let Some(last) = tokens.pop() else {
+        // The whole document.
+        return match patch {
+            Patch::Add { value, .. } | Patch::Replace { value, .. } => {
+                *doc = value.clone();
+                true
+            }
+            Patch::Remove { .. } => false,
+        };
+    };
+    let Some(parent) = walk::get_mut(doc, &tokens) else { return false };
+    match (parent, patch) {
+        (Value::Object(m), Patch::Add { value, .. }) => {
+            m.insert(last, value.clone());
+            true
+        }
+        (Value::Object(m), Patch::Replace { value, .. }) => match m.get_mut(&last) {
+            Some(slot) => {
+                *slot = value.clone();
+                true
+            }
+            None => false,
+        },
+        (Value::Object(m), Patch::Remove { .. }) => m.shift_remove(&last).is_some(),
+        (Value::Array(a), Patch::Add { value, .. }) => {
+            let idx = if last == "-" { Some(a.len()) } else { last.parse::<usize>().ok().filter(|i| *i <= a.len()) };
+            match idx {
+                Some(i) => {
+                    a.insert(i, value.clone());
+                    true
+                }
+                None => false,
+            }
+        }
+        (Value::Array(a), Patch::Replace { value, .. }) => match last.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
+            Some(slot) => {
+                *slot = value.clone();
+                true
+            }
+            None => false,
+        },
+        (Value::Array(a), Patch::Remove { .. }) => match last.parse::<usize>().ok().filter(|i| *i < a.len()) {
+            Some(i) => {
+                a.remove(i);
+                true
+            }
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+/// Replaces the schema of every query parameter named `name`; returns how many were changed.
+fn retype_query_parameter(doc: &mut Value, name: &str, schema: &Value) -> usize {
+    let mut n = 0;
+    let mut fix = |p: &mut Value| {
+        let is_it = p.get("in").and_then(Value::as_str) == Some("query")
+            && p.get("name").and_then(Value::as_str) == Some(name);
+        if let (true, Some(obj)) = (is_it, p.as_object_mut()) {
+            obj.remove("content");
+            obj.insert("schema".into(), schema.clone());
+            n += 1;
+        }
+    };
+    if let Some(Value::Object(params)) = doc.pointer_mut("/components/parameters") {
+        params.values_mut().for_each(&mut fix);
+    }
+    if let Some(Value::Object(paths)) = doc.get_mut("paths") {
+        for item in paths.values_mut() {
+            let Some(item) = item.as_object_mut() else { continue };
+            for (key, value) in item.iter_mut() {
+                let list = if key == "parameters" {
+                    Some(value)
+                } else if METHODS.contains(&key.as_str()) {
+                    value.get_mut("parameters")
+                } else {
+                    None
+                };
+                if let Some(Value::Array(list)) = list {
+                    list.iter_mut().for_each(&mut fix);
+                }
+            }
+        }
+    }
+    n
+}
+
+/// An empty overrides document (`{}`), for callers that have none.
+pub fn empty() -> Value {
+    Value::Object(Map::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc() -> Value {
+        json!({
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/orgs/{org_id}/items": {
+                "parameters": [{"name": "take", "in": "query", "schema": {"type": "number"}}],
+                "get": {"parameters": [{"name": "page", "in": "query", "schema": {"type": "number"}},
+                                       {"$ref": "#/components/parameters/Take"}],
+                        "responses": {}}}},
+            "components": {"parameters": {"Take": {"name": "take", "in": "query", "schema": {"type": "number"}}}}
+        })
+    }
+
+    #[test]
+    fn operation_ids_query_parameters_and_patches_apply() {
+        let mut d = doc();
+        let o = json!({
+            "$comment": "test",
+            "patches": [
+                {"op": "replace", "path": "/info/title", "value": "Invent"},
+                {"op": "add", "path": "/info/x-a", "value": [1]},
+                {"op": "add", "path": "/info/x-a/-", "value": 2},
+                {"op": "remove", "path": "/info/x-a/0"},
+                {"op": "remove", "path": "/paths/~1gone"},
+                {"op": "add", "path": "/nope/deeper", "value": 1}
+            ],
+            "operationIds": {"GET /orgs/{org_id}/items": "listItems", "post /orgs/{org_id}/items": "createItem"},
+            "queryParameters": {"page": {"type": "integer", "format": "uint32"}, "take": {"type": "integer"}, "q": {}}
+        });
+        let r = apply(&mut d, &o).unwrap();
+        assert_eq!(d["info"], json!({"title": "Invent", "version": "1", "x-a": [2]}));
+        let get = &d["paths"]["/orgs/{org_id}/items"]["get"];
+        assert_eq!(get["operationId"], "listItems");
+        assert_eq!(get["parameters"][0]["schema"], json!({"type": "integer", "format": "uint32"}));
+        assert_eq!(d["components"]["parameters"]["Take"]["schema"], json!({"type": "integer"}));
+        assert_eq!(d["paths"]["/orgs/{org_id}/items"]["parameters"][0]["schema"], json!({"type": "integer"}));
+        assert_eq!(r.rule_count("override-patch"), 4);
+        assert_eq!(r.rule_count("override-operation-id"), 1);
+        assert_eq!(r.rule_count("override-query-parameter"), 3);
+        assert_eq!(r.rule_count(UNMATCHED), 4, "{}", r.to_text());
+    }
+
+    #[test]
+    fn malformed_overrides_are_errors() {
+        for (bad, pointer) in [
+            (json!([]), ""),
+            (json!({"operationids": {}}), "/operationids"),
+            (json!({"operationIds": {"FETCH /a": "x"}}), "/operationIds/FETCH ~1a"),
+            (json!({"operationIds": {"GET /a": ""}}), "/operationIds/GET ~1a"),
+            (json!({"patches": [{"op": "move", "path": "/a"}]}), "/patches/0/op"),
+            (json!({"patches": [{"op": "add", "path": "/a"}]}), "/patches/0"),
+            (json!({"patches": [{"op": "add", "path": "a", "value": 1}]}), "/patches/0/path"),
+            (json!({"queryParameters": {"page": "integer"}}), "/queryParameters/page"),
+        ] {
+            let e = apply(&mut doc(), &bad).unwrap_err();
+            assert_eq!((e.pointer.as_str(), e.rule.as_str()), (pointer, RULE), "{bad}");
+        }
+        assert!(Overrides::parse("{").is_err());
+        assert_eq!(Overrides::parse("{}").unwrap(), Overrides::default());
+    }
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The README's test command (and what .ci/run calls): installs what the tests need — Rust crates via
+# cargo, Prism from the npm registry pinned by package-lock.json, openapi-spec-validator from PyPI
+# pinned by scripts/requirements-spec.txt — then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "npm ci: Prism for the contract tests (package-lock.json)"
+npm ci --no-audit --no-fund --loglevel=error
+
+step "openapi.json against the OpenAPI 3.1 schema (independent validator)"
+scripts/validate-spec.sh openapi.json
+
+step "tour example (README command one: local mock Invent, no key, no network)"
+env -u INVENT_API_KEY cargo run --quiet --example tour >/dev/null
+
+step "cargo test: workspace, all features (unit, integration, fault matrix, Prism contract, CLI)"
+cargo test --workspace --all-features
+
+step "corpus: every spec in ../shared/corpus/specs lowers, generates and compiles"
+scripts/corpus-check.sh

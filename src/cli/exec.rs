@@ -1,0 +1,287 @@
+//! How a generated subcommand runs. progenitor's `execute_<op>` turns the arguments into the
+//! operation's builder, then calls the `CliConfig::execute_<op>` hook, then sends. Our hook (one per
+//! operation, see `generated.rs`) takes the finished builder, sends it through the crate's own path
+//! (`OperationExt::call`: auth, org, retries, limiter, errors that keep the server's body), prints the
+//! result, and returns [`Handled`] so progenitor's own send and output code never runs. That code is
+//! where progenitor's CLI has `todo!()` for non-JSON bodies; it is unreachable.
+//!
+//! Which runner a builder gets is picked at compile time per concrete builder type ("autoref
+//! specialization"): list operations (can `--paginate`), operations with a JSON (serializable) result,
+//! operations with a byte-stream result, and anything else (reported as unsupported, exit 2).
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use clap::ArgMatches;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::output::{self, Failure, Format, Out, EXIT_API, EXIT_OK, EXIT_USAGE};
+use crate::pagination::{ListOperation, PageInfo, MAX_TAKE};
+use crate::{ByteStream, Operation, OperationExt};
+
+/// Error returned from a hook once the command has run and printed its result; the exit status is in
+/// the [`Config`]'s slot.
+#[derive(Debug)]
+pub(crate) struct Handled;
+
+impl std::fmt::Display for Handled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("command handled by the invent CLI layer")
+    }
+}
+
+impl std::error::Error for Handled {}
+
+/// The exit status a command settled on (shared with `mod.rs`, which cannot reach into `Cli`).
+pub(crate) type ExitSlot = Arc<Mutex<Option<u8>>>;
+
+/// The generated CLI's `CliConfig`: output format, the runtime to drive calls on, the exit status.
+pub(crate) struct Config {
+    runtime: tokio::runtime::Handle,
+    pub(crate) format: Format,
+    exit: ExitSlot,
+}
+
+impl Config {
+    pub(crate) fn new(runtime: tokio::runtime::Handle, format: Format, exit: ExitSlot) -> Self {
+        Config { runtime, format, exit }
+    }
+
+    /// Records the exit status and stops progenitor's `execute_<op>` before it sends.
+    pub(crate) fn finish(&self, result: Result<(), Failure>) -> anyhow::Result<()> {
+        self.set_exit(output::exit_status(result));
+        Err(anyhow::Error::new(Handled))
+    }
+
+    pub(crate) fn set_exit(&self, code: u8) {
+        let mut slot = self.exit.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if slot.is_none() || code != EXIT_OK {
+            *slot = Some(code);
+        }
+    }
+
+    /// Runs `future` to completion from inside a (synchronous) `CliConfig` hook. The CLI runs on a
+    /// multi-thread runtime (`mod.rs`), where `block_in_place` is allowed.
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        tokio::task::block_in_place(|| self.runtime.block_on(future))
+    }
+
+    /// One call; prints the result.
+    fn single<B>(&self, request: B) -> Result<(), Failure>
+    where
+        B: Operation,
+        B::Output: Serialize,
+    {
+        let response = self.block_on(request.call()).map_err(|error| call_failure::<B>(error))?;
+        let value = to_json::<B, _>(&response.into_inner())?;
+        Out::new().value(&value, self.format)?;
+        Ok(())
+    }
+
+    /// Every page from `first` on, `take` items a page: a JSON array (collected, so a failure midway
+    /// prints no partial array), a table, or JSON lines streamed page by page.
+    fn paginate<B>(&self, request: B, first: u64, take: u64) -> Result<(), Failure>
+    where
+        B: ListOperation,
+        <B as ListOperation>::Item: Serialize,
+    {
+        let mut out = Out::new();
+        let mut collected = Vec::new();
+        let format = self.format;
+        self.block_on(async {
+            let mut number = first;
+            loop {
+                let response = request.clone().with_page(number, take).call().await.map_err(call_failure::<B>)?;
+                let info = PageInfo::of(&response);
+                let items = response.into_inner();
+                let received = items.len() as u64;
+                for item in &items {
+                    let value = to_json::<B, _>(item)?;
+                    if format == Format::JsonLines {
+                        out.line(&value)?;
+                    } else {
+                        collected.push(value);
+                    }
+                }
+                out.flush()?;
+                match next_page(number, take, received, &info) {
+                    Some(next) => number = next,
+                    None => return Ok::<(), Failure>(()),
+                }
+            }
+        })?;
+        if format != Format::JsonLines {
+            out.value(&Value::Array(collected), format)?;
+        }
+        Ok(())
+    }
+
+    /// One call whose body is not JSON: the bytes go to stdout as they arrive.
+    fn bytes<B>(&self, request: B) -> Result<(), Failure>
+    where
+        B: Operation<Output = ByteStream>,
+    {
+        self.block_on(async {
+            let response = request.call().await.map_err(call_failure::<B>)?;
+            let mut stream = response.into_inner_stream();
+            let mut out = Out::new();
+            while let Some(chunk) = futures::TryStreamExt::try_next(&mut stream).await.map_err(|source| {
+                call_failure::<B>(crate::Error::Transport { source, attempts: 0, note: Some("while reading the body".into()) })
+            })? {
+                out.bytes(&chunk)?;
+            }
+            out.flush()?;
+            Ok(())
+        })
+    }
+}
+
+/// `get-assistant (GET /orgs/{org_id}/assistants/{assistant_id})`.
+pub(crate) fn label<B: Operation>() -> String {
+    let name = B::ID.replace('_', "-");
+    match B::spec() {
+        Some(spec) => format!("{name} ({} {})", spec.method, spec.template),
+        None => name,
+    }
+}
+
+fn call_failure<B: Operation>(error: crate::Error) -> Failure {
+    Failure::Call { error, label: label::<B>() }
+}
+
+fn to_json<B: Operation, T: Serialize>(value: &T) -> Result<Value, Failure> {
+    serde_json::to_value(value).map_err(|e| Failure::Usage(format!("{}: could not encode the result as JSON: {e}", label::<B>())))
+}
+
+/// The page after `number`, or `None` at the end; the same rules as the library's `Paginate`
+/// (`src/pagination.rs`): counts from the headers win, else a short or empty page ends the list, and a
+/// server that answers with another page number than asked stops it.
+fn next_page(number: u64, take: u64, received: u64, info: &PageInfo) -> Option<u64> {
+    if received == 0 || info.page.is_some_and(|p| p != number) {
+        return None;
+    }
+    if let Some(total) = info.total_pages() {
+        return (number < total).then_some(number + 1);
+    }
+    if let Some(count) = info.count {
+        return (number.saturating_mul(take) < count).then_some(number + 1);
+    }
+    (received >= info.take.unwrap_or(take)).then_some(number + 1)
+}
+
+/// A flag of the subcommand, false when the subcommand does not define it.
+fn flag(matches: &ArgMatches, id: &str) -> bool {
+    matches.try_get_one::<bool>(id).ok().flatten().copied().unwrap_or(false)
+}
+
+/// An argument's value as typed on the command line, as a whole number.
+fn raw_number(matches: &ArgMatches, id: &str) -> Option<u64> {
+    let text = matches.try_get_raw(id).ok().flatten()?.next()?.to_str()?.trim().to_string();
+    text.parse::<u64>().ok().or_else(|| text.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f as u64))
+}
+
+/// The builder of the command being run, wrapped so the runners below can be picked by its type.
+pub(crate) struct Probe<'r, B>(pub(crate) &'r mut B);
+
+/// Level 1: list operations (`--paginate`).
+pub(crate) trait RunList {
+    fn run(&self, config: &Config, matches: &ArgMatches) -> anyhow::Result<()>;
+}
+
+impl<B> RunList for &&&Probe<'_, B>
+where
+    B: ListOperation,
+    <B as ListOperation>::Item: Serialize,
+{
+    fn run(&self, config: &Config, matches: &ArgMatches) -> anyhow::Result<()> {
+        let request = B::clone(&*self.0);
+        if !flag(matches, super::PAGINATE) {
+            return config.finish(config.single(request));
+        }
+        let take = raw_number(matches, "take").unwrap_or(MAX_TAKE).clamp(1, MAX_TAKE);
+        let first = raw_number(matches, "page").unwrap_or(1).max(1);
+        config.finish(config.paginate(request, first, take))
+    }
+}
+
+/// Level 2: one call, JSON result.
+pub(crate) trait RunItem {
+    fn run(&self, config: &Config, matches: &ArgMatches) -> anyhow::Result<()>;
+}
+
+impl<B> RunItem for &&Probe<'_, B>
+where
+    B: Operation + Clone,
+    B::Output: Serialize,
+{
+    fn run(&self, config: &Config, _: &ArgMatches) -> anyhow::Result<()> {
+        config.finish(config.single(B::clone(&*self.0)))
+    }
+}
+
+/// Level 3: one call, byte-stream result (a download): written to stdout.
+pub(crate) trait RunBytes {
+    fn run(&self, config: &Config, matches: &ArgMatches) -> anyhow::Result<()>;
+}
+
+impl<B> RunBytes for &Probe<'_, B>
+where
+    B: Operation<Output = ByteStream> + Clone,
+{
+    fn run(&self, config: &Config, _: &ArgMatches) -> anyhow::Result<()> {
+        config.finish(config.bytes(B::clone(&*self.0)))
+    }
+}
+
+/// Level 4: anything else, e.g. an operation with a raw (non-JSON) request body, which progenitor's CLI
+/// has no argument for (its builder is not `Clone`). Reported, never sent half-built.
+pub(crate) trait RunOther {
+    fn run(&self, config: &Config, matches: &ArgMatches) -> anyhow::Result<()>;
+}
+
+impl<B: Operation> RunOther for Probe<'_, B> {
+    fn run(&self, config: &Config, _: &ArgMatches) -> anyhow::Result<()> {
+        config.finish(Err(Failure::Usage(format!(
+            "{}: this operation's request body is not JSON, which the generated subcommand cannot send; use `invent api` with --body",
+            label::<B>()
+        ))))
+    }
+}
+
+/// The output callbacks progenitor's generated code calls when it sends by itself. Every operation has
+/// a hook that sends first (see the module docs), so these only run for an operation the hook list
+/// missed; they print like the hooks do.
+pub(crate) mod fallback {
+    use super::*;
+
+    pub(crate) fn success<T: Serialize>(config: &Config, value: &T) {
+        let result = serde_json::to_value(value)
+            .map_err(|e| Failure::Usage(format!("could not encode the result as JSON: {e}")))
+            .and_then(|v| Out::new().value(&v, config.format).map_err(Failure::from));
+        config.set_exit(output::exit_status(result));
+    }
+
+    pub(crate) fn list_item<T: Serialize>(config: &Config, value: &T) {
+        let result = serde_json::to_value(value)
+            .map_err(|e| Failure::Usage(format!("could not encode the result as JSON: {e}")))
+            .and_then(|v| Out::new().line(&v).map_err(Failure::from));
+        config.set_exit(output::exit_status(result));
+    }
+
+    pub(crate) fn error<T: Serialize>(config: &Config, error: &progenitor_client::Error<T>) {
+        let mut line = format!("error: {error}");
+        if let progenitor_client::Error::ErrorResponse(response) = error {
+            if let Ok(body) = serde_json::to_string(response.as_ref()) {
+                line.push('\n');
+                line.push_str(&body);
+            }
+        }
+        output::eprint_line(&line);
+        let code = match error {
+            progenitor_client::Error::InvalidRequest(_) => EXIT_USAGE,
+            _ => EXIT_API,
+        };
+        config.set_exit(code);
+    }
+}

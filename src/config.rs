@@ -1,0 +1,296 @@
+//! Building a [`Client`]: from the environment or a builder (key, base URL, org, timeouts, retries,
+//! limiter, user agent, custom `reqwest::Client`), and the per-client state the hooks read.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::{self, ApiKey};
+use crate::budget::RetryBudget;
+use crate::limiter::{Limiter, LimiterConfig};
+use crate::org::Org;
+use crate::retry::RetryConfig;
+use crate::Client;
+
+/// The Invent API's base URL.
+pub const DEFAULT_BASE_URL: &str = "https://api.useinvent.com";
+/// Environment variable holding the API key.
+pub const ENV_API_KEY: &str = "INVENT_API_KEY";
+/// Environment variable overriding the base URL.
+pub const ENV_BASE_URL: &str = "INVENT_BASE_URL";
+/// Environment variable choosing the default org (`c` or a sub-org id).
+pub const ENV_ORG: &str = "INVENT_ORG";
+
+/// Connect timeout: a TCP+TLS handshake to a healthy API takes well under a second; 5 s leaves room for
+/// a slow network without hanging on a black-holed address.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Per-attempt timeout: creating a chat message or deciding an approval waits for the assistant's
+/// reply, which can take tens of seconds.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Overall deadline across attempts and retry waits.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(180);
+
+/// Why a client could not be built.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No API key was given and the variable is unset.
+    MissingApiKey { variable: &'static str },
+    EmptyApiKey,
+    /// The key contains characters that cannot go into an HTTP header.
+    InvalidApiKey,
+    InvalidBaseUrl { url: String, reason: String },
+    InvalidSetting { setting: &'static str, reason: String },
+    /// reqwest could not build its client (TLS backend, proxy settings).
+    Http(reqwest::Error),
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigError::MissingApiKey { variable } => write!(
+                f,
+                "no Invent API key: set the {variable} environment variable (Settings → API Keys in Invent) or call ClientBuilder::api_key"
+            ),
+            ConfigError::EmptyApiKey => f.write_str("the Invent API key is empty"),
+            ConfigError::InvalidApiKey => f.write_str("the Invent API key contains characters not allowed in an HTTP header"),
+            ConfigError::InvalidBaseUrl { url, reason } => write!(f, "invalid base URL `{url}`: {reason}"),
+            ConfigError::InvalidSetting { setting, reason } => write!(f, "invalid {setting}: {reason}"),
+            ConfigError::Http(e) => write!(f, "could not build the HTTP client: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::Http(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// State shared by every clone of a client: the key, limiter, retry budget and settings.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) api_key: ApiKey,
+    /// Path of the base URL (`""` for `https://api.useinvent.com`), where `/orgs/…` starts.
+    pub(crate) base_path: String,
+    pub(crate) retry: RetryConfig,
+    pub(crate) budget: RetryBudget,
+    pub(crate) limiter: Option<Limiter>,
+    pub(crate) attempt_timeout: Duration,
+    pub(crate) deadline: Option<Duration>,
+}
+
+/// Per-handle settings: cheap to change on a clone (`for_org`, `with_max_retries`, `with_timeouts`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallOptions {
+    pub(crate) max_retries: Option<u32>,
+    pub(crate) attempt_timeout: Option<Duration>,
+    pub(crate) deadline: Option<Option<Duration>>,
+}
+
+/// The hand-written state progenitor's `Client` carries (`with_inner_type`). Not constructed directly.
+#[derive(Debug, Clone)]
+pub struct Inner {
+    pub(crate) org: Org,
+    pub(crate) call: CallOptions,
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Inner {
+    pub(crate) fn max_retries(&self) -> u32 {
+        self.call.max_retries.unwrap_or(self.shared.retry.max_retries)
+    }
+    pub(crate) fn attempt_timeout(&self) -> Duration {
+        self.call.attempt_timeout.unwrap_or(self.shared.attempt_timeout)
+    }
+    pub(crate) fn deadline(&self) -> Option<Duration> {
+        self.call.deadline.unwrap_or(self.shared.deadline)
+    }
+}
+
+/// Builds a [`Client`]. Start from [`Client::builder`] or [`Client::from_env`].
+#[derive(Clone)]
+pub struct ClientBuilder {
+    api_key: Option<String>,
+    base_url: String,
+    org: Org,
+    connect_timeout: Duration,
+    attempt_timeout: Duration,
+    deadline: Option<Duration>,
+    user_agent: String,
+    http: Option<reqwest::Client>,
+    retry: RetryConfig,
+    limiter: Option<LimiterConfig>,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field("org", &self.org)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("deadline", &self.deadline)
+            .field("user_agent", &self.user_agent)
+            .field("http", &self.http)
+            .field("retry", &self.retry)
+            .field("limiter", &self.limiter)
+            .finish()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            base_url: DEFAULT_BASE_URL.to_string(),
+            org: Org::Current,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            deadline: Some(DEFAULT_DEADLINE),
+            user_agent: concat!("invent-api-rust/", env!("CARGO_PKG_VERSION")).to_string(),
+            http: None,
+            retry: RetryConfig::default(),
+            limiter: Some(LimiterConfig::default()),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The API key (`Authorization: Bearer <key>`).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+    /// Base URL; `https://` only, or `http://` to a loopback host (local mocks and tests).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+    /// Default org for org-scoped calls (default: [`Org::Current`], the key's own org).
+    pub fn org(mut self, org: impl Into<Org>) -> Self {
+        self.org = org.into();
+        self
+    }
+    /// TCP + TLS connect timeout (default 5 s). Ignored with [`ClientBuilder::http_client`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+    /// Timeout of one attempt, from sending to the last body byte (default 60 s).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+    /// Deadline across all attempts and retry waits of one call (default 180 s; `None`: no deadline).
+    pub fn deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+    /// `User-Agent` header (default `invent-api-rust/<version>`). Ignored with a custom HTTP client.
+    pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
+        self.user_agent = agent.into();
+        self
+    }
+    /// Use this `reqwest::Client` (proxies, TLS roots, pools). Auth, retries and the limiter still apply.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+    /// Retry policy (default: 2 retries, see [`RetryConfig`]).
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+    /// Shorthand for the retry count (0..=10).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.retry.max_retries = retries;
+        self
+    }
+    /// Client-side rate limiter (default 500 requests/minute); `None` turns it off.
+    pub fn limiter(mut self, limiter: Option<LimiterConfig>) -> Self {
+        self.limiter = limiter;
+        self
+    }
+
+    /// Builds the client. Fails on a missing key, a non-HTTPS base URL or a bad setting.
+    pub fn build(self) -> Result<Client, ConfigError> {
+        let key = self.api_key.as_deref().ok_or(ConfigError::MissingApiKey { variable: ENV_API_KEY })?;
+        let api_key = ApiKey::new(key)?;
+        let base_url = auth::parse_base_url(&self.base_url)?;
+        self.retry.validate()?;
+        let limiter = match &self.limiter {
+            Some(config) => Some(Limiter::new(config)?),
+            None => None,
+        };
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .user_agent(self.user_agent)
+                .build()
+                .map_err(ConfigError::Http)?,
+        };
+        let base_path = reqwest::Url::parse(&base_url)
+            .map(|u| u.path().trim_end_matches('/').to_string())
+            .unwrap_or_default();
+        let shared = Shared {
+            api_key,
+            base_path,
+            budget: RetryBudget::new(self.retry.budget_capacity),
+            retry: self.retry,
+            limiter,
+            attempt_timeout: self.attempt_timeout,
+            deadline: self.deadline,
+        };
+        let inner = Inner { org: self.org, call: CallOptions::default(), shared: Arc::new(shared) };
+        Ok(Client::new_with_client(&base_url, http, inner))
+    }
+}
+
+impl Client {
+    /// A builder with the defaults (base URL `https://api.useinvent.com`, org `c`, 2 retries, limiter on).
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A builder from `INVENT_API_KEY` (required), `INVENT_BASE_URL` and `INVENT_ORG` (optional).
+    pub fn builder_from_env() -> ClientBuilder {
+        let mut builder = ClientBuilder::default();
+        if let Ok(key) = std::env::var(ENV_API_KEY) {
+            builder = builder.api_key(key);
+        }
+        if let Ok(url) = std::env::var(ENV_BASE_URL) {
+            if !url.trim().is_empty() {
+                builder = builder.base_url(url);
+            }
+        }
+        if let Ok(org) = std::env::var(ENV_ORG) {
+            builder = builder.org(org);
+        }
+        builder
+    }
+
+    /// A client configured from the environment; see [`Client::builder_from_env`].
+    pub fn from_env() -> Result<Client, ConfigError> {
+        Self::builder_from_env().build()
+    }
+
+    /// A handle whose calls retry at most `retries` times (overrides the client's policy).
+    pub fn with_max_retries(&self, retries: u32) -> Client {
+        let mut client = self.clone();
+        client.inner.call.max_retries = Some(retries.min(crate::retry::MAX_RETRIES_LIMIT));
+        client
+    }
+
+    /// A handle with its own per-attempt timeout and overall deadline.
+    pub fn with_timeouts(&self, attempt: Duration, deadline: Option<Duration>) -> Client {
+        let mut client = self.clone();
+        client.inner.call.attempt_timeout = Some(attempt);
+        client.inner.call.deadline = Some(deadline);
+        client
+    }
+}

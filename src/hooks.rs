@@ -1,0 +1,88 @@
+//! progenitor's request hooks for [`Client`]: `pre` adds the API key and applies the client's org;
+//! `exec` runs the retry loop (with the limiter), keeps error bodies for [`crate::Error`] and records a
+//! tracing span per call.
+
+use std::time::Instant;
+
+use progenitor_client::{ClientHooks, OperationInfo};
+use reqwest::header::AUTHORIZATION;
+use tracing::Instrument;
+
+use crate::context;
+use crate::operation::OperationSpec;
+use crate::{org, retry, Client, Inner};
+
+/// Operation id used for [`Client::raw`] calls.
+pub(crate) const RAW_OPERATION: &str = "raw";
+
+/// Error bodies larger than this are left streaming instead of being kept for the error.
+const MAX_KEPT_ERROR_BODY: u64 = 1 << 20;
+
+impl ClientHooks<Inner> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        request.headers_mut().insert(AUTHORIZATION, self.inner.shared.api_key.header());
+        let org_scoped = info.operation_id == RAW_OPERATION
+            || OperationSpec::find(info.operation_id).is_some_and(|op| op.org_scoped);
+        if org_scoped {
+            org::apply(request, &self.inner.shared.base_path, &self.inner.org);
+        }
+        Ok(())
+    }
+
+    async fn exec(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+        let op = OperationSpec::find(info.operation_id);
+        let span = tracing::info_span!(
+            "invent.request",
+            operation = info.operation_id,
+            method = %request.method(),
+            path = op.map_or_else(|| request.url().path(), |op| op.template),
+            org = %self.inner.org,
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let outcome = retry::execute(&self.client, &self.inner, request, info.operation_id).instrument(span.clone()).await;
+        span.record("attempts", outcome.attempts);
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        if let Some(reason) = &outcome.gave_up {
+            context::update(|r| r.gave_up = Some(reason.clone()));
+        }
+        context::update(|r| r.attempts = outcome.attempts);
+        let response = match outcome.result {
+            Ok(response) => response,
+            Err(error) => {
+                span.in_scope(|| tracing::warn!(error = %error, "request failed"));
+                return Err(error);
+            }
+        };
+        span.record("status", response.status().as_u16());
+        context::record_response(&response, outcome.attempts);
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        keep_error_body(response).await
+    }
+}
+
+/// Reads a (small) error body so the final error can keep it verbatim, then hands progenitor an
+/// equivalent response.
+async fn keep_error_body(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    if response.content_length().is_some_and(|n| n > MAX_KEPT_ERROR_BODY) {
+        return Ok(response);
+    }
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let body = response.bytes().await?;
+    context::update(|r| r.body = Some(body.clone()));
+    let mut rebuilt = http::Response::new(reqwest::Body::from(body));
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    Ok(reqwest::Response::from(rebuilt))
+}
