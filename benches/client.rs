@@ -8,16 +8,17 @@
 //!    round) so machine noise hits all variants alike; the figure is the throughput ratio ours / raw.
 //!    Allocations per call come from a counting global allocator that counts the benchmark thread
 //!    only (the server runs on its own thread).
-//! 2. **goodput**: a loopback server enforcing at most R requests in any sliding window W (500/min
-//!    scaled down: default R = 50 per 2 s), answering 429 with `Retry-After` (integer seconds) and
-//!    `retry-after-ms`; 32 workers in a closed loop (each starts its next call when one ends) for a
+//! 2. **goodput**: a loopback server enforcing at most R requests in any sliding window W (Invent's
+//!    500/min with time compressed 30×: default R = 500 per 2 s, so the limiter's burst-to-limit ratio
+//!    and every wait relative to the window stay as in production), answering 429 with `Retry-After`
+//!    (integer seconds) and `retry-after-ms` (the compressed waits need sub-second precision); 32 workers in a closed loop (each starts its next call when one ends) for a
 //!    fixed duration, for three clients in turn, each against a fresh server: ours with the limiter
 //!    set to R/W, ours with the limiter off (retry only), and a Stainless-style retry-only baseline.
 //!    Goodput = successful calls finished within the duration / (R · duration / W).
 //!
 //! Choose a part with a filter argument (`cargo bench --bench client -- overhead` or `-- goodput`).
 //! Tune with environment variables (defaults in brackets): INVENT_BENCH_CALLS [1000] and
-//! INVENT_BENCH_ROUNDS [12] for the overhead part; INVENT_BENCH_LIMIT [50], INVENT_BENCH_WINDOW_MS
+//! INVENT_BENCH_ROUNDS [12] for the overhead part; INVENT_BENCH_LIMIT [500], INVENT_BENCH_WINDOW_MS
 //! [2000], INVENT_BENCH_DURATION_MS [10000], INVENT_BENCH_WORKERS [32] and INVENT_BENCH_SERVER
 //! [sliding | fixed] for the goodput part. No timing is asserted anywhere: these print numbers.
 
@@ -110,12 +111,9 @@ fn our_client(base_url: &str, limiter: Option<LimiterConfig>) -> Client {
         .expect("invent client")
 }
 
-/// `LimiterConfig` is `#[non_exhaustive]`: start from the default and set the two public fields.
+/// The limiter as a user would configure it for this limit (default burst: min(10, requests)).
 fn limiter_config(requests: u32, period: Duration) -> LimiterConfig {
-    let mut config = LimiterConfig::default();
-    config.requests = requests;
-    config.period = period;
-    config
+    LimiterConfig::new(requests, period)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -188,9 +186,12 @@ impl Policy {
 struct ServerStats {
     requests: AtomicU64,
     rejected: AtomicU64,
+    /// Nanoseconds from the server's start to its first 429, plus one (0: none yet).
+    first_rejection: AtomicU64,
 }
 
 struct ServerState {
+    started: Instant,
     policy: Policy,
     ok: Vec<u8>,
     stats: ServerStats,
@@ -199,10 +200,14 @@ struct ServerState {
 impl ServerState {
     fn respond(&self, out: &mut Vec<u8>) {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
-        match self.policy.check(Instant::now()) {
+        let now = Instant::now();
+        match self.policy.check(now) {
             None => out.extend_from_slice(&self.ok),
             Some(wait) => {
-                self.stats.rejected.fetch_add(1, Ordering::Relaxed);
+                if self.stats.rejected.fetch_add(1, Ordering::Relaxed) == 0 {
+                    let at = (now - self.started).as_nanos() as u64 + 1;
+                    self.stats.first_rejection.store(at, Ordering::Relaxed);
+                }
                 let body = br#"{"message":"Too many requests, please try again later."}"#;
                 let ms = wait.as_millis() + u128::from(wait.subsec_nanos() % 1_000_000 != 0);
                 let secs = wait.as_secs() + u64::from(wait.subsec_nanos() != 0);
@@ -234,7 +239,7 @@ impl Server {
             body.len()
         )
         .into_bytes();
-        let state = Arc::new(ServerState { policy, ok, stats: ServerStats::default() });
+        let state = Arc::new(ServerState { started: Instant::now(), policy, ok, stats: ServerStats::default() });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         listener.set_nonblocking(true).expect("nonblocking");
         let addr = listener.local_addr().expect("addr");
@@ -273,6 +278,14 @@ impl Server {
 
     fn rejected(&self) -> u64 {
         self.state.stats.rejected.load(Ordering::Relaxed)
+    }
+
+    /// Time from the server's start to its first 429.
+    fn first_rejection(&self) -> Option<Duration> {
+        match self.state.stats.first_rejection.load(Ordering::Relaxed) {
+            0 => None,
+            n => Some(Duration::from_nanos(n - 1)),
+        }
     }
 }
 
@@ -456,10 +469,11 @@ fn overhead() {
     let raw_us = raw_t.time.as_secs_f64() * 1e6 / raw_t.calls as f64;
     println!();
     println!(
-        "| {:<32} | {:>9} | {:>8} | {:>8} | {:>13} | {:>25} | {:>11} | {:>12} |",
+        "| {:<32} | {:>9} | {:>8} | {:>8} | {:>8} | {:>30} | {:>11} | {:>10} |",
         "variant", "calls/s", "us/call", "vs raw", "+us/call", "per-round ratio med [min, max]", "allocs/call", "bytes/call"
     );
-    println!("|{:-<34}|{:->11}|{:->10}|{:->10}|{:->15}|{:->27}|{:->13}|{:->14}|", "", "", "", "", "", "", "", "");
+    println!("|{:-<34}|{:->11}|{:->10}|{:->10}|{:->10}|{:->32}|{:->13}|{:->12}|", "", "", "", "", "", "", "", "");
+    let mut results = Vec::new();
     for (i, v) in Variant::ALL.iter().enumerate() {
         let t = &tally[i];
         let rate = t.calls as f64 / t.time.as_secs_f64();
@@ -471,20 +485,18 @@ fn overhead() {
         let allocs = t.allocs as f64 / t.calls as f64;
         let bytes = t.bytes as f64 / t.calls as f64;
         println!(
-            "| {:<32} | {:>9.0} | {:>8.1} | {:>8.3} | {:>13.1} | {:>8.3} [{:.3}, {:.3}] | {:>11.1} | {:>12.0} |",
+            "| {:<32} | {:>9.0} | {:>8.1} | {:>8.3} | {:>8.1} | {:>30} | {:>11.1} | {:>10.0} |",
             v.label(),
             rate,
             us,
             rate / raw_rate,
             us - raw_us,
-            median,
-            min,
-            max,
+            format!("{median:.3} [{min:.3}, {max:.3}]"),
             allocs,
             bytes
         );
         if *v != Variant::Raw {
-            println!(
+            results.push(format!(
                 "RESULT overhead.{} throughput_ratio={:.3} median_round_ratio={:.3} calls_per_s={:.0} raw_calls_per_s={:.0} extra_us_per_call={:.1} allocs_per_call={:.1} raw_allocs_per_call={:.1} goal=0.97",
                 v.key(),
                 rate / raw_rate,
@@ -494,8 +506,13 @@ fn overhead() {
                 us - raw_us,
                 allocs,
                 raw_t.allocs as f64 / raw_t.calls as f64
-            );
+            ));
         }
+    }
+    println!("(bytes/call counts every allocation and reallocation size, not live memory)");
+    println!();
+    for line in results {
+        println!("{line}");
     }
 }
 
@@ -630,7 +647,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn goodput() {
-    let limit = env_num("INVENT_BENCH_LIMIT", 50);
+    let limit = env_num("INVENT_BENCH_LIMIT", 500);
     let window = Duration::from_millis(env_num("INVENT_BENCH_WINDOW_MS", 2000));
     let duration = Duration::from_millis(env_num("INVENT_BENCH_DURATION_MS", 10_000));
     let workers = env_num("INVENT_BENCH_WORKERS", 32);
@@ -638,7 +655,7 @@ fn goodput() {
     let capacity = limit as f64 * duration.as_secs_f64() / window.as_secs_f64();
 
     println!(
-        "\n## 2. Goodput under a strict server limit: {limit} requests per {:.1} s {} window (500/min scaled), {workers} workers, {:.0} s per client",
+        "\n## 2. Goodput under a strict server limit: {limit} requests per {:.1} s {} window (500/min, time scaled), {workers} workers, {:.0} s per client",
         window.as_secs_f64(),
         model,
         duration.as_secs_f64()
@@ -651,6 +668,7 @@ fn goodput() {
     );
     println!("|{:-<32}|{:->11}|{:->10}|{:->8}|{:->15}|{:->12}|{:->8}|{:->10}|{:->10}|", "", "", "", "", "", "", "", "", "");
     let mut goodputs = Vec::new();
+    let mut results = Vec::new();
     for contender in [Contender::OursLimiter, Contender::OursRetryOnly, Contender::Stainless] {
         let policy = match model.as_str() {
             "fixed" => Policy::Fixed { limit, window, start: Instant::now(), state: Mutex::new((0, 0)) },
@@ -677,7 +695,7 @@ fn goodput() {
             total
         });
         rt.shutdown_timeout(Duration::from_millis(100));
-        let (requests, rejected) = (server.requests(), server.rejected());
+        let (requests, rejected, first_429) = (server.requests(), server.rejected(), server.first_rejection());
         drop(server);
         let mut latencies = run.latencies;
         latencies.sort();
@@ -697,8 +715,8 @@ fn goodput() {
             p50.as_secs_f64() * 1e3,
             p99.as_secs_f64() * 1e3
         );
-        println!(
-            "RESULT goodput.{} goodput_pct={:.1} completed={} limit={:.0} failed={} server_requests={} server_429s={} share_429_pct={:.2} p50_ms={:.0} p99_ms={:.0}{}",
+        results.push(format!(
+            "RESULT goodput.{} goodput_pct={:.1} completed={} limit={:.0} failed={} server_requests={} server_429s={} share_429_pct={:.2} first_429_s={} p50_ms={:.0} p99_ms={:.0}{}",
             contender.key(),
             goodput * 100.0,
             run.ok,
@@ -707,10 +725,15 @@ fn goodput() {
             requests,
             rejected,
             rejected_share * 100.0,
+            first_429.map_or("none".to_string(), |t| format!("{:.3}", t.as_secs_f64())),
             p50.as_secs_f64() * 1e3,
             p99.as_secs_f64() * 1e3,
             if contender == Contender::OursLimiter { " goal=goodput>=97%,429s<=1%" } else { "" }
-        );
+        ));
+    }
+    println!();
+    for line in results {
+        println!("{line}");
     }
     println!(
         "RESULT goodput.ratios ours_limiter_vs_stainless={:.3} ours_retry_only_vs_stainless={:.3}",

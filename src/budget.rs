@@ -38,9 +38,9 @@ impl RetryBudget {
         if self.capacity == 0 || amount == 0 {
             return;
         }
-        let _ = self.tokens.fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
-            Some(t.saturating_add(amount).min(self.capacity))
-        });
+        let _ = self
+            .tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| Some(t.saturating_add(amount).min(self.capacity)));
     }
 
     #[cfg(test)]

@@ -46,7 +46,8 @@ impl ClientHooks<Inner> for Client {
             duration_ms = tracing::field::Empty,
         );
         let started = Instant::now();
-        let outcome = retry::execute(&self.client, &self.inner, request, info.operation_id).instrument(span.clone()).await;
+        let outcome =
+            retry::execute(&self.client, &self.inner, request, info.operation_id).instrument(span.clone()).await;
         span.record("attempts", outcome.attempts);
         span.record("duration_ms", started.elapsed().as_millis() as u64);
         if let Some(reason) = &outcome.gave_up {

@@ -26,6 +26,10 @@ mod retry;
 #[cfg(feature = "mock")]
 pub mod mock;
 
+/// The `invent` command-line tool (the `invent` binary is a thin wrapper around [`cli::main`]).
+#[cfg(feature = "cli")]
+pub mod cli;
+
 pub use config::{ClientBuilder, ConfigError, Inner};
 pub use error::{Error, Result};
 pub use generated::{builder, types, ByteStream, Client, ResponseValue};

@@ -208,7 +208,12 @@ impl Bucket {
         if !recently_cut {
             let low = (s.rate(now, self.recovery) / 2.0).max(MIN_RATE);
             s.cut = Some((now, low));
-            tracing::info!(bucket = self.name, rate = low, pause_ms = (resume - now).as_millis() as u64, "429: slowing down");
+            tracing::info!(
+                bucket = self.name,
+                rate = low,
+                pause_ms = (resume - now).as_millis() as u64,
+                "429: slowing down"
+            );
         }
     }
 
@@ -247,7 +252,10 @@ mod tests {
     }
 
     fn max_in_window(starts: &[Duration], window: Duration) -> usize {
-        (0..starts.len()).map(|i| starts[i..].iter().take_while(|t| **t < starts[i] + window).count()).max().unwrap_or(0)
+        (0..starts.len())
+            .map(|i| starts[i..].iter().take_while(|t| **t < starts[i] + window).count())
+            .max()
+            .unwrap_or(0)
     }
 
     #[tokio::test(start_paused = true)]

@@ -63,8 +63,13 @@ pub trait ListOperation: Operation<Output = Vec<<Self as ListOperation>::Item>> 
 pub trait Paginate: ListOperation {
     /// All pages, `take` items each (clamped to 1..=100).
     fn pages_with(self, take: u64) -> impl Stream<Item = Result<Page<Self::Item>, Error>> + Send {
+        self.pages_from(1, take)
+    }
+
+    /// Pages `first`, `first + 1`, … to the end, `take` items each (clamped to 1..=100).
+    fn pages_from(self, first: u64, take: u64) -> impl Stream<Item = Result<Page<Self::Item>, Error>> + Send {
         let take = take.clamp(1, MAX_TAKE);
-        stream::try_unfold(Some(1u64), move |next| {
+        stream::try_unfold(Some(first.max(1)), move |next| {
             let request = self.clone();
             async move {
                 let Some(number) = next else { return Ok(None) };
@@ -111,7 +116,7 @@ fn next_page(number: u64, take: u64, received: u64, info: &PageInfo) -> Option<u
         return (number < total).then_some(number + 1);
     }
     if let Some(count) = info.count {
-        return (number * take < count).then_some(number + 1);
+        return (number.saturating_mul(take) < count).then_some(number + 1);
     }
     let served_take = info.take.unwrap_or(take);
     (received >= served_take).then_some(number + 1)

@@ -274,7 +274,7 @@ impl<'a> Call<'a> {
                     Err(_) => "the connection dropped".to_string(),
                 };
                 return Err(Some(format!(
-                    "not retried: {} is not idempotent and the server may have acted on it before {what}",
+                    "not retried after {what}: {} is not idempotent and the server may have acted on it",
                     self.method
                 )));
             }
@@ -290,9 +290,8 @@ impl<'a> Call<'a> {
                 secs(self.config.max_server_wait)
             )));
         }
-        let wait = server_wait.unwrap_or_else(|| {
-            backoff::jittered(self.config.base_delay, self.config.max_delay, attempts - 1)
-        });
+        let wait = server_wait
+            .unwrap_or_else(|| backoff::jittered(self.config.base_delay, self.config.max_delay, attempts - 1));
         if self.remaining().is_some_and(|r| wait >= r) {
             return Err(Some(format!(
                 "not retried: the next attempt (after {}) would pass the call's {} deadline",
@@ -353,12 +352,8 @@ mod tests {
     #[test]
     fn validates() {
         assert!(RetryConfig::default().validate().is_ok());
-        let mut c = RetryConfig::default();
-        c.max_retries = 11;
-        assert!(c.validate().is_err());
-        let mut c = RetryConfig::default();
-        c.base_delay = Duration::from_secs(9);
-        assert!(c.validate().is_err());
+        assert!(RetryConfig { max_retries: 11, ..RetryConfig::default() }.validate().is_err());
+        assert!(RetryConfig { base_delay: Duration::from_secs(9), ..RetryConfig::default() }.validate().is_err());
     }
 
     #[test]
@@ -373,16 +368,14 @@ mod tests {
     #[tokio::test]
     async fn streaming_body_is_sent_once() {
         let server = httpmock::MockServer::start_async().await;
-        let mock = server.mock_async(|when, then| {
-            when.method("PUT").path("/upload");
-            then.status(503);
-        }).await;
-        let client = crate::Client::builder()
-            .api_key("test-key")
-            .base_url(server.base_url())
-            .limiter(None)
-            .build()
-            .unwrap();
+        let mock = server
+            .mock_async(|when, then| {
+                when.method("PUT").path("/upload");
+                then.status(503);
+            })
+            .await;
+        let client =
+            crate::Client::builder().api_key("test-key").base_url(server.base_url()).limiter(None).build().unwrap();
         let chunks = futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"part"))]);
         let request = client
             .client

@@ -2,13 +2,16 @@
 //! client from, and drives progenitor. A thin list of modules; each module's first doc line says what
 //! belongs in it.
 
+pub mod diff;
 pub mod error;
 pub mod ext;
+pub mod fetch;
 pub mod generate;
 pub mod lower;
 pub mod overrides;
 pub mod pointer;
 pub mod report;
+pub mod surface;
 
 pub use error::SpecError;
 pub use lower::{lower, LowerOptions};

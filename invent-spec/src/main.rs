@@ -29,8 +29,24 @@ const COMMANDS: &[(&str, Cmd, &str)] = &[
     ("generate", cmd_generate, "generate IN.json OUT.rs [--overrides FILE] [--report FILE] [--stats FILE]"),
 ];
 
+type LifecycleCmd = fn(&[String]) -> u8;
+
+/// Spec-lifecycle subcommands: they print their own one-line errors and choose their own exit code
+/// (0 ok, 1 drift / changes matching `--fail-on`, 2 bad arguments or input, or could not check).
+const LIFECYCLE: &[(&str, LifecycleCmd, &str)] = &[
+    ("surface", invent_spec::surface::cmd_surface, "surface SPEC [--overrides FILE | --no-overrides]"),
+    ("diff", invent_spec::diff::cmd_diff, "diff OLD NEW [--format text|markdown|json] [--fail-on breaking|any] [--overrides FILE]"),
+    ("update", invent_spec::fetch::cmd_update, "update [--url URL] [--spec openapi.json] [--format text|markdown|json]"),
+    ("check", invent_spec::fetch::cmd_check, "check [--url URL] [--spec openapi.json] [--format text|markdown|json]"),
+];
+
 fn usage() -> String {
-    let list: Vec<String> = COMMANDS.iter().map(|(_, _, u)| format!("invent-spec {u}")).collect();
+    let list: Vec<String> = COMMANDS
+        .iter()
+        .map(|(_, _, u)| *u)
+        .chain(LIFECYCLE.iter().map(|(_, _, u)| *u))
+        .map(|u| format!("invent-spec {u}"))
+        .collect();
     format!("usage: {}", list.join(" | "))
 }
 
@@ -43,6 +59,9 @@ fn main() -> ExitCode {
     if matches!(name.as_str(), "-h" | "--help" | "help") {
         println!("{}", usage());
         return ExitCode::SUCCESS;
+    }
+    if let Some((_, cmd, _)) = LIFECYCLE.iter().find(|(n, _, _)| n == name) {
+        return ExitCode::from(cmd(&args[1..]));
     }
     let Some((_, cmd, _)) = COMMANDS.iter().find(|(n, _, _)| n == name) else {
         eprintln!("invent-spec: unknown subcommand `{name}`; {}", usage());

@@ -73,6 +73,15 @@ macro_rules! invent_cli_operations {
             )*
         }
 
+        /// Whether the operation's builder is a [`crate::ListOperation`] (so `--paginate` can work).
+        pub(crate) fn is_list(id: &str) -> bool {
+            use super::exec::{IsList as _, NotList as _};
+            match id {
+                $(stringify!($id) => (&&super::exec::TypeProbe::<builder::$builder<'static>>::new()).is_list(),)*
+                _ => false,
+            }
+        }
+
         /// Operation ids that have a hook (all of them, unless `build.rs` and progenitor disagree).
         pub(crate) const HOOKED: &[&str] = &[$(stringify!($id),)*];
     };

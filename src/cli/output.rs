@@ -103,6 +103,17 @@ fn report_call_error(error: &crate::Error, label: &str) -> u8 {
             eprint_line(&format!("error: {label}: invalid request: {message}"));
             EXIT_USAGE
         }
+        E::Transport { source, .. } => {
+            // reqwest's message names the URL; the cause (refused, DNS, TLS, timeout) is further down.
+            let mut line = format!("error: {label}: {error}");
+            let mut cause = std::error::Error::source(source);
+            while let Some(inner) = cause {
+                line.push_str(&format!(": {inner}"));
+                cause = inner.source();
+            }
+            eprint_line(&line);
+            EXIT_API
+        }
         other => {
             eprint_line(&format!("error: {label}: {other}"));
             EXIT_API
@@ -149,13 +160,13 @@ impl Out {
 
     /// Pretty JSON and a newline.
     pub(crate) fn json(&mut self, value: &Value) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut self.inner, value).map_err(io::Error::other)?;
+        serde_json::to_writer_pretty(&mut self.inner, value).map_err(io::Error::from)?;
         self.inner.write_all(b"\n")
     }
 
     /// One compact JSON line.
     pub(crate) fn line(&mut self, value: &Value) -> io::Result<()> {
-        serde_json::to_writer(&mut self.inner, value).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut self.inner, value).map_err(io::Error::from)?;
         self.inner.write_all(b"\n")
     }
 
@@ -169,7 +180,8 @@ impl Out {
 }
 
 /// An aligned text table of the top-level scalar fields of an array of objects (or of one object).
-/// A column is a key whose values are strings, numbers, booleans or null in every row that has it.
+/// A column is a key whose values are strings, numbers, booleans or null in every row that has it;
+/// `id` and `name` come first.
 /// `None` when there is nothing tabular. An empty array is an empty table (no output).
 pub fn table(value: &Value) -> Option<String> {
     let rows: Vec<Row<'_>> = match value {
@@ -193,6 +205,12 @@ pub fn table(value: &Value) -> Option<String> {
         }
     }
     columns.retain(|c| !composite.contains(c));
+    // `id` and `name` first, the rest in the order the fields come.
+    columns.sort_by_key(|c| match *c {
+        "id" => 0,
+        "name" => 1,
+        _ => 2,
+    });
     if columns.is_empty() {
         return None;
     }
@@ -273,7 +291,7 @@ mod tests {
     #[test]
     fn table_aligns_scalar_columns_and_skips_nested_ones() {
         let value = json!([
-            { "id": "ast_1", "name": "Support", "enabled": true, "tags": ["a"] },
+            { "enabled": true, "id": "ast_1", "name": "Support", "tags": ["a"] },
             { "id": "ast_22", "name": "Sales\nbot", "enabled": false, "count": 3, "tags": [] },
         ]);
         let text = table(&value).unwrap();

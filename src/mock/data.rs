@@ -81,7 +81,7 @@ pub fn make_id(prefix: &str, stream: u64, n: u64) -> String {
         let z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    let mut state = mix(stream.wrapping_mul(0x1_0000_0001_B3) ^ mix(n));
+    let mut state = mix(stream.wrapping_mul(0x0100_0000_01B3) ^ mix(n));
     let mut id = String::with_capacity(prefix.len() + 23);
     id.push_str(prefix);
     id.push('_');
@@ -209,7 +209,8 @@ impl World {
         let assistants: Vec<Value> = (0..assistants)
             .map(|i| {
                 let id = make_id("ast", stream(2), i as u64);
-                let role = ASSISTANT_ROLES[i % ASSISTANT_ROLES.len()];
+                // Sub-orgs start further down the list, so their assistants differ from the parent's.
+                let role = ASSISTANT_ROLES[(i + index * 3) % ASSISTANT_ROLES.len()];
                 let name = match i / ASSISTANT_ROLES.len() {
                     0 => format!("{role} Assistant"),
                     n => format!("{role} Assistant {}", n + 1),

@@ -118,6 +118,10 @@ impl Drop for FaultServer {
 
 /// One connection: requests are read and answered in turn (keep-alive) until a reply ends it.
 async fn serve(mut stream: TcpStream, seen: Arc<Mutex<Vec<Seen>>>, script: Arc<Script>) {
+    // Each reply goes out in one write, with Nagle off: a reply split across two small writes waits
+    // ~40 ms for a delayed ACK on a reused connection, and the paused clock would jump over that wait
+    // straight to the client's timeout.
+    let _ = stream.set_nodelay(true);
     let mut buf = Vec::new();
     loop {
         let Some((method, path)) = read_request(&mut stream, &mut buf).await else { return };
@@ -140,8 +144,8 @@ async fn answer(stream: &mut TcpStream, mut reply: Reply) -> bool {
     }
     match reply {
         Reply::Respond { status, headers, body } => {
-            let head = head(status, &headers, body.len());
-            stream.write_all(head.as_bytes()).await.is_ok() && stream.write_all(body.as_bytes()).await.is_ok()
+            let bytes = head(status, &headers, body.len()) + &body;
+            stream.write_all(bytes.as_bytes()).await.is_ok()
         }
         Reply::Reset => {
             // Zero linger turns the close into a TCP reset: the client sees "connection reset".
@@ -149,10 +153,7 @@ async fn answer(stream: &mut TcpStream, mut reply: Reply) -> bool {
             false
         }
         Reply::StallMidBody { status, body, sent, stall } => {
-            let head = head(status, &[], body.len());
-            let _ = stream.write_all(head.as_bytes()).await;
-            let _ = stream.write_all(&body.as_bytes()[..sent]).await;
-            let _ = stream.flush().await;
+            let _ = stream.write_all((head(status, &[], body.len()) + &body[..sent]).as_bytes()).await;
             tokio::time::sleep(stall).await;
             let _ = stream.write_all(&body.as_bytes()[sent..]).await;
             false

@@ -236,7 +236,7 @@ impl<'s, 'o> OpCx<'s, 'o> {
         let pointer = locate::pointer(side.original, &path, &self.method.to_lowercase(), &part, steps, doc);
         let location = match &part {
             Part::Operation => String::new(),
-            Part::Param { name, location } => format!("parameter `{name}` ({location})"),
+            Part::Param { name, location, .. } => format!("parameter `{name}` ({location})"),
             Part::RequestBody { media: Some(m) } => format!("request body ({m})"),
             Part::RequestBody { media: None } => "request body".to_string(),
             Part::Response { status, media: Some(m) } => format!("response {status} ({m})"),
@@ -341,7 +341,7 @@ impl<'s, 'o> OpCx<'s, 'o> {
                         self.push("parameter-required-changed", b.required, Doc::New, b.part(), &[], message.to_string());
                     }
                     if let (Some(sa), Some(sb)) = (a.schema, b.schema) {
-                        self.schemas(b.part(), Dir::Request, sa, sb, budget);
+                        self.schemas(b.schema_part(), Dir::Request, sa, sb, budget);
                     }
                 }
                 (None, None) => {}
@@ -438,7 +438,11 @@ struct Param<'a> {
 
 impl Param<'_> {
     fn part(&self) -> Part {
-        Part::Param { name: self.name.clone(), location: self.location.clone() }
+        Part::Param { name: self.name.clone(), location: self.location.clone(), schema: false }
+    }
+
+    fn schema_part(&self) -> Part {
+        Part::Param { name: self.name.clone(), location: self.location.clone(), schema: true }
     }
 }
 

@@ -12,7 +12,8 @@ use crate::pointer::join;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Part {
     Operation,
-    Param { name: String, location: String },
+    /// A parameter; `schema`: its schema (for schema-level changes) rather than the parameter object.
+    Param { name: String, location: String, schema: bool },
     RequestBody { media: Option<String> },
     Response { status: String, media: Option<String> },
 }
@@ -73,7 +74,7 @@ pub(super) fn pointer(doc: &Value, path: &str, method: &str, part: &Part, steps:
     let Some(op) = item.get(method) else { return fallback };
     let start = match part {
         Part::Operation => return op_ptr,
-        Part::Param { name, location } => find_param(doc, &op_ptr, op, &item_ptr, item, name, location),
+        Part::Param { name, location, schema } => find_param(doc, &op_ptr, op, &item_ptr, item, name, location, *schema),
         Part::RequestBody { media } => op.get("requestBody").map(|b| {
             let (p, b) = deref(doc, join(&op_ptr, "requestBody"), b);
             with_media(p, b, media.as_deref())
@@ -108,6 +109,7 @@ fn find_param<'a>(
     item: &'a Value,
     name: &str,
     location: &str,
+    want_schema: bool,
 ) -> Option<(String, &'a Value)> {
     for (base, owner) in [(op_ptr, op), (item_ptr, item)] {
         let Some(list) = owner.get("parameters").and_then(Value::as_array) else { continue };
@@ -117,6 +119,9 @@ fn find_param<'a>(
                 && pv.get("in").and_then(Value::as_str) == Some(location);
             if !same {
                 continue;
+            }
+            if !want_schema {
+                return Some((pp, pv));
             }
             if let Some(s) = pv.get("schema") {
                 return Some((join(&pp, "schema"), s));
@@ -243,8 +248,10 @@ mod tests {
         assert_eq!(pointer(&doc, "/a/{id}", "get", &resp, &steps, Doc::New), "/components/schemas/B/properties/c");
         let steps = [Step::Property("tags".into()), Step::Items];
         assert_eq!(pointer(&doc, "/a/{id}", "get", &resp, &steps, Doc::New), "/components/schemas/A/allOf/1/properties/tags/items");
-        let param = Part::Param { name: "id".into(), location: "path".into() };
+        let param = Part::Param { name: "id".into(), location: "path".into(), schema: true };
         assert_eq!(pointer(&doc, "/a/{id}", "get", &param, &[], Doc::Old), "/components/parameters/Id/schema");
+        let param = Part::Param { name: "id".into(), location: "path".into(), schema: false };
+        assert_eq!(pointer(&doc, "/a/{id}", "get", &param, &[], Doc::Old), "/components/parameters/Id");
         assert_eq!(pointer(&doc, "/nope", "get", &Part::Operation, &[], Doc::Old), "/paths/~1nope/get");
         assert_eq!(field(&[Step::Property("a".into()), Step::Items, Step::Property("b".into())]), "a[].b");
     }

@@ -169,7 +169,9 @@ fn parameters(
             report.note(&pptr, "missing-path-parameter", format!("path parameter `{name}` was not declared; added as a string"));
         }
     }
-    op.insert("parameters".into(), Value::Array(kept));
+    if !kept.is_empty() {
+        op.insert("parameters".into(), Value::Array(kept));
+    }
 }
 
 /// Repairs one parameter, or says why it must go.

@@ -242,7 +242,6 @@ pub fn safe_name(name: &str) -> String {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
         .collect();
-    let s = s.trim_matches('_').to_string();
     if walk::ident_key(&s).is_empty() {
         "Schema".to_string()
     } else {
@@ -263,10 +262,15 @@ fn rename_components(doc: &mut Value, report: &mut Report) -> Result<()> {
         let safe = safe_name(&name);
         let new = walk::unique_name(&safe, &mut taken);
         if new != name {
+            let why = if safe != name {
+                "has characters that are unsafe in a reference"
+            } else {
+                "collides with an earlier schema once typify names it"
+            };
             report.note(
                 &join("/components/schemas", &name),
                 "component-name",
-                format!("schema `{name}` renamed `{new}` (unsafe in a reference, or collides as a Rust type name)"),
+                format!("schema `{name}` renamed `{new}`: it {why}"),
             );
             renames.insert(name, new.clone());
         }

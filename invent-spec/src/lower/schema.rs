@@ -533,11 +533,7 @@ fn tuples(obj: &mut Map<String, Value>, report: &mut Report) {
             let max = obj.get("maxItems").and_then(Value::as_u64).map_or(n as u64, |m| m.min(n as u64));
             obj.insert("maxItems".into(), Value::from(max));
         }
-        Some(v @ Value::Object(_)) => {
-            if !distinct.contains(&v) {
-                distinct.push(v);
-            }
-        }
+        Some(v @ Value::Object(_)) if !distinct.contains(&v) => distinct.push(v),
         _ => {}
     }
     let items = match distinct.len() {

@@ -132,6 +132,20 @@ const NATIVE_FORMATS: [&str; 7] = ["date", "date-time", "time", "uuid", "ip", "i
 /// (`default-value`), or coerced when written as a string (`"0.1"` on a number).
 fn defaults(obj: &mut Map<String, Value>, ptr: &str, report: &mut Report) {
     let Some(default) = obj.get("default").cloned() else { return };
+    if default.is_null() {
+        obj.shift_remove("default");
+        report.count("default-value");
+        return;
+    }
+    if ["allOf", "anyOf", "oneOf", "not", "$ref"].iter().any(|k| obj.contains_key(*k)) {
+        obj.shift_remove("default");
+        report.note(
+            &join(ptr, "default"),
+            "default-value",
+            format!("default {default} on a union or reference (typify cannot check it); removed"),
+        );
+        return;
+    }
     match conforming_default(obj, default.clone()) {
         Some(v) if v == default => {}
         Some(v) => {
@@ -140,19 +154,12 @@ fn defaults(obj: &mut Map<String, Value>, ptr: &str, report: &mut Report) {
         }
         None => {
             obj.shift_remove("default");
-            if default.is_null() {
-                report.count("default-value");
-            } else {
-                report.note(&join(ptr, "default"), "default-value", format!("default {default} does not fit the schema; removed"));
-            }
+            report.note(&join(ptr, "default"), "default-value", format!("default {default} does not fit the schema; removed"));
         }
     }
 }
 
 fn conforming_default(obj: &Map<String, Value>, default: Value) -> Option<Value> {
-    if default.is_null() || ["allOf", "anyOf", "oneOf", "not", "$ref"].iter().any(|k| obj.contains_key(*k)) {
-        return None;
-    }
     let Some(ty) = obj.get("type").and_then(Value::as_str) else {
         return match obj.get("enum").and_then(Value::as_array) {
             Some(values) if !values.contains(&default) => None,
@@ -189,10 +196,8 @@ fn conforming_default(obj: &Map<String, Value>, default: Value) -> Option<Value>
                 return None;
             }
         }
-        "array" => {
-            if !v.as_array().is_some_and(Vec::is_empty) || num("minItems").is_some_and(|m| m > 0.0) {
-                return None;
-            }
+        "array" if !v.as_array().is_some_and(Vec::is_empty) || num("minItems").is_some_and(|m| m > 0.0) => {
+            return None;
         }
         "object" => {
             let required = obj.get("required").and_then(Value::as_array).is_some_and(|r| !r.is_empty());
@@ -252,6 +257,12 @@ fn split_nullable_components(doc: &mut Value, report: &mut Report) {
         let mut wrapper = Map::new();
         if let Some(obj) = schema.as_object_mut() {
             obj.shift_remove("nullable");
+            if let Some(Value::Array(values)) = obj.get_mut("enum") {
+                values.retain(|v| !v.is_null());
+                if values.is_empty() {
+                    obj.shift_remove("enum");
+                }
+            }
             if let Some(d) = obj.get("description") {
                 wrapper.insert("description".into(), d.clone());
             }
@@ -279,7 +290,7 @@ fn needs_split(schema: &Value) -> bool {
         return false;
     }
     let scalar = matches!(obj.get("type").and_then(Value::as_str), Some("string" | "integer" | "number" | "boolean"));
-    !(scalar && !obj.contains_key("enum"))
+    !scalar || obj.contains_key("enum")
 }
 
 #[cfg(test)]
@@ -364,6 +375,7 @@ mod tests {
         let mut doc = json!({"components": {"schemas": {
             "X": {"oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": true, "description": "d"},
             "S": {"type": "string", "nullable": true},
+            "E": {"type": "string", "nullable": true, "enum": [null, "a"]},
             "W": {"allOf": [{"$ref": "#/components/schemas/S"}], "nullable": true}}}});
         let mut r = Report::new();
         split_nullable_components(&mut doc, &mut r);
@@ -373,9 +385,11 @@ mod tests {
                 "X": {"description": "d", "allOf": [{"$ref": "#/components/schemas/XValue"}], "nullable": true},
                 "XValue": {"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "d"},
                 "S": {"type": "string", "nullable": true},
+                "E": {"allOf": [{"$ref": "#/components/schemas/EValue"}], "nullable": true},
+                "EValue": {"type": "string", "enum": ["a"]},
                 "W": {"allOf": [{"$ref": "#/components/schemas/S"}], "nullable": true}
             })
         );
-        assert_eq!(r.rule_count("nullable-component"), 1);
+        assert_eq!(r.rule_count("nullable-component"), 2);
     }
 }

@@ -226,7 +226,11 @@ const MAPS: [&str; 6] = ["properties", "patternProperties", "$defs", "definition
 /// Whether the value of a single-subschema keyword is visited as a schema. Boolean
 /// `additionalProperties` is valid OpenAPI 3.0 as it is; array `items` is listed per element.
 fn is_subschema(keyword: &str, value: &Value) -> bool {
-    !(keyword == "additionalProperties" && value.is_boolean()) && !(keyword == "items" && value.is_array())
+    match keyword {
+        "additionalProperties" => !value.is_boolean(),
+        "items" => !value.is_array(),
+        _ => true,
+    }
 }
 
 /// The direct subschemas of a schema object, with the pointer suffix of each (`/properties/id`).

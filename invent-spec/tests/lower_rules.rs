@@ -1,0 +1,200 @@
+//! Rules through the public `lower()` entry point (the per-rule fragment tests live next to each rule in
+//! `src/lower/*.rs`), plus corpus-wide properties: every spec lowers, `openapiv3` parses the result,
+//! output is byte-identical across runs, and lowering a lowered document changes nothing.
+
+use std::path::PathBuf;
+
+use invent_spec::{lower, LowerOptions, Report};
+use serde_json::{json, Value};
+
+fn run(mut doc: Value) -> (Value, Report) {
+    let report = lower(&mut doc, &LowerOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    (doc, report)
+}
+
+fn doc(paths: Value, schemas: Value) -> Value {
+    json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": paths,
+           "components": {"schemas": schemas}})
+}
+
+#[test]
+fn a_31_document_lowers_end_to_end() {
+    let input = json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Invent", "version": "2024-01", "summary": "s"},
+        "paths": {"/orgs/{org_id}/items": {
+            "parameters": [{"name": "org_id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "get": {
+                "parameters": [{"name": "page", "in": "query", "schema": {"type": ["integer", "null"], "exclusiveMinimum": 0}}],
+                "responses": {
+                    "200": {"description": "ok", "content": {"application/json": {"schema": {
+                        "type": "array", "items": {"$ref": "#/components/schemas/Item"}}}}},
+                    "default": {"description": "error", "content": {"application/problem+json": {"schema": {
+                        "$ref": "#/components/schemas/Error"}}}}}}}},
+        "components": {"schemas": {
+            "Item": {"title": "Item", "type": "object", "required": ["id"], "additionalProperties": false, "properties": {
+                "id": {"type": "string", "examples": ["i_1"]},
+                "status": {"anyOf": [{"$ref": "#/components/schemas/Status"}, {"type": "null"}]},
+                "kind": {"const": "item"}}},
+            "Status": {"type": "string", "enum": ["active", "archived"]},
+            "Error": {"type": "object", "properties": {"message": {"type": "string"}}}}}
+    });
+    let (out, report) = run(input);
+    assert_eq!(
+        out,
+        json!({
+            "openapi": "3.0.3",
+            "info": {"title": "Invent", "version": "2024-01", "description": "s"},
+            "paths": {"/orgs/{org_id}/items": {
+                "get": {
+                    "parameters": [
+                        {"name": "org_id", "in": "path", "required": true, "schema": {"type": "string"}},
+                        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 0, "exclusiveMinimum": true}}],
+                    "responses": {
+                        "200": {"description": "ok", "content": {"application/json": {"schema": {
+                            "type": "array", "items": {"$ref": "#/components/schemas/Item"}}}}},
+                        "4XX": {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                        "5XX": {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+                    "operationId": "getOrgsByOrgIdItems"}}},
+            "components": {"schemas": {
+                "Item": {"type": "object", "required": ["id"], "properties": {
+                    "id": {"type": "string", "example": "i_1"},
+                    "status": {"allOf": [{"$ref": "#/components/schemas/Status"}], "nullable": true},
+                    "kind": {"enum": ["item"], "type": "string"}}},
+                "Status": {"type": "string", "enum": ["active", "archived"]},
+                "Error": {"type": "object", "properties": {"message": {"type": "string"}}}}}
+        })
+    );
+    for rule in [
+        "openapi-version", "info-summary", "type-array", "exclusive-bound", "nullable-parameter", "default-response",
+        "json-media-type", "strip-title", "open-object", "examples", "null-branch", "const", "synthesize-operation-id",
+        "path-parameters",
+    ] {
+        assert!(report.rule_count(rule) > 0, "rule {rule} did not fire:\n{}", report.to_text());
+    }
+    assert_eq!(report.summary_line().split(';').next(), Some("lowered: 1 operation"));
+    let parsed: openapiv3::OpenAPI = serde_json::from_value(out.clone()).expect("openapiv3 parses the result");
+    assert_eq!(parsed.openapi, "3.0.3");
+    let (code, _) = invent_spec::generate::generate_standalone(out).expect("progenitor generates");
+    assert!(code.contains("pub fn get_orgs_by_org_id_items"), "generated code lacks the operation");
+}
+
+#[test]
+fn unsupported_documents_are_refused() {
+    for (input, pointer) in [
+        (json!({"swagger": "2.0", "info": {}, "paths": {}}), "/swagger"),
+        (json!({"openapi": "3.2.0", "info": {}, "paths": {}}), "/openapi"),
+        (json!({"asyncapi": "2.0.0"}), ""),
+        (json!("openapi"), ""),
+        (json!(null), ""),
+    ] {
+        let mut d = input.clone();
+        let e = lower(&mut d, &LowerOptions::default()).unwrap_err();
+        assert_eq!((e.pointer.as_str(), e.rule.as_str()), (pointer, "supported-version"), "{input}");
+    }
+}
+
+#[test]
+fn a_30_document_passes_through_with_the_progenitor_rules_only() {
+    let input = json!({
+        "openapi": "3.0.1", "info": {"title": "t", "version": "1"},
+        "paths": {"/a": {"get": {"operationId": "a", "responses": {"200": {"description": "",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}}}}}},
+        "components": {"schemas": {"A": {"type": "object", "properties": {"n": {"type": "integer", "nullable": true,
+            "minimum": 1, "exclusiveMinimum": true}}}}}
+    });
+    let (out, report) = run(input.clone());
+    let mut expected = input;
+    expected["openapi"] = json!("3.0.3");
+    assert_eq!(out, expected);
+    assert_eq!(report.counts().keys().collect::<Vec<_>>(), vec!["openapi-version"]);
+}
+
+#[test]
+fn invalid_refs_and_items_are_dropped_with_notes() {
+    let (out, report) = run(doc(
+        json!({
+            "/a": {"get": {"operationId": "a",
+                "parameters": [{"in": "query"}, {"name": "x", "in": "query", "schema": {"type": "string"}},
+                               {"name": "x", "in": "query", "schema": {"type": "integer"}},
+                               {"name": "h", "in": "header"}, {"name": "s", "in": "query", "style": "pipeDelimited",
+                                "schema": {"type": "array", "items": {"type": "string"}}},
+                               {"name": "l", "in": "query", "style": "spaceDelimited", "schema": {"type": "string"}}],
+                "responses": {"200": "nope", "201": {"description": "", "content": {"application/json": {}}}}},
+                   "put": {"operationId": "b", "requestBody": {"content": {"text/csv": {"schema": {"type": "string", "maxLength": 9}}}}}},
+            "/b": 7
+        }),
+        json!({"A": {"$ref": 5}}),
+    ));
+    assert_eq!(
+        out["paths"],
+        json!({"/a": {
+            "get": {"operationId": "a",
+                "parameters": [{"name": "x", "in": "query", "schema": {"type": "string"}},
+                               {"name": "h", "in": "header", "schema": {"type": "string"}},
+                               {"name": "l", "in": "query", "schema": {"type": "string"}}],
+                "responses": {"201": {"description": "", "content": {"application/json": {"schema": {}}}}}},
+            "put": {"operationId": "b", "requestBody": {"content": {"text/plain": {"schema": {"type": "string"}}}},
+                    "responses": {}}}})
+    );
+    assert_eq!(out["components"]["schemas"]["A"], json!({}));
+    for rule in [
+        "invalid-ref", "invalid-path-item", "invalid-parameter", "duplicate-parameter", "parameter-schema",
+        "parameter-style", "invalid-response", "response-schema", "missing-responses", "request-media-type",
+        "request-schema",
+    ] {
+        assert!(report.rule_count(rule) > 0, "rule {rule} did not fire:\n{}", report.to_text());
+    }
+}
+
+#[test]
+fn nullable_component_enum_is_split() {
+    let (out, report) = run(doc(
+        json!({}),
+        json!({"CountryOrNull": {"type": ["string", "null"], "enum": [null, "AD", "AE"], "description": "c"}}),
+    ));
+    assert_eq!(
+        out["components"]["schemas"],
+        json!({
+            "CountryOrNull": {"description": "c", "allOf": [{"$ref": "#/components/schemas/CountryOrNullValue"}], "nullable": true},
+            "CountryOrNullValue": {"enum": ["AD", "AE"], "description": "c", "type": "string"}
+        })
+    );
+    assert_eq!(report.rule_count("nullable-component"), 1);
+}
+
+fn corpus() -> Vec<(String, Value)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/specs");
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
+    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    files.retain(|p| p.extension().is_some_and(|x| x == "json"));
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("readable corpus spec");
+            (p.file_name().unwrap_or_default().to_string_lossy().into_owned(), serde_json::from_str(&text).expect("JSON"))
+        })
+        .collect()
+}
+
+#[test]
+fn corpus_specs_lower_to_parseable_deterministic_fixpoints() {
+    let specs = corpus();
+    if specs.is_empty() {
+        eprintln!("corpus not found; skipped");
+        return;
+    }
+    for (name, spec) in specs {
+        let (once, report) = run(spec.clone());
+        let text = serde_json::to_string_pretty(&once).unwrap_or_default();
+        let (again, _) = run(spec);
+        assert_eq!(text, serde_json::to_string_pretty(&again).unwrap_or_default(), "{name}: output not byte-identical");
+        if let Err(e) = serde_json::from_value::<openapiv3::OpenAPI>(once.clone()) {
+            panic!("{name}: openapiv3 rejects the lowered document: {e}");
+        }
+        let (twice, second) = run(once.clone());
+        assert_eq!(once, twice, "{name}: lowering the lowered document changed it: {}", second.to_text());
+        assert!(report.operations_kept().unwrap_or(0) > 0, "{name}: no operations left");
+    }
+}
