@@ -349,10 +349,11 @@ impl DiffReport {
                     Some(id) => format!("`{} {}`<br>`{id}`", c.method, cell(&c.path)),
                     None => format!("`{} {}`", c.method, cell(&c.path)),
                 };
+                let place = if c.location.is_empty() { "operation".to_string() } else { c.place() };
                 let _ = writeln!(
                     out,
                     "| {op} | {} | {} | `{}#{}` |",
-                    cell(&c.place()),
+                    cell(&place),
                     cell(&c.message),
                     self.file_of(c),
                     cell(&c.pointer)

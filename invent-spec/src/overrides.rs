@@ -123,9 +123,11 @@ impl Overrides {
             apply_patch(doc, p, i, &mut report);
         }
         for (method, path, id) in &self.operation_ids {
+            // The published spec may name path parameters differently (`{orgId}`); match on the shape.
+            let actual = matching_path(doc, path);
             let target = doc
                 .get_mut("paths")
-                .and_then(|p| p.get_mut(path.as_str()))
+                .and_then(|p| p.get_mut(actual.as_deref().unwrap_or(path.as_str())))
                 .and_then(|item| item.get_mut(method.to_ascii_lowercase().as_str()))
                 .and_then(Value::as_object_mut);
             match target {
@@ -150,6 +152,42 @@ impl Overrides {
         }
         report
     }
+}
+
+/// The document's path equal to `path`, or else the only one with the same shape once parameter names
+/// are ignored (`/orgs/{orgId}/x` for `/orgs/{org_id}/x`).
+fn matching_path(doc: &Value, path: &str) -> Option<String> {
+    let paths = doc.get("paths")?.as_object()?;
+    if paths.contains_key(path) {
+        return Some(path.to_string());
+    }
+    let shape = path_shape(path);
+    let mut same = paths.keys().filter(|p| path_shape(p) == shape);
+    match (same.next(), same.next()) {
+        (Some(only), None) => Some(only.clone()),
+        _ => None,
+    }
+}
+
+/// `/orgs/{org_id}/x` → `/orgs/{}/x`.
+fn path_shape(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_param = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_param = true;
+                out.push('{');
+            }
+            '}' => {
+                in_param = false;
+                out.push('}');
+            }
+            _ if in_param => {}
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Parses `value` as an overrides file and applies it to `doc`.
@@ -360,5 +398,19 @@ mod tests {
         }
         assert!(Overrides::parse("{").is_err());
         assert_eq!(Overrides::parse("{}").unwrap(), Overrides::default());
+    }
+
+    #[test]
+    fn operation_ids_match_paths_whose_parameters_are_named_differently() {
+        let mut d = serde_json::json!({"openapi": "3.1.0", "paths": {
+            "/orgs/{orgId}/items": {"get": {"responses": {}}},
+            "/orgs/{orgId}/items/{itemId}": {"get": {"responses": {}}}
+        }});
+        let o = serde_json::json!({"operationIds": {"GET /orgs/{org_id}/items": "listItems"}});
+        let report = apply(&mut d, &o).expect("valid overrides");
+        assert_eq!(d.pointer("/paths/~1orgs~1{orgId}~1items/get/operationId"), Some(&serde_json::json!("listItems")));
+        assert_eq!(d.pointer("/paths/~1orgs~1{orgId}~1items~1{itemId}/get/operationId"), None);
+        assert_eq!(report.rule_count("override-operation-id"), 1);
+        assert_eq!(path_shape("/a/{x}/b/{yy}"), "/a/{}/b/{}");
     }
 }

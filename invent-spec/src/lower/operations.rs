@@ -538,7 +538,7 @@ fn operation_ids(paths: &mut Map<String, Value>, report: &mut Report) {
                     let unique = walk::unique_name(&id, &mut taken);
                     if unique != id {
                         let ptr = join(&join(&join("/paths", path), m), "operationId");
-                        report.note(&ptr, "duplicate-operation-id", format!("operationId `{id}` collides with an earlier one; renamed `{unique}`"));
+                        report.note(&ptr, "duplicate-operation-id", format!("operationId `{id}` collides with an earlier operationId or a `Client` method; renamed `{unique}`"));
                         op.insert("operationId".into(), Value::String(unique));
                     }
                 }

@@ -41,6 +41,7 @@ pub fn lower_node(schema: &mut Value, ptr: &str, opts: &LowerOptions, report: &m
     numeric_keywords(obj, ptr, report);
     exclusive_bounds(obj, report);
     const_keyword(obj, report);
+    untyped_enum(obj, report);
     types(obj, ptr, report);
     content_media_type(obj, report);
     tuples(obj, report);
@@ -307,6 +308,31 @@ fn const_keyword(obj: &mut Map<String, Value>, report: &mut Report) {
     let combinators = ["allOf", "anyOf", "oneOf", "$ref"].iter().any(|k| obj.contains_key(*k));
     if !obj.contains_key("type") && !combinators {
         obj.insert("type".into(), Value::String(inferred.into()));
+    }
+}
+
+/// An `enum` without `type` whose values have several JSON types makes typify panic ("multiple implied
+/// types for an un-typed enum"): the types are spelled out (then split by the `type`-array rule).
+/// Rule `untyped-enum`.
+fn untyped_enum(obj: &mut Map<String, Value>, report: &mut Report) {
+    if obj.contains_key("type") || ["allOf", "anyOf", "oneOf", "$ref"].iter().any(|k| obj.contains_key(*k)) {
+        return;
+    }
+    let Some(Value::Array(values)) = obj.get("enum") else { return };
+    let mut types: Vec<&str> = Vec::new();
+    for v in values {
+        let t = match json_type(v) {
+            "integer" if values.iter().any(|w| json_type(w) == "number") => "number",
+            t => t,
+        };
+        if !types.contains(&t) {
+            types.push(t);
+        }
+    }
+    if types.iter().filter(|t| **t != "null").count() > 1 {
+        let list = types.iter().map(|t| Value::String((*t).to_string())).collect();
+        obj.insert("type".into(), Value::Array(list));
+        report.count("untyped-enum");
     }
 }
 
@@ -805,6 +831,15 @@ mod tests {
     #[test]
     fn type_null() {
         check(json!({"type": "null"}), json!({"nullable": true, "enum": [null]}), "type-null");
+    }
+
+    #[test]
+    fn untyped_enum() {
+        check(
+            json!({"enum": ["a", 1, 2.5]}),
+            json!({"oneOf": [{"type": "string", "enum": ["a"]}, {"type": "number", "enum": [1, 2.5]}]}),
+            "untyped-enum",
+        );
     }
 
     #[test]

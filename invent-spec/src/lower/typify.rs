@@ -38,6 +38,8 @@ pub fn lower_node(
     report: &mut Report,
 ) {
     let Value::Object(obj) = schema else { return };
+    not_schema(obj, ptr, report);
+    property_names(obj, ptr, report);
     enum_values(obj, ptr, report);
     string_unions(obj, schemas, report);
     any_of_scalars(obj, schemas, report);
@@ -45,6 +47,36 @@ pub fn lower_node(
     if opts.open_objects && obj.get("additionalProperties") == Some(&Value::Bool(false)) {
         obj.shift_remove("additionalProperties");
         report.count("open-object");
+    }
+}
+
+/// Properties whose names become the same Rust field (`foo-bar`, `foo_bar`, `FooBar`) do not compile;
+/// the later ones are dropped (serde then ignores them on input). Rule `property-name-collision`.
+fn property_names(obj: &mut Map<String, Value>, ptr: &str, report: &mut Report) {
+    let Some(Value::Object(props)) = obj.get_mut("properties") else { return };
+    let mut seen = BTreeSet::new();
+    let dropped: Vec<String> = props.keys().filter(|k| !seen.insert(walk::ident_key(k))).cloned().collect();
+    for name in &dropped {
+        props.shift_remove(name);
+        report.note(
+            &join(&join(ptr, "properties"), name),
+            "property-name-collision",
+            format!("property `{name}` becomes the same Rust field as an earlier one; dropped"),
+        );
+    }
+    if let (false, Some(Value::Array(required))) = (dropped.is_empty(), obj.get_mut("required")) {
+        required.retain(|r| !r.as_str().is_some_and(|r| dropped.iter().any(|d| d == r)));
+    }
+}
+
+/// typify handles `not` only in a few shapes and panics on the rest; a client does not need to enforce
+/// it, so `not` is kept only as the "never" schema `{not: {}}` (from `false`). Rule `not-schema`.
+fn not_schema(obj: &mut Map<String, Value>, ptr: &str, report: &mut Report) {
+    let Some(not) = obj.get("not") else { return };
+    let never = not.as_object().is_some_and(Map::is_empty) && obj.keys().all(|k| k == "not" || is_annotation(k));
+    if !never {
+        obj.shift_remove("not");
+        report.note(&join(ptr, "not"), "not-schema", "`not` is not enforced by the client; removed");
     }
 }
 
@@ -363,6 +395,24 @@ mod tests {
         check(json!({"type": "boolean", "default": "true"}), json!({"type": "boolean", "default": true}), "default-value");
         let (out, _) = lower_one(json!({"type": "array", "items": {}, "default": []}), None);
         assert_eq!(out, json!({"type": "array", "items": {}, "default": []}));
+    }
+
+    #[test]
+    fn property_name_collision() {
+        check(
+            json!({"type": "object", "required": ["foo_bar", "a"], "properties": {"foo-bar": {}, "foo_bar": {}, "FooBar": {}, "a": {}}}),
+            json!({"type": "object", "required": ["a"], "properties": {"foo-bar": {}, "a": {}}}),
+            "property-name-collision",
+        );
+    }
+
+    #[test]
+    fn not_schema() {
+        check(json!({"type": "string", "not": {"enum": [""]}}), json!({"type": "string"}), "not-schema");
+        check(json!({"not": {"type": "string"}}), json!({}), "not-schema");
+        let (out, r) = lower_one(json!({"not": {}, "description": "never"}), None);
+        assert_eq!(out, json!({"not": {}, "description": "never"}));
+        assert_eq!(r.rule_count("not-schema"), 0);
     }
 
     #[test]
