@@ -16,7 +16,8 @@
 //!    set to R/W, ours with the limiter off (retry only), and a Stainless-style retry-only baseline.
 //!    Goodput = successful calls finished within the duration / (R · duration / W).
 //!
-//! Choose a part with a filter argument (`cargo bench --bench client -- overhead` or `-- goodput`).
+//! Choose a part with a filter argument (`cargo bench --bench client -- overhead` or `-- goodput`;
+//! `-- ours_limiter`, `-- ours_retry_only` or `-- stainless` run one client of the goodput part).
 //! Tune with environment variables (defaults in brackets): INVENT_BENCH_CALLS [1000] and
 //! INVENT_BENCH_ROUNDS [12] for the overhead part; INVENT_BENCH_LIMIT [500], INVENT_BENCH_WINDOW_MS
 //! [2000], INVENT_BENCH_DURATION_MS [10000], INVENT_BENCH_WORKERS [32] and INVENT_BENCH_SERVER
@@ -646,7 +647,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-fn goodput() {
+/// `only`: contender keys to run (empty: all three).
+fn goodput(only: &[String]) {
     let limit = env_num("INVENT_BENCH_LIMIT", 500);
     let window = Duration::from_millis(env_num("INVENT_BENCH_WINDOW_MS", 2000));
     let duration = Duration::from_millis(env_num("INVENT_BENCH_DURATION_MS", 10_000));
@@ -670,6 +672,10 @@ fn goodput() {
     let mut goodputs = Vec::new();
     let mut results = Vec::new();
     for contender in [Contender::OursLimiter, Contender::OursRetryOnly, Contender::Stainless] {
+        if !only.is_empty() && !only.iter().any(|k| k == contender.key()) {
+            goodputs.push(f64::NAN);
+            continue;
+        }
         let policy = match model.as_str() {
             "fixed" => Policy::Fixed { limit, window, start: Instant::now(), state: Mutex::new((0, 0)) },
             _ => Policy::Sliding { limit: limit as usize, window, log: Mutex::new(VecDeque::new()) },
@@ -748,12 +754,18 @@ fn main() {
     // `cargo bench` passes `--bench`; anything else not starting with `-` is a filter.
     let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let wanted = |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()));
+    // A contender key alone (`-- ours_limiter`) runs just that client of the goodput part.
     let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     println!("# invent-api client benchmarks ({cpus} CPUs available; loopback; release build)");
     if wanted("overhead") {
         overhead();
     }
-    if wanted("goodput") {
-        goodput();
+    let contenders: Vec<String> = filters
+        .iter()
+        .filter(|f| ["ours_limiter", "ours_retry_only", "stainless"].contains(&f.as_str()))
+        .cloned()
+        .collect();
+    if wanted("goodput") || !contenders.is_empty() {
+        goodput(&contenders);
     }
 }

@@ -1551,6 +1551,7 @@ def build():
         "info": {
             "title": "Invent API",
             "version": "2026-11-29",
+            "x-invent-reconstruction": "rebuilt from docs.useinvent.com on 2026-11-29; see README, Where openapi.json comes from",
             "description": (
                 "The Invent REST API, reconstructed from the public documentation at docs.useinvent.com on "
                 "2026-11-29 because the live spec (https://api.useinvent.com/openapi.json) could not be read. "

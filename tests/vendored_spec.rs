@@ -17,6 +17,19 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The vendored spec, when it is still the reconstruction (`info.x-invent-reconstruction`). Checks
+/// against the table derived from REFERENCE.md describe the reconstruction; once `invent-spec update`
+/// vendors the live spec they no longer apply, and the surface snapshot takes over.
+fn reconstruction() -> Option<Value> {
+    let spec = spec();
+    if spec.pointer("/info/x-invent-reconstruction").is_some() {
+        Some(spec)
+    } else {
+        eprintln!("openapi.json is not the reconstruction (no info.x-invent-reconstruction): table checks skipped");
+        None
+    }
+}
+
 fn spec() -> Value {
     let path = root().join("openapi.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
@@ -92,7 +105,7 @@ fn deref<'a>(doc: &'a Value, mut v: &'a Value) -> &'a Value {
 
 #[test]
 fn is_openapi_3_1_0() {
-    let spec = spec();
+    let Some(spec) = reconstruction() else { return };
     assert_eq!(spec["openapi"], "3.1.0", "openapi.json must declare OpenAPI 3.1.0");
     assert_eq!(spec["servers"][0]["url"], "https://api.useinvent.com", "server URL");
     assert_eq!(spec["components"]["securitySchemes"]["bearer"]["type"], "http", "bearer security scheme");
@@ -105,7 +118,7 @@ fn is_openapi_3_1_0() {
 
 #[test]
 fn operations_match_the_table() {
-    let spec = spec();
+    let Some(spec) = reconstruction() else { return };
     let table = table();
     let mut problems = Vec::new();
 
@@ -140,7 +153,7 @@ fn operations_match_the_table() {
 
 #[test]
 fn every_operation_is_fully_described() {
-    let spec = spec();
+    let Some(spec) = reconstruction() else { return };
     let declared_tags: BTreeSet<&str> = spec["tags"]
         .as_array()
         .map(|t| t.iter().filter_map(|t| t["name"].as_str()).collect())
@@ -203,7 +216,7 @@ fn every_operation_is_fully_described() {
 
 #[test]
 fn every_operation_declares_error_responses() {
-    let spec = spec();
+    let Some(spec) = reconstruction() else { return };
     let mut problems = Vec::new();
     for (key, op) in operations(&spec) {
         let responses = &op["responses"];
@@ -227,7 +240,7 @@ fn every_operation_declares_error_responses() {
 
 #[test]
 fn list_operations_declare_pagination_headers() {
-    let spec = spec();
+    let Some(spec) = reconstruction() else { return };
     let mut problems = Vec::new();
     let mut lists = 0;
     for (key, op) in operations(&spec) {

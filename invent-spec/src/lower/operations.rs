@@ -692,6 +692,23 @@ mod tests {
     }
 
     #[test]
+    fn header_refs_to_nullable_components_become_strings() {
+        let (paths, r) = run_with(
+            json!({"/a": {"get": {"operationId": "a", "responses": {}, "parameters": [
+                {"name": "h", "in": "header", "schema": {"$ref": "#/components/schemas/N"}},
+                {"name": "k", "in": "header", "schema": {"$ref": "#/components/schemas/K"}}]}}}),
+            json!({"N": {"allOf": [{"$ref": "#/components/schemas/K"}], "nullable": true},
+                   "K": {"type": "string", "enum": ["a"]}}),
+        );
+        assert_eq!(
+            paths["/a"]["get"]["parameters"],
+            json!([{"name": "h", "in": "header", "schema": {"type": "string"}},
+                   {"name": "k", "in": "header", "schema": {"$ref": "#/components/schemas/K"}}])
+        );
+        assert_eq!(r.rule_count("nullable-parameter"), 1);
+    }
+
+    #[test]
     fn invalid_templates_drop_the_operations() {
         let (paths, r) = run(json!({"/a/{b": {"get": {"responses": {}}}}));
         assert_eq!(paths, json!({"/a/{b": {}}));

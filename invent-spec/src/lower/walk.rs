@@ -108,22 +108,25 @@ pub fn component_ref(name: &str) -> String {
 }
 
 /// Follows `$ref` chains through `components.schemas` (and `allOf: [single]` wrappers) to the schema
-/// that says what a value is. Stops after [`MAX_REF_HOPS`]; returns the last object reached.
-pub fn deref_schema<'a>(schemas: Option<&'a Map<String, Value>>, schema: &'a Value) -> &'a Value {
+/// that says what a value is; also reports whether any schema on the way was `nullable`. Stops after
+/// [`MAX_REF_HOPS`] (a reference cycle), returning the last object reached.
+pub fn deref_schema<'a>(schemas: Option<&'a Map<String, Value>>, schema: &'a Value) -> (&'a Value, bool) {
     let mut cur = schema;
+    let mut nullable = false;
     for _ in 0..MAX_REF_HOPS {
+        nullable |= cur.get("nullable").and_then(Value::as_bool).unwrap_or(false);
         if let Some(r) = ref_of(cur) {
             match component_name(r).and_then(|n| schemas?.get(&n)) {
                 Some(next) => cur = next,
-                None => return cur,
+                None => return (cur, nullable),
             }
         } else if let Some([only]) = cur.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
             cur = only;
         } else {
-            return cur;
+            return (cur, nullable);
         }
     }
-    cur
+    (cur, nullable)
 }
 
 /// What a schema (after lowering) makes typify generate, coarsely.
@@ -143,9 +146,7 @@ pub enum Shape {
 
 /// The [`Shape`] of a schema, following references; `nullable` is reported separately.
 pub fn shape(schemas: Option<&Map<String, Value>>, schema: &Value) -> (Shape, bool) {
-    let s = deref_schema(schemas, schema);
-    let nullable = s.get("nullable").and_then(Value::as_bool).unwrap_or(false)
-        || schema.get("nullable").and_then(Value::as_bool).unwrap_or(false);
+    let (s, nullable) = deref_schema(schemas, schema);
     let shape = match s.get("type").and_then(Value::as_str) {
         Some("string") => Shape::String,
         Some("integer") => Shape::Integer,
