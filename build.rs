@@ -28,19 +28,7 @@ fn run() -> Result<(), String> {
     let overrides = read_json(Path::new(OVERRIDES))?;
     let cli = std::env::var_os("CARGO_FEATURE_CLI").is_some();
 
-    let options = invent_spec::generate::Options {
-        file: Some(SPEC.to_string()),
-        overrides,
-        inner_type: Some("crate::Inner".to_string()),
-        hooks_expected: true,
-        org_scope_alias: Some("c".to_string()),
-        mock_crate: Some("invent_api".to_string()),
-        cli_crate: cli.then(|| "invent_api".to_string()),
-        // The CLI's `CliConfig` bounds need `JsonSchema` on every generated type.
-        derives: if cli { vec!["schemars::JsonSchema".to_string()] } else { Vec::new() },
-        extensions: true,
-        ..Default::default()
-    };
+    let options = invent_spec::generate::Options::invent_crate(SPEC, overrides, cli);
     let output = invent_spec::generate::generate(doc, &options).map_err(|e| e.to_string())?;
 
     write_if_changed(&out.join("generated.rs"), &output.client)?;

@@ -23,20 +23,6 @@ pub const SURFACE_FILE: &str = "api-surface.txt";
 /// Downloads larger than this are refused.
 const MAX_DOWNLOAD: usize = 64 << 20;
 
-/// The generation options of `build.rs` (without the `cli` feature) for a spec named `file`.
-pub fn build_options(file: &str, overrides: Option<Value>) -> generate::Options {
-    generate::Options {
-        file: Some(file.to_string()),
-        overrides,
-        inner_type: Some("crate::Inner".to_string()),
-        hooks_expected: true,
-        org_scope_alias: Some("c".to_string()),
-        mock_crate: Some("invent_api".to_string()),
-        extensions: true,
-        ..Default::default()
-    }
-}
-
 /// Parses JSON text, naming `name` and the position on error.
 pub fn parse_json(bytes: &[u8], name: &str) -> Result<Value, String> {
     serde_json::from_slice(bytes)
@@ -256,7 +242,7 @@ pub fn cmd_update(args: &[String]) -> u8 {
         let overrides = overrides_beside(&t.spec)?;
         let bytes = download(&t.url)?;
         let new = parse_json(&bytes, &t.url).map_err(|e| format!("{e}; nothing written"))?;
-        let output = generate::generate(new.clone(), &build_options(&t.url, overrides.clone()))
+        let output = generate::generate(new.clone(), &generate::Options::invent_crate(&t.url, overrides.clone(), false))
             .map_err(|e| format!("the downloaded spec cannot be used, nothing written: {e}"))?;
         let surface_text = surface::render(&surface::lines(&new, overrides.as_ref(), &output.operations));
 

@@ -44,6 +44,26 @@ pub struct Options {
     pub extensions: bool,
 }
 
+impl Options {
+    /// What `build.rs` of invent-api generates for a spec named `file` (also what `update` validates):
+    /// org alias `c`, `crate::Inner`, hooks expected, typed mocks, extensions, and the CLI when asked.
+    pub fn invent_crate(file: &str, overrides: Option<Value>, cli: bool) -> Options {
+        Options {
+            file: Some(file.to_string()),
+            overrides,
+            inner_type: Some("crate::Inner".to_string()),
+            hooks_expected: true,
+            org_scope_alias: Some("c".to_string()),
+            mock_crate: Some("invent_api".to_string()),
+            cli_crate: cli.then(|| "invent_api".to_string()),
+            // The CLI's `CliConfig` bounds need `JsonSchema` on every generated type.
+            derives: if cli { vec!["schemars::JsonSchema".to_string()] } else { Vec::new() },
+            extensions: true,
+            ..Default::default()
+        }
+    }
+}
+
 /// Everything one run produces.
 #[derive(Debug)]
 pub struct Output {

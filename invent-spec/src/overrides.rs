@@ -161,33 +161,12 @@ fn matching_path(doc: &Value, path: &str) -> Option<String> {
     if paths.contains_key(path) {
         return Some(path.to_string());
     }
-    let shape = path_shape(path);
-    let mut same = paths.keys().filter(|p| path_shape(p) == shape);
+    let shape = walk::path_shape(path);
+    let mut same = paths.keys().filter(|p| walk::path_shape(p) == shape);
     match (same.next(), same.next()) {
         (Some(only), None) => Some(only.clone()),
         _ => None,
     }
-}
-
-/// `/orgs/{org_id}/x` → `/orgs/{}/x`.
-fn path_shape(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut in_param = false;
-    for c in path.chars() {
-        match c {
-            '{' => {
-                in_param = true;
-                out.push('{');
-            }
-            '}' => {
-                in_param = false;
-                out.push('}');
-            }
-            _ if in_param => {}
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// Parses `value` as an overrides file and applies it to `doc`.
@@ -411,6 +390,6 @@ mod tests {
         assert_eq!(d.pointer("/paths/~1orgs~1{orgId}~1items/get/operationId"), Some(&serde_json::json!("listItems")));
         assert_eq!(d.pointer("/paths/~1orgs~1{orgId}~1items~1{itemId}/get/operationId"), None);
         assert_eq!(report.rule_count("override-operation-id"), 1);
-        assert_eq!(path_shape("/a/{x}/b/{yy}"), "/a/{}/b/{}");
+        assert_eq!(walk::path_shape("/a/{x}/b/{yy}"), "/a/{}/b/{}");
     }
 }

@@ -40,26 +40,6 @@ struct OpRef<'a> {
     item: &'a Value,
 }
 
-/// `/a/{x}/b` → `/a/{}/b`: renaming a path parameter keeps the operation (and shows as parameter changes).
-fn path_key(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut in_param = false;
-    for c in path.chars() {
-        match c {
-            '{' => {
-                in_param = true;
-                out.push('{');
-            }
-            '}' => {
-                in_param = false;
-                out.push('}');
-            }
-            _ if in_param => {}
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 type OpKey = (String, &'static str);
 
@@ -73,7 +53,7 @@ fn operations(doc: &Value) -> BTreeMap<OpKey, OpRef<'_>> {
         let item = deref(doc, item);
         for method in METHODS {
             let Some(op) = item.get(method).filter(|o| o.is_object()) else { continue };
-            let mut key = (path_key(path), method);
+            let mut key = (crate::lower::walk::path_shape(path), method);
             if out.contains_key(&key) {
                 key = (path.clone(), method);
             }
@@ -856,6 +836,6 @@ mod tests {
 
     #[test]
     fn path_keys_ignore_parameter_names() {
-        assert_eq!(path_key("/orgs/{org_id}/a/{id}"), "/orgs/{}/a/{}");
+        assert_eq!(crate::lower::walk::path_shape("/orgs/{org_id}/a/{id}"), "/orgs/{}/a/{}");
     }
 }

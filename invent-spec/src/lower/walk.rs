@@ -495,6 +495,28 @@ pub fn unique_name(base: &str, taken: &mut std::collections::BTreeSet<String>) -
     name
 }
 
+/// `/orgs/{org_id}/x` → `/orgs/{}/x`: a path with its parameter names left out, for matching paths
+/// whose parameters are named differently.
+pub fn path_shape(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_param = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_param = true;
+                out.push('{');
+            }
+            '}' => {
+                in_param = false;
+                out.push('}');
+            }
+            _ if in_param => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
