@@ -1,5 +1,5 @@
 //! Property test: mutated corpus specs and arbitrary JSON never panic the lowering; it returns `Ok` or a
-//! `SpecError`, deterministically. A seeded xorshift PRNG keeps every run identical; a failure prints the
+//! `SpecError`, deterministically, and whatever it returns `Ok` for, `openapiv3` parses. A seeded xorshift PRNG keeps every run identical; a failure prints the
 //! seed and the mutations, so it can be replayed.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -257,16 +257,19 @@ fn check(doc: Value, what: &str) -> Result<Option<String>, String> {
             return Err(format!("lowering is not deterministic: {what}"));
         }
     }
-    if first.0.is_ok() && std::env::var_os("FUZZ_PARSE").is_some() {
-        if let Err(e) = serde_json::from_value::<openapiv3::OpenAPI>(first.1.clone()) {
-            eprintln!("PARSE {e}: {what}");
+    // Whatever lowers must be a document openapiv3 parses (what progenitor is handed next).
+    if first.0.is_ok() {
+        if let Err(e) = serde_json::from_value::<openapiv3::OpenAPI>(first.1) {
+            return Err(format!("openapiv3 rejects the lowered document ({e}): {what}"));
         }
     }
     Ok(first.0.err().map(|e| e.rule))
 }
 
+/// `FUZZ_SEED=n` explores other sequences (the default run is fixed, so CI is reproducible).
 fn fuzz(seed: u64, whole_spec_mutants: usize, fragment_mutants: usize, random_docs: usize) {
-    let mut rng = Rng(seed);
+    let seed = seed ^ std::env::var("FUZZ_SEED").ok().and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+    let mut rng = Rng(seed | 1);
     let specs = corpus();
     let mut ok = 0usize;
     let mut refused: std::collections::BTreeMap<String, usize> = Default::default();
@@ -322,12 +325,12 @@ fn mutated_corpus_specs_never_panic() {
 
 #[test]
 fn mutated_corpus_fragments_never_panic() {
-    fuzz(0x5EED_1234_ABCD_0002, 0, 1500, 0);
+    fuzz(0x5EED_1234_ABCD_0002, 0, 1000, 0);
 }
 
 #[test]
 fn arbitrary_json_never_panics() {
-    fuzz(0x5EED_1234_ABCD_0003, 0, 0, 3000);
+    fuzz(0x5EED_1234_ABCD_0003, 0, 0, 2500);
 }
 
 #[test]

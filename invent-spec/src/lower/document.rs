@@ -515,6 +515,7 @@ fn parameters(params: &mut Vec<Value>, ptr: &str, report: &mut Report) {
 /// Fields shared by parameters and headers.
 fn parameter_fields(p: &mut Map<String, Value>, ptr: &str, report: &mut Report) {
     string_field(p, "description", ptr, report);
+    string_field(p, "style", ptr, report);
     if p.get("required").is_some_and(|v| !v.is_boolean()) {
         p.insert("required".into(), Value::Bool(false));
         report.count(SHAPE);
@@ -528,6 +529,38 @@ fn parameter_fields(p: &mut Map<String, Value>, ptr: &str, report: &mut Report) 
         report.count(SHAPE);
     }
     content(p, ptr, report);
+    schema_from_content(p, ptr, report);
+}
+
+/// Parameters and headers need exactly one of `schema`/`content`; progenitor reads `schema` only. The
+/// first media type's schema is used (`parameter-content`); with neither, the value is typed as a
+/// string (`parameter-schema`).
+fn schema_from_content(p: &mut Map<String, Value>, ptr: &str, report: &mut Report) {
+    let content = p.shift_remove("content");
+    if p.contains_key("schema") {
+        if content.is_some() {
+            report.count("parameter-content");
+        }
+        return;
+    }
+    let from_content = content
+        .as_ref()
+        .and_then(Value::as_object)
+        .and_then(|c| c.values().next())
+        .and_then(|m| m.get("schema"))
+        .cloned();
+    match from_content {
+        Some(s) => {
+            p.insert("schema".into(), s);
+            report.count("parameter-content");
+        }
+        None => {
+            let mut s = Map::new();
+            s.insert("type".into(), Value::String("string".into()));
+            p.insert("schema".into(), Value::Object(s));
+            report.note(ptr, "parameter-schema", "no schema; typed as string");
+        }
+    }
 }
 
 #[cfg(test)]
@@ -576,6 +609,27 @@ mod tests {
         assert_eq!(r.dropped_responses().len(), 1);
         assert_eq!(r.rule_count("oauth2-scopes"), 1);
         assert_eq!(r.rule_count("callbacks"), 1);
+    }
+
+    #[test]
+    fn parameters_and_headers_get_a_schema() {
+        let mut doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"get": {
+            "parameters": [
+                {"name": "q", "in": "query", "content": {"application/json": {"schema": {"type": "integer"}}}},
+                {"name": "h", "in": "header"}],
+            "responses": {"200": {"description": "", "headers": {"x-n": {"content": {}}}}}}}}});
+        let mut r = Report::new();
+        lower(&mut doc, &mut r).unwrap();
+        assert_eq!(
+            doc["paths"]["/a"]["get"],
+            json!({
+                "parameters": [
+                    {"name": "q", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "h", "in": "header", "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "", "headers": {"x-n": {"schema": {"type": "string"}}}}}})
+        );
+        assert_eq!(r.rule_count("parameter-content"), 1);
+        assert_eq!(r.rule_count("parameter-schema"), 2);
     }
 
     #[test]

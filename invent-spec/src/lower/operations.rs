@@ -190,27 +190,6 @@ fn parameter(
     if location == "header" && ["authorization", "accept", "content-type"].contains(&name.to_ascii_lowercase().as_str()) {
         return Err(("reserved-header", "OpenAPI ignores this header parameter".into()));
     }
-    if !p.contains_key("schema") {
-        let from_content = p
-            .get("content")
-            .and_then(Value::as_object)
-            .and_then(|c| c.values().next())
-            .and_then(|m| m.get("schema"))
-            .cloned();
-        match from_content {
-            Some(s) => {
-                p.insert("schema".into(), s);
-                report.count("parameter-content");
-            }
-            None => {
-                p.insert("schema".into(), string_schema(None));
-                report.note(ptr, "parameter-schema", format!("parameter `{name}` has no schema; typed as string"));
-            }
-        }
-    }
-    if p.shift_remove("content").is_some() {
-        report.count("parameter-content");
-    }
     if let Some(Value::Object(s)) = p.get_mut("schema") {
         if s.shift_remove("nullable").is_some() {
             report.count("nullable-parameter");
@@ -667,7 +646,7 @@ mod tests {
                     {"name": "o", "in": "query", "schema": {"$ref": "#/components/schemas/O"}},
                     {"name": "id", "in": "query", "schema": {"type": "string"}},
                     {"name": "tags", "in": "header", "schema": {"type": "array", "items": {"type": "string"}}},
-                    {"name": "q", "in": "query", "content": {"application/json": {"schema": {"type": "string"}}}},
+                    {"name": "q", "in": "query", "schema": {"type": "string"}},
                     {"name": "Q", "in": "query", "schema": {"type": "string"}},
                     {"name": "gone", "in": "path", "required": true, "schema": {"type": "string"}}
                 ]}}}),
@@ -684,7 +663,7 @@ mod tests {
         );
         for rule in [
             "reserved-header", "cookie-parameter", "deep-object", "object-query-parameter", "shadowing-parameter",
-            "parameter-type", "parameter-content", "parameter-name-collision", "path-parameter", "missing-path-parameter",
+            "parameter-type", "parameter-name-collision", "path-parameter", "missing-path-parameter",
             "nullable-parameter", "path-parameters",
         ] {
             assert!(r.rule_count(rule) > 0, "{rule}: {}", r.to_text());
