@@ -4,24 +4,25 @@
 //! 1. **overhead**: sequential `list_assistants` calls returning 100 spec-shaped `Assistant`s from a
 //!    loopback keep-alive server, through the full client (hooks, retry on, limiter off; `.send()` and
 //!    `.call()`) vs raw `reqwest` + `serde_json` into the same `Vec<types::Assistant>` with an
-//!    identically built `reqwest::Client`. Rounds are interleaved (the variant order rotates every
+//!    identically built `reqwest::Client` and the same headers on the wire. Rounds are interleaved (the variant order rotates every
 //!    round) so machine noise hits all variants alike; the figure is the throughput ratio ours / raw.
 //!    Allocations per call come from a counting global allocator that counts the benchmark thread
 //!    only (the server runs on its own thread).
 //! 2. **goodput**: a loopback server enforcing at most R requests in any sliding window W (Invent's
 //!    500/min with time compressed 30×: default R = 500 per 2 s, so the limiter's burst-to-limit ratio
 //!    and every wait relative to the window stay as in production), answering 429 with `Retry-After`
-//!    (integer seconds) and `retry-after-ms` (the compressed waits need sub-second precision); 32 workers in a closed loop (each starts its next call when one ends) for a
-//!    fixed duration, for three clients in turn, each against a fresh server: ours with the limiter
-//!    set to R/W, ours with the limiter off (retry only), and a Stainless-style retry-only baseline.
+//!    (integer seconds) and `retry-after-ms` (the compressed waits need sub-second precision); 32
+//!    workers in a closed loop (each starts its next call when one ends) for a fixed duration, for
+//!    three clients in turn, each against a fresh server: ours with the limiter set to R/W, ours with
+//!    the limiter off (retry only), and a Stainless-style retry-only baseline.
 //!    Goodput = successful calls finished within the duration / (R · duration / W).
 //!
 //! Choose a part with a filter argument (`cargo bench --bench client -- overhead` or `-- goodput`;
 //! `-- ours_limiter`, `-- ours_retry_only` or `-- stainless` run one client of the goodput part).
-//! Tune with environment variables (defaults in brackets): INVENT_BENCH_CALLS [1000] and
-//! INVENT_BENCH_ROUNDS [12] for the overhead part; INVENT_BENCH_LIMIT [500], INVENT_BENCH_WINDOW_MS
-//! [2000], INVENT_BENCH_DURATION_MS [10000], INVENT_BENCH_WORKERS [32] and INVENT_BENCH_SERVER
-//! [sliding | fixed] for the goodput part. No timing is asserted anywhere: these print numbers.
+//! Tune with environment variables (defaults in brackets): INVENT_BENCH_CALLS [200] and
+//! INVENT_BENCH_ROUNDS [40] for the overhead part; INVENT_BENCH_LIMIT [500], INVENT_BENCH_WINDOW_MS
+//! [2000], INVENT_BENCH_DURATION_MS [10000], INVENT_BENCH_WORKERS [32], INVENT_BENCH_SERVER
+//! [sliding | fixed] and INVENT_BENCH_LIMITER_REQUESTS [= the limit] for the goodput part. No timing is asserted anywhere: these print numbers.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -32,6 +33,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
+use invent_api::progenitor_client::ClientInfo;
 use invent_api::types::Assistant;
 use invent_api::{Client, LimiterConfig, OperationExt};
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
@@ -79,6 +81,17 @@ unsafe impl GlobalAlloc for CountingAlloc {
 
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc;
+
+/// CPU time this thread has run, in ns (Linux `/proc/thread-self/schedstat`; no allocation). Other
+/// processes competing for the CPU stretch wall time but not this, so it is the steadier figure.
+fn thread_cpu_ns() -> Option<u64> {
+    use std::io::Read;
+    let mut buf = [0u8; 96];
+    let mut file = std::fs::File::open("/proc/thread-self/schedstat").ok()?;
+    let n = file.read(&mut buf).ok()?;
+    let text = std::str::from_utf8(&buf[..n]).ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
 
 // ---------------------------------------------------------------------------------------------
 // Settings.
@@ -143,9 +156,18 @@ fn assistants_body() -> String {
 enum Policy {
     Unlimited,
     /// At most `limit` accepted requests in any window of length `window` (a sliding log).
-    Sliding { limit: usize, window: Duration, log: Mutex<VecDeque<Instant>> },
+    Sliding {
+        limit: usize,
+        window: Duration,
+        log: Mutex<VecDeque<Instant>>,
+    },
     /// At most `limit` accepted requests per fixed window `[k·window, (k+1)·window)` since start.
-    Fixed { limit: u64, window: Duration, start: Instant, state: Mutex<(u64, u64)> },
+    Fixed {
+        limit: u64,
+        window: Duration,
+        start: Instant,
+        state: Mutex<(u64, u64)>,
+    },
 }
 
 impl Policy {
@@ -361,10 +383,12 @@ impl Raw {
         }
     }
 
+    /// The headers the generated builder sends: `accept`, `api-version` (the spec's version) and the key.
     fn request(&self) -> reqwest::RequestBuilder {
         self.http
             .get(&self.url)
             .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .header("api-version", HeaderValue::from_static(Client::api_version()))
             .header(AUTHORIZATION, self.auth.clone())
     }
 
@@ -411,6 +435,7 @@ struct Tally {
     time: Duration,
     allocs: u64,
     bytes: u64,
+    cpu_ns: Option<u64>,
     per_round: Vec<f64>,
 }
 
@@ -423,13 +448,30 @@ async fn one_call(variant: Variant, client: &Client, raw: &Raw) -> usize {
 }
 
 fn overhead() {
-    let calls = env_num("INVENT_BENCH_CALLS", 1000);
-    let rounds = env_num("INVENT_BENCH_ROUNDS", 12) as usize;
+    let calls = env_num("INVENT_BENCH_CALLS", 200);
+    let rounds = env_num("INVENT_BENCH_ROUNDS", 40) as usize;
     let server = Server::start(Policy::Unlimited);
     let base = server.base_url();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let client = our_client(&base, None);
     let raw = Raw::new(&base);
+
+    // Profiling aid: `INVENT_BENCH_PROFILE=raw|send|call` runs only that variant for
+    // INVENT_BENCH_CALLS x INVENT_BENCH_ROUNDS calls, e.g. under `perf record`, and prints nothing else.
+    if let Ok(only) = std::env::var("INVENT_BENCH_PROFILE") {
+        let variant = *Variant::ALL.iter().find(|v| v.key() == only).expect("INVENT_BENCH_PROFILE: raw, send or call");
+        let started = Instant::now();
+        rt.block_on(async {
+            for _ in 0..calls * rounds as u64 {
+                black_box(one_call(variant, &client, &raw).await);
+            }
+        });
+        println!(
+            "profile {only}: {:.1} us/call",
+            started.elapsed().as_secs_f64() * 1e6 / (calls * rounds as u64) as f64
+        );
+        return;
+    }
 
     println!("\n## 1. Per-call overhead: list_assistants, {ITEMS} items/response, loopback keep-alive server");
     println!(
@@ -447,6 +489,7 @@ fn overhead() {
             for k in 0..Variant::ALL.len() {
                 let index = (k + round) % Variant::ALL.len();
                 let variant = Variant::ALL[index];
+                let cpu0 = thread_cpu_ns();
                 let (a0, b0) = allocs_so_far();
                 let started = Instant::now();
                 for _ in 0..calls {
@@ -454,7 +497,13 @@ fn overhead() {
                 }
                 let elapsed = started.elapsed();
                 let (a1, b1) = allocs_so_far();
+                let cpu1 = thread_cpu_ns();
                 let t = &mut tally[index];
+                t.cpu_ns = match (round, t.cpu_ns, cpu0, cpu1) {
+                    (0, _, Some(c0), Some(c1)) => Some(c1 - c0),
+                    (_, Some(sum), Some(c0), Some(c1)) => Some(sum + (c1 - c0)),
+                    _ => None,
+                };
                 t.calls += calls;
                 t.time += elapsed;
                 t.allocs += a1 - a0;
@@ -467,50 +516,76 @@ fn overhead() {
 
     let raw_t = &tally[0];
     let raw_rate = raw_t.calls as f64 / raw_t.time.as_secs_f64();
-    let raw_us = raw_t.time.as_secs_f64() * 1e6 / raw_t.calls as f64;
+    let raw_best = raw_t.per_round.iter().copied().fold(0.0, f64::max);
     println!();
     println!(
-        "| {:<32} | {:>9} | {:>8} | {:>8} | {:>8} | {:>30} | {:>11} | {:>10} |",
-        "variant", "calls/s", "us/call", "vs raw", "+us/call", "per-round ratio med [min, max]", "allocs/call", "bytes/call"
+        "| {:<32} | {:>8} | {:>7} | {:>11} | {:>26} | {:>10} | {:>11} | {:>12} | {:>9} | {:>11} | {:>10} |",
+        "variant",
+        "calls/s",
+        "us/call",
+        "ratio total",
+        "ratio per round med [p10, p90]",
+        "ratio best",
+        "+us (best)",
+        "CPU us/call",
+        "ratio CPU",
+        "allocs/call",
+        "bytes/call"
     );
-    println!("|{:-<34}|{:->11}|{:->10}|{:->10}|{:->10}|{:->32}|{:->13}|{:->12}|", "", "", "", "", "", "", "", "");
+    println!(
+        "|{:-<34}|{:->10}|{:->9}|{:->13}|{:->32}|{:->12}|{:->13}|{:->14}|{:->11}|{:->13}|{:->12}|",
+        "", "", "", "", "", "", "", "", "", "", ""
+    );
+    let cpu_per_call = |t: &Tally| t.cpu_ns.map(|ns| ns as f64 / 1e3 / t.calls as f64);
+    let raw_cpu = cpu_per_call(&tally[0]);
     let mut results = Vec::new();
     for (i, v) in Variant::ALL.iter().enumerate() {
         let t = &tally[i];
         let rate = t.calls as f64 / t.time.as_secs_f64();
         let us = t.time.as_secs_f64() * 1e6 / t.calls as f64;
+        // Blocks of the same round ran back to back, so their ratio cancels load that changes slowly.
         let mut ratios: Vec<f64> = t.per_round.iter().zip(&raw_t.per_round).map(|(a, b)| a / b).collect();
         ratios.sort_by(|a, b| a.total_cmp(b));
-        let median = ratios[ratios.len() / 2];
-        let (min, max) = (ratios[0], ratios[ratios.len() - 1]);
+        let at = |q: f64| ratios[((ratios.len() - 1) as f64 * q).round() as usize];
+        let (median, p10, p90) = (at(0.5), at(0.1), at(0.9));
+        // Interference only ever adds time: the fastest block of each variant is the least disturbed.
+        let best = t.per_round.iter().copied().fold(0.0, f64::max);
+        let extra_best = 1e6 / best - 1e6 / raw_best;
         let allocs = t.allocs as f64 / t.calls as f64;
         let bytes = t.bytes as f64 / t.calls as f64;
+        let cpu = cpu_per_call(t);
+        // Client-thread CPU per call, as a throughput ratio (raw CPU / ours CPU).
+        let cpu_ratio = match (raw_cpu, cpu) {
+            (Some(r), Some(c)) => format!("{:.3}", r / c),
+            _ => "n/a".to_string(),
+        };
+        let cpu_text = cpu.map_or("n/a".to_string(), |c| format!("{c:.1}"));
         println!(
-            "| {:<32} | {:>9.0} | {:>8.1} | {:>8.3} | {:>8.1} | {:>30} | {:>11.1} | {:>10.0} |",
+            "| {:<32} | {:>8.0} | {:>7.1} | {:>11.3} | {:>30} | {:>10.3} | {:>11.1} | {:>12} | {:>9} | {:>11.1} | {:>10.0} |",
             v.label(),
             rate,
             us,
             rate / raw_rate,
-            us - raw_us,
-            format!("{median:.3} [{min:.3}, {max:.3}]"),
+            format!("{median:.3} [{p10:.3}, {p90:.3}]"),
+            best / raw_best,
+            extra_best,
+            cpu_text,
+            cpu_ratio,
             allocs,
             bytes
         );
         if *v != Variant::Raw {
             results.push(format!(
-                "RESULT overhead.{} throughput_ratio={:.3} median_round_ratio={:.3} calls_per_s={:.0} raw_calls_per_s={:.0} extra_us_per_call={:.1} allocs_per_call={:.1} raw_allocs_per_call={:.1} goal=0.97",
+                "RESULT overhead.{} ratio_median_round={median:.3} ratio_total={:.3} ratio_best_block={:.3} ratio_client_cpu={cpu_ratio} client_cpu_us_per_call={cpu_text} calls_per_s={rate:.0} raw_calls_per_s={raw_rate:.0} extra_us_per_call_best={extra_best:.1} allocs_per_call={allocs:.1} raw_allocs_per_call={:.1} goal=0.97",
                 v.key(),
                 rate / raw_rate,
-                median,
-                rate,
-                raw_rate,
-                us - raw_us,
-                allocs,
+                best / raw_best,
                 raw_t.allocs as f64 / raw_t.calls as f64
             ));
         }
     }
-    println!("(bytes/call counts every allocation and reallocation size, not live memory)");
+    println!("(ratio = our throughput / raw throughput; CPU = time the client thread ran, server excluded; ratio CPU = raw CPU / our CPU;");
+    println!(" bytes/call sums every allocation and reallocation size, not live memory)");
     println!();
     for line in results {
         println!("{line}");
@@ -612,7 +687,12 @@ struct Run {
     latencies: Vec<Duration>,
 }
 
-async fn worker(contender: Contender, client: Client, stainless: Arc<Stainless>, deadline: tokio::time::Instant) -> Run {
+async fn worker(
+    contender: Contender,
+    client: Client,
+    stainless: Arc<Stainless>,
+    deadline: tokio::time::Instant,
+) -> Run {
     let mut run = Run { ok: 0, failed: 0, latencies: Vec::new() };
     loop {
         let started = tokio::time::Instant::now();
@@ -653,6 +733,8 @@ fn goodput(only: &[String]) {
     let window = Duration::from_millis(env_num("INVENT_BENCH_WINDOW_MS", 2000));
     let duration = Duration::from_millis(env_num("INVENT_BENCH_DURATION_MS", 10_000));
     let workers = env_num("INVENT_BENCH_WORKERS", 32);
+    // What our limiter is told (default: exactly the server's limit).
+    let limiter_requests = env_num("INVENT_BENCH_LIMITER_REQUESTS", limit);
     let model = std::env::var("INVENT_BENCH_SERVER").unwrap_or_else(|_| "sliding".into());
     let capacity = limit as f64 * duration.as_secs_f64() / window.as_secs_f64();
 
@@ -662,13 +744,19 @@ fn goodput(only: &[String]) {
         model,
         duration.as_secs_f64()
     );
-    println!("Limit over the run = {capacity:.0} requests. 429s carry Retry-After (s) and retry-after-ms.");
+    println!(
+        "Limit over the run = {capacity:.0} requests. 429s carry Retry-After (s) and retry-after-ms. Our limiter: LimiterConfig::new({limiter_requests}, {} ms).",
+        window.as_millis()
+    );
     println!();
     println!(
         "| {:<30} | {:>9} | {:>8} | {:>6} | {:>13} | {:>10} | {:>6} | {:>8} | {:>8} |",
         "client", "completed", "goodput", "failed", "server reqs", "429s", "429 %", "p50", "p99"
     );
-    println!("|{:-<32}|{:->11}|{:->10}|{:->8}|{:->15}|{:->12}|{:->8}|{:->10}|{:->10}|", "", "", "", "", "", "", "", "", "");
+    println!(
+        "|{:-<32}|{:->11}|{:->10}|{:->8}|{:->15}|{:->12}|{:->8}|{:->10}|{:->10}|",
+        "", "", "", "", "", "", "", "", ""
+    );
     let mut goodputs = Vec::new();
     let mut results = Vec::new();
     for contender in [Contender::OursLimiter, Contender::OursRetryOnly, Contender::Stainless] {
@@ -684,7 +772,8 @@ fn goodput(only: &[String]) {
         let base = server.base_url();
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
         let run = rt.block_on(async {
-            let limiter = (contender == Contender::OursLimiter).then(|| limiter_config(limit as u32, window));
+            let limiter =
+                (contender == Contender::OursLimiter).then(|| limiter_config(limiter_requests as u32, window));
             let client = our_client(&base, limiter);
             let stainless = Arc::new(Stainless { raw: Raw::new(&base), max_retries: 2 });
             let deadline = tokio::time::Instant::now() + duration;

@@ -4,8 +4,8 @@
 #     helpers and extension code build.rs writes), timed by running the crate's compiled build script
 #     itself, as cargo runs it, on the vendored openapi.json and on the largest corpus spec;
 #   - lines generated for each;
-#   - clean, no-op, touch-the-spec and edit-the-spec (info.description) builds of the crate
-#     (`cargo build -p invent-api`, dev profile, default features).
+#   - clean, no-op, touch-the-spec, edit-the-spec (info.description; then a schema) and crate-only
+#     builds of the crate (`cargo build -p invent-api`, dev profile, default features).
 # Everything happens on a snapshot of the workspace under target/bench-build/tree with its own
 # CARGO_TARGET_DIR (target/bench-build/target): the spec edit never touches the shared tree and the
 # clean build never wipes anyone's target/.
@@ -120,6 +120,17 @@ jq --arg stamp "$(date +%s%N)" '.info.description = ((.info.description // "") +
   "$TREE/openapi.json" >"$TREE/openapi.json.tmp" && mv "$TREE/openapi.json.tmp" "$TREE/openapi.json"
 EDIT_S=$(timed_build)
 NOOP2_S=$(timed_build)
+# A schema edit (new optional property on Assistant): types, builders and mocks change.
+if jq -e '.components.schemas.Assistant.properties' "$TREE/openapi.json" >/dev/null 2>&1; then
+  jq '.components.schemas.Assistant.properties.bench_note = {"type": "string", "description": "bench edit"}' \
+    "$TREE/openapi.json" >"$TREE/openapi.json.tmp" && mv "$TREE/openapi.json.tmp" "$TREE/openapi.json"
+  SCHEMA_S=$(timed_build)
+else
+  SCHEMA_S=n/a
+fi
+# The crate alone from scratch, dependencies already built: build script compile + run + lib.
+(cd "$TREE" && cargo clean --quiet -p invent-api 2>/dev/null)
+CRATE_S=$(timed_build)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
 echo
@@ -134,9 +145,11 @@ echo "| clean build, cargo build -p invent-api (dev) | ${CLEAN_S} s |"
 echo "| no-op rebuild | ${NOOP_S} s |"
 echo "| incremental: touch openapi.json | ${TOUCH_S} s |"
 echo "| incremental: edit openapi.json info.description | ${EDIT_S} s |"
+echo "| incremental: edit a schema (new optional property on Assistant) | ${SCHEMA_S} s |"
+echo "| invent-api alone from scratch (cargo clean -p invent-api; dependencies built) | ${CRATE_S} s |"
 echo
 echo "RESULT build.codegen_vendored seconds=$VENDORED_S lines_client=$VENDORED_CLIENT lines_all=$VENDORED_LINES operations=$VENDORED_OPS"
 echo "RESULT build.codegen_largest seconds=$BIG_S lines_client=$BIG_CLIENT lines_all=$BIG_LINES operations=$BIG_OPS spec=$(basename "$BIG_SPEC")"
 echo "RESULT build.standalone_release vendored_s=$SA_VENDORED_S largest_s=$SA_BIG_S"
-echo "RESULT build.crate clean_s=$CLEAN_S noop_s=$NOOP_S touch_s=$TOUCH_S edit_s=$EDIT_S noop_after_edit_s=$NOOP2_S"
+echo "RESULT build.crate clean_s=$CLEAN_S noop_s=$NOOP_S touch_s=$TOUCH_S edit_s=$EDIT_S noop_after_edit_s=$NOOP2_S schema_edit_s=$SCHEMA_S crate_only_s=$CRATE_S"
 echo "RESULT build.ratios codegen_share_of_edit_build=$(ratio "$VENDORED_S" "$EDIT_S") codegen_share_of_clean_build=$(ratio "$VENDORED_S" "$CLEAN_S") largest_vs_vendored_codegen=$(ratio "$BIG_S" "$VENDORED_S") build_rs_vs_release_largest=$(ratio "$BIG_S" "$SA_BIG_S")"

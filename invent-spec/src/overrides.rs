@@ -191,9 +191,7 @@ fn parse_patch(p: &Value, ptr: &str) -> Result<Patch, SpecError> {
         return Err(SpecError::new(join(ptr, "path"), RULE, format!("`{path}` is not a JSON pointer")));
     }
     let path = path.to_string();
-    let value = || {
-        p.get("value").cloned().ok_or_else(|| SpecError::new(ptr, RULE, "`add`/`replace` need a `value`"))
-    };
+    let value = || p.get("value").cloned().ok_or_else(|| SpecError::new(ptr, RULE, "`add`/`replace` need a `value`"));
     Ok(match op {
         Some("add") => Patch::Add { path, value: value()? },
         Some("replace") => Patch::Replace { path, value: value()? },
@@ -255,13 +253,15 @@ fn try_patch(doc: &mut Value, patch: &Patch) -> bool {
                 None => false,
             }
         }
-        (Value::Array(a), Patch::Replace { value, .. }) => match last.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
-            Some(slot) => {
-                *slot = value.clone();
-                true
+        (Value::Array(a), Patch::Replace { value, .. }) => {
+            match last.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
+                Some(slot) => {
+                    *slot = value.clone();
+                    true
+                }
+                None => false,
             }
-            None => false,
-        },
+        }
         (Value::Array(a), Patch::Remove { .. }) => match last.parse::<usize>().ok().filter(|i| *i < a.len()) {
             Some(i) => {
                 a.remove(i);
@@ -277,8 +277,8 @@ fn try_patch(doc: &mut Value, patch: &Patch) -> bool {
 fn retype_query_parameter(doc: &mut Value, name: &str, schema: &Value) -> usize {
     let mut n = 0;
     let mut fix = |p: &mut Value| {
-        let is_it = p.get("in").and_then(Value::as_str) == Some("query")
-            && p.get("name").and_then(Value::as_str) == Some(name);
+        let is_it =
+            p.get("in").and_then(Value::as_str) == Some("query") && p.get("name").and_then(Value::as_str) == Some(name);
         if let (true, Some(obj)) = (is_it, p.as_object_mut()) {
             obj.remove("content");
             obj.insert("schema".into(), schema.clone());

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-/// One lossy or noteworthy rewrite, located by an RFC 6901 pointer into the *input* document.
+/// One lossy or noteworthy rewrite, located by an RFC 6901 pointer into the document as the rule saw
+/// it (the input's pointer, except where an earlier rewrite moved things, e.g. path-level parameters
+/// pushed into operations).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
     pub pointer: String,

@@ -35,20 +35,106 @@ impl Rng {
 
 /// Keywords worth inserting: the ones the rules look at.
 const KEYS: &[&str] = &[
-    "type", "$ref", "items", "prefixItems", "properties", "additionalProperties", "anyOf", "oneOf", "allOf", "not",
-    "enum", "const", "default", "nullable", "exclusiveMinimum", "minimum", "maximum", "minLength", "multipleOf",
-    "required", "format", "pattern", "examples", "example", "title", "$defs", "discriminator", "contentMediaType",
-    "unevaluatedProperties", "parameters", "requestBody", "responses", "content", "schema", "in", "name", "style",
-    "operationId", "openapi", "paths", "components", "schemas", "default", "description", "info", "securitySchemes",
-    "flows", "scopes", "callbacks", "webhooks", "pathItems", "200", "default", "4XX", "application/json",
-    "multipart/form-data", "/a/{id}", "get", "post", "headers",
+    "type",
+    "$ref",
+    "items",
+    "prefixItems",
+    "properties",
+    "additionalProperties",
+    "anyOf",
+    "oneOf",
+    "allOf",
+    "not",
+    "enum",
+    "const",
+    "default",
+    "nullable",
+    "exclusiveMinimum",
+    "minimum",
+    "maximum",
+    "minLength",
+    "multipleOf",
+    "required",
+    "format",
+    "pattern",
+    "examples",
+    "example",
+    "title",
+    "$defs",
+    "discriminator",
+    "contentMediaType",
+    "unevaluatedProperties",
+    "parameters",
+    "requestBody",
+    "responses",
+    "content",
+    "schema",
+    "in",
+    "name",
+    "style",
+    "operationId",
+    "openapi",
+    "paths",
+    "components",
+    "schemas",
+    "default",
+    "description",
+    "info",
+    "securitySchemes",
+    "flows",
+    "scopes",
+    "callbacks",
+    "webhooks",
+    "pathItems",
+    "200",
+    "default",
+    "4XX",
+    "application/json",
+    "multipart/form-data",
+    "/a/{id}",
+    "get",
+    "post",
+    "headers",
 ];
 
 const STRINGS: &[&str] = &[
-    "", "null", "string", "integer", "number", "object", "array", "boolean", "file", "query", "path", "header", "cookie",
-    "deepObject", "#", "#/", "#/components/schemas/A", "#/components/schemas", "#/paths", "#/$defs/X",
-    "#/components/parameters/P", "other.json#/A", "#/components/schemas/A/properties/x", "(?P<n>a)(?P=n", "3.1.0",
-    "3.0.0", "1e-08", "-1", "{id}", "/a/{b", "application/json", "Add", "add", "%", "~", "~1", "\u{0}",
+    "",
+    "null",
+    "string",
+    "integer",
+    "number",
+    "object",
+    "array",
+    "boolean",
+    "file",
+    "query",
+    "path",
+    "header",
+    "cookie",
+    "deepObject",
+    "#",
+    "#/",
+    "#/components/schemas/A",
+    "#/components/schemas",
+    "#/paths",
+    "#/$defs/X",
+    "#/components/parameters/P",
+    "other.json#/A",
+    "#/components/schemas/A/properties/x",
+    "(?P<n>a)(?P=n",
+    "3.1.0",
+    "3.0.0",
+    "1e-08",
+    "-1",
+    "{id}",
+    "/a/{b",
+    "application/json",
+    "Add",
+    "add",
+    "%",
+    "~",
+    "~1",
+    "\u{0}",
 ];
 
 fn random_scalar(rng: &mut Rng) -> Value {
@@ -174,7 +260,11 @@ fn mutate(rng: &mut Rng, doc: &mut Value) -> String {
             desc
         }
         3 => {
-            let r = if rng.chance(50) { rng.pick(STRINGS).to_string() } else { format!("#/components/schemas/S{}", rng.below(4)) };
+            let r = if rng.chance(50) {
+                rng.pick(STRINGS).to_string()
+            } else {
+                format!("#/components/schemas/S{}", rng.below(4))
+            };
             let mut m = Map::new();
             m.insert("$ref".into(), Value::String(r.clone()));
             if rng.chance(30) {
@@ -207,8 +297,10 @@ fn corpus() -> Vec<(String, Value)> {
         eprintln!("corpus not found at {}; fuzzing arbitrary JSON only", dir.display());
         return Vec::new();
     };
-    let mut files: Vec<PathBuf> =
-        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
     files.sort();
     files
         .into_iter()

@@ -196,9 +196,7 @@ fn servers(obj: &mut Map<String, Value>, ptr: &str, report: &mut Report) {
 
 fn external_docs(obj: &mut Map<String, Value>, ptr: &str, report: &mut Report) {
     if let Some(d) = obj.get("externalDocs") {
-        if !d.get("url").is_some_and(Value::is_string)
-            || d.get("description").is_some_and(|v| !v.is_string())
-        {
+        if !d.get("url").is_some_and(Value::is_string) || d.get("description").is_some_and(|v| !v.is_string()) {
             obj.shift_remove("externalDocs");
             report.note(&join(ptr, "externalDocs"), SHAPE, "`externalDocs` without a string `url`; removed");
         }
@@ -288,10 +286,8 @@ fn security_scheme(s: &mut Map<String, Value>, ptr: &str, report: &mut Report) -
                         report.count(SHAPE);
                     }
                 }
-                let scopes_ok = flow
-                    .get("scopes")
-                    .and_then(Value::as_object)
-                    .is_some_and(|m| m.values().all(Value::is_string));
+                let scopes_ok =
+                    flow.get("scopes").and_then(Value::as_object).is_some_and(|m| m.values().all(Value::is_string));
                 if !scopes_ok {
                     flow.insert("scopes".into(), Value::Object(Map::new()));
                     report.count("oauth2-scopes");
@@ -300,7 +296,6 @@ fn security_scheme(s: &mut Map<String, Value>, ptr: &str, report: &mut Report) -
                     flow.shift_remove("refreshUrl");
                 }
             }
-            let _ = ptr;
             true
         }
         // `mutualTLS` (3.1) and anything unknown.

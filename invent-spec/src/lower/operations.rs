@@ -28,7 +28,11 @@ pub fn lower(doc: &mut Value, report: &mut Report) -> Result<()> {
         let Some(names) = template_names(&path) else {
             for m in walk::METHODS {
                 if item.shift_remove(m).is_some() {
-                    report.drop_operation(&join(&item_ptr, m), "path-template", format!("path `{path}` is not a valid template; operation dropped"));
+                    report.drop_operation(
+                        &join(&item_ptr, m),
+                        "path-template",
+                        format!("path `{path}` is not a valid template; operation dropped"),
+                    );
                 }
             }
             continue;
@@ -125,7 +129,11 @@ fn parameters(
         let ptr = format!("{pptr}/{i}");
         let (name, location) = param_key(&p);
         if !seen.insert((name.clone(), location.clone())) {
-            report.note(&ptr, "duplicate-parameter", format!("{location} parameter `{name}` declared twice; the later one dropped"));
+            report.note(
+                &ptr,
+                "duplicate-parameter",
+                format!("{location} parameter `{name}` declared twice; the later one dropped"),
+            );
             continue;
         }
         let Some(obj) = p.as_object_mut() else { continue };
@@ -141,7 +149,11 @@ fn parameters(
         let (name, location) = param_key(p);
         let shadow = location != "path" && path_names.contains(&name);
         if shadow {
-            report.note(&pptr, "shadowing-parameter", format!("{location} parameter `{name}` has a path parameter's name; dropped"));
+            report.note(
+                &pptr,
+                "shadowing-parameter",
+                format!("{location} parameter `{name}` has a path parameter's name; dropped"),
+            );
         }
         !shadow
     });
@@ -154,7 +166,11 @@ fn parameters(
         let (name, location) = param_key(p);
         let fresh = idents.insert(walk::ident_key(&name)) && !walk::ident_key(&name).is_empty();
         if !fresh {
-            report.note(&pptr, "parameter-name-collision", format!("{location} parameter `{name}` collides with another parameter's Rust name; dropped"));
+            report.note(
+                &pptr,
+                "parameter-name-collision",
+                format!("{location} parameter `{name}` collides with another parameter's Rust name; dropped"),
+            );
         }
         fresh
     });
@@ -166,7 +182,11 @@ fn parameters(
             m.insert("required".into(), Value::Bool(true));
             m.insert("schema".into(), string_schema(None));
             kept.push(Value::Object(m));
-            report.note(&pptr, "missing-path-parameter", format!("path parameter `{name}` was not declared; added as a string"));
+            report.note(
+                &pptr,
+                "missing-path-parameter",
+                format!("path parameter `{name}` was not declared; added as a string"),
+            );
         }
     }
     if !kept.is_empty() {
@@ -187,7 +207,8 @@ fn parameter(
     if location == "cookie" {
         return Err(("cookie-parameter", "progenitor cannot send cookie parameters".into()));
     }
-    if location == "header" && ["authorization", "accept", "content-type"].contains(&name.to_ascii_lowercase().as_str()) {
+    if location == "header" && ["authorization", "accept", "content-type"].contains(&name.to_ascii_lowercase().as_str())
+    {
         return Err(("reserved-header", "OpenAPI ignores this header parameter".into()));
     }
     if let Some(Value::Object(s)) = p.get_mut("schema") {
@@ -209,7 +230,11 @@ fn parameter(
             }
             if style.as_deref().is_some_and(|s| s != "simple") {
                 p.shift_remove("style");
-                report.note(ptr, "parameter-style", format!("path parameter `{name}` style `{}` sent as `simple`", style.unwrap_or_default()));
+                report.note(
+                    ptr,
+                    "parameter-style",
+                    format!("path parameter `{name}` style `{}` sent as `simple`", style.unwrap_or_default()),
+                );
             }
         }
         "query" => {
@@ -219,7 +244,10 @@ fn parameter(
                     return Err(("deep-object", "progenitor cannot send deepObject parameters".into()));
                 }
                 Some("spaceDelimited" | "pipeDelimited") if shape == Shape::Array => {
-                    return Err(("parameter-style", format!("progenitor cannot send {} arrays", style.unwrap_or_default())));
+                    return Err((
+                        "parameter-style",
+                        format!("progenitor cannot send {} arrays", style.unwrap_or_default()),
+                    ));
                 }
                 Some(_) => {
                     p.shift_remove("style");
@@ -244,7 +272,11 @@ fn parameter(
         if is_scalar(shape) {
             report.count("nullable-parameter");
         } else {
-            report.note(ptr, "parameter-type", format!("{location} parameter `{name}` is not a scalar; typed as string"));
+            report.note(
+                ptr,
+                "parameter-type",
+                format!("{location} parameter `{name}` is not a scalar; typed as string"),
+            );
         }
     }
     Ok(())
@@ -430,7 +462,11 @@ fn responses(op: &mut Map<String, Value>, op_ptr: &str, report: &mut Report) {
             if added {
                 report.count("default-response");
             } else {
-                report.drop_response(&join(&rptr, "default"), "default-response", "`default` dropped: `4XX` and `5XX` are declared");
+                report.drop_response(
+                    &join(&rptr, "default"),
+                    "default-response",
+                    "`default` dropped: `4XX` and `5XX` are declared",
+                );
             }
         }
     }
@@ -472,7 +508,11 @@ fn responses(op: &mut Map<String, Value>, op_ptr: &str, report: &mut Report) {
         tally
             .iter()
             .max_by(|a, b| {
-                (a.0.starts_with("json:"), a.1, std::cmp::Reverse(a.2)).cmp(&(b.0.starts_with("json:"), b.1, std::cmp::Reverse(b.2)))
+                (a.0.starts_with("json:"), a.1, std::cmp::Reverse(a.2)).cmp(&(
+                    b.0.starts_with("json:"),
+                    b.1,
+                    std::cmp::Reverse(b.2),
+                ))
             })
             .map(|t| t.0.clone())
     };
@@ -609,8 +649,11 @@ mod tests {
         let (paths, r) = run(json!({"/a": {"get": {"operationId": "a", "responses": {
             "default": {"description": "", "content": {"application/json": {"schema": {"type": "string"}}}},
             "404": {"description": ""}}}}}));
-        assert_eq!(paths["/a"]["get"]["responses"], json!({
-            "default": {"description": "", "content": {"application/json": {"schema": {"type": "string"}}}}}));
+        assert_eq!(
+            paths["/a"]["get"]["responses"],
+            json!({
+            "default": {"description": "", "content": {"application/json": {"schema": {"type": "string"}}}}})
+        );
         assert_eq!(r.dropped_responses().len(), 1);
     }
 
@@ -624,7 +667,10 @@ mod tests {
             "put": {"operationId": "b", "responses": {}, "requestBody": {"content": {
                 "application/octet-stream": {"schema": {"type": "string", "contentMediaType": "image/png", "description": "d"}}}}},
             "patch": {"operationId": "c", "responses": {}, "requestBody": {"content": {"multipart/form-data": {}}}}}}));
-        assert_eq!(paths["/a"]["post"]["requestBody"], json!({"content": {"application/json": {"schema": {"type": "object"}}}}));
+        assert_eq!(
+            paths["/a"]["post"]["requestBody"],
+            json!({"content": {"application/json": {"schema": {"type": "object"}}}})
+        );
         assert_eq!(
             paths["/a"]["put"]["requestBody"],
             json!({"content": {"application/octet-stream": {"schema": {"type": "string", "description": "d", "format": "binary"}}}})
@@ -638,18 +684,18 @@ mod tests {
     fn parameters_progenitor_cannot_render() {
         let (paths, r) = run_with(
             json!({"/a/{id}/{obj}": {
-                "parameters": [{"name": "id", "in": "path", "schema": {"type": "integer", "nullable": true}}],
-                "get": {"operationId": "a", "responses": {}, "parameters": [
-                    {"name": "Authorization", "in": "header", "schema": {"type": "string"}},
-                    {"name": "session", "in": "cookie", "schema": {"type": "string"}},
-                    {"name": "filter", "in": "query", "style": "deepObject", "schema": {"type": "object"}},
-                    {"name": "o", "in": "query", "schema": {"$ref": "#/components/schemas/O"}},
-                    {"name": "id", "in": "query", "schema": {"type": "string"}},
-                    {"name": "tags", "in": "header", "schema": {"type": "array", "items": {"type": "string"}}},
-                    {"name": "q", "in": "query", "schema": {"type": "string"}},
-                    {"name": "Q", "in": "query", "schema": {"type": "string"}},
-                    {"name": "gone", "in": "path", "required": true, "schema": {"type": "string"}}
-                ]}}}),
+            "parameters": [{"name": "id", "in": "path", "schema": {"type": "integer", "nullable": true}}],
+            "get": {"operationId": "a", "responses": {}, "parameters": [
+                {"name": "Authorization", "in": "header", "schema": {"type": "string"}},
+                {"name": "session", "in": "cookie", "schema": {"type": "string"}},
+                {"name": "filter", "in": "query", "style": "deepObject", "schema": {"type": "object"}},
+                {"name": "o", "in": "query", "schema": {"$ref": "#/components/schemas/O"}},
+                {"name": "id", "in": "query", "schema": {"type": "string"}},
+                {"name": "tags", "in": "header", "schema": {"type": "array", "items": {"type": "string"}}},
+                {"name": "q", "in": "query", "schema": {"type": "string"}},
+                {"name": "Q", "in": "query", "schema": {"type": "string"}},
+                {"name": "gone", "in": "path", "required": true, "schema": {"type": "string"}}
+            ]}}}),
             json!({"O": {"type": "object", "properties": {}}}),
         );
         assert_eq!(
@@ -662,9 +708,17 @@ mod tests {
             ])
         );
         for rule in [
-            "reserved-header", "cookie-parameter", "deep-object", "object-query-parameter", "shadowing-parameter",
-            "parameter-type", "parameter-name-collision", "path-parameter", "missing-path-parameter",
-            "nullable-parameter", "path-parameters",
+            "reserved-header",
+            "cookie-parameter",
+            "deep-object",
+            "object-query-parameter",
+            "shadowing-parameter",
+            "parameter-type",
+            "parameter-name-collision",
+            "path-parameter",
+            "missing-path-parameter",
+            "nullable-parameter",
+            "path-parameters",
         ] {
             assert!(r.rule_count(rule) > 0, "{rule}: {}", r.to_text());
         }

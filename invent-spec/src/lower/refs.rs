@@ -218,14 +218,36 @@ fn decide(doc: &Value, r: &str, hoisted: &mut BTreeMap<String, String>, taken: &
 
 /// Name for a schema hoisted from a deep pointer: the last two meaningful tokens, PascalCased.
 fn hoist_name(tokens: &[String]) -> String {
-    const STRUCTURAL: [&str; 22] = [
-        "components", "schemas", "schema", "properties", "items", "additionalProperties", "allOf", "anyOf",
-        "oneOf", "not", "content", "$defs", "definitions", "paths", "parameters", "requestBody", "requestBodies",
-        "responses", "headers", "prefixItems", "get", "post",
+    const STRUCTURAL: [&str; 20] = [
+        "components",
+        "schemas",
+        "schema",
+        "properties",
+        "items",
+        "additionalProperties",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "not",
+        "content",
+        "$defs",
+        "definitions",
+        "paths",
+        "parameters",
+        "requestBody",
+        "requestBodies",
+        "responses",
+        "headers",
+        "prefixItems",
     ];
     let meaningful: Vec<&String> = tokens
         .iter()
-        .filter(|t| !STRUCTURAL.contains(&t.as_str()) && !t.contains('/') && t.parse::<u64>().is_err())
+        .filter(|t| {
+            !STRUCTURAL.contains(&t.as_str())
+                && !walk::METHODS.contains(&t.as_str())
+                && !t.contains('/')
+                && t.parse::<u64>().is_err()
+        })
         .collect();
     let tail: Vec<String> = meaningful.iter().rev().take(2).rev().map(|t| walk::pascal(t)).collect();
     let name = safe_name(&tail.concat());
@@ -238,10 +260,8 @@ fn hoist_name(tokens: &[String]) -> String {
 
 /// A component name typify and progenitor resolve safely: `[A-Za-z0-9._-]`, other characters → `_`.
 pub fn safe_name(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
-        .collect();
+    let s: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' }).collect();
     if walk::ident_key(&s).is_empty() {
         "Schema".to_string()
     } else {
@@ -426,7 +446,9 @@ fn inline_one(doc: &Value, v: &mut Value, report: &mut Report) -> std::result::R
 /// Rule `unused-components` (one per entry).
 fn drop_non_schema_components(doc: &mut Value, report: &mut Report) {
     let Some(components) = doc.get_mut("components").and_then(Value::as_object_mut) else { return };
-    for section in ["parameters", "requestBodies", "responses", "headers", "examples", "links", "callbacks", "pathItems"] {
+    for section in
+        ["parameters", "requestBodies", "responses", "headers", "examples", "links", "callbacks", "pathItems"]
+    {
         if let Some(v) = components.shift_remove(section) {
             report.count_n("unused-components", v.as_object().map_or(1, Map::len));
         }

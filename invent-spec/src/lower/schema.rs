@@ -252,7 +252,11 @@ fn numeric_keywords(obj: &mut Map<String, Value>, ptr: &str, report: &mut Report
             }
             _ => {
                 obj.shift_remove(k);
-                report.note(&join(ptr, k), "malformed-keyword", format!("`{k}` is not a non-negative integer; removed"));
+                report.note(
+                    &join(ptr, k),
+                    "malformed-keyword",
+                    format!("`{k}` is not a non-negative integer; removed"),
+                );
             }
         }
     }
@@ -339,12 +343,28 @@ fn untyped_enum(obj: &mut Map<String, Value>, report: &mut Report) {
 const STRING_KW: [&str; 3] = ["pattern", "minLength", "maxLength"];
 const NUMBER_KW: [&str; 5] = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"];
 const ARRAY_KW: [&str; 9] = [
-    "items", "prefixItems", "minItems", "maxItems", "uniqueItems", "contains", "minContains", "maxContains",
+    "items",
+    "prefixItems",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "contains",
+    "minContains",
+    "maxContains",
     "unevaluatedItems",
 ];
 const OBJECT_KW: [&str; 11] = [
-    "properties", "required", "additionalProperties", "minProperties", "maxProperties", "patternProperties",
-    "propertyNames", "unevaluatedProperties", "dependentRequired", "dependentSchemas", "discriminator",
+    "properties",
+    "required",
+    "additionalProperties",
+    "minProperties",
+    "maxProperties",
+    "patternProperties",
+    "propertyNames",
+    "unevaluatedProperties",
+    "dependentRequired",
+    "dependentSchemas",
+    "discriminator",
 ];
 const KNOWN_TYPES: [&str; 6] = ["string", "number", "integer", "boolean", "array", "object"];
 
@@ -580,8 +600,20 @@ fn unsupported_keywords(obj: &mut Map<String, Value>, report: &mut Report) {
         }
     }
     for k in [
-        "if", "then", "else", "dependentRequired", "dependentSchemas", "dependencies", "patternProperties",
-        "propertyNames", "contains", "minContains", "maxContains", "unevaluatedItems", "additionalItems", "$defs",
+        "if",
+        "then",
+        "else",
+        "dependentRequired",
+        "dependentSchemas",
+        "dependencies",
+        "patternProperties",
+        "propertyNames",
+        "contains",
+        "minContains",
+        "maxContains",
+        "unevaluatedItems",
+        "additionalItems",
+        "$defs",
         "definitions",
     ] {
         if obj.shift_remove(k).is_some() {
@@ -806,7 +838,11 @@ mod tests {
 
     #[test]
     fn boolean_schema() {
-        check(json!({"properties": {"a": true, "b": false}}), json!({"properties": {"a": {}, "b": {"not": {}}}}), "boolean-schema");
+        check(
+            json!({"properties": {"a": true, "b": false}}),
+            json!({"properties": {"a": {}, "b": {"not": {}}}}),
+            "boolean-schema",
+        );
         check(json!({"items": 3, "type": "array"}), json!({"type": "array", "items": {}}), "malformed-keyword");
         check(json!({"properties": {"a": "string"}}), json!({"properties": {"a": {}}}), "invalid-schema");
     }
@@ -859,7 +895,11 @@ mod tests {
 
     #[test]
     fn null_branch_inline_and_many() {
-        check(json!({"oneOf": [{"type": "string"}, {"type": "null"}]}), json!({"type": "string", "nullable": true}), "null-branch");
+        check(
+            json!({"oneOf": [{"type": "string"}, {"type": "null"}]}),
+            json!({"type": "string", "nullable": true}),
+            "null-branch",
+        );
         check(
             json!({"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]}),
             json!({"anyOf": [{"type": "string"}, {"type": "integer"}], "nullable": true}),
@@ -882,23 +922,47 @@ mod tests {
 
     #[test]
     fn exclusive_bounds() {
-        check(json!({"type": "number", "exclusiveMinimum": 0}), json!({"type": "number", "minimum": 0, "exclusiveMinimum": true}), "exclusive-bound");
-        check(json!({"type": "number", "minimum": 5, "exclusiveMinimum": 0}), json!({"type": "number", "minimum": 5}), "exclusive-bound");
+        check(
+            json!({"type": "number", "exclusiveMinimum": 0}),
+            json!({"type": "number", "minimum": 0, "exclusiveMinimum": true}),
+            "exclusive-bound",
+        );
+        check(
+            json!({"type": "number", "minimum": 5, "exclusiveMinimum": 0}),
+            json!({"type": "number", "minimum": 5}),
+            "exclusive-bound",
+        );
         check(json!({"exclusiveMaximum": true}), json!({}), "exclusive-bound");
     }
 
     #[test]
     fn numeric_keywords() {
-        check(json!({"type": "number", "minimum": "1e-08", "maxLength": 2.0}), json!({"type": "number", "minimum": 1e-08, "maxLength": 2}), "numeric-keyword");
+        check(
+            json!({"type": "number", "minimum": "1e-08", "maxLength": 2.0}),
+            json!({"type": "number", "minimum": 1e-08, "maxLength": 2}),
+            "numeric-keyword",
+        );
         check(json!({"minItems": -1, "multipleOf": 0}), json!({}), "malformed-keyword");
     }
 
     #[test]
     fn content_media_type() {
-        check(json!({"type": "string", "contentMediaType": "image/png"}), json!({"type": "string", "format": "binary"}), "content-media-type");
-        check(json!({"type": "string", "contentEncoding": "base64"}), json!({"type": "string", "format": "byte"}), "content-media-type");
+        check(
+            json!({"type": "string", "contentMediaType": "image/png"}),
+            json!({"type": "string", "format": "binary"}),
+            "content-media-type",
+        );
+        check(
+            json!({"type": "string", "contentEncoding": "base64"}),
+            json!({"type": "string", "format": "byte"}),
+            "content-media-type",
+        );
         check(json!({"type": "string", "contentEncoding": "base16"}), json!({"type": "string"}), "content-media-type");
-        check(json!({"type": "string", "contentMediaType": "application/json"}), json!({"type": "string"}), "content-media-type");
+        check(
+            json!({"type": "string", "contentMediaType": "application/json"}),
+            json!({"type": "string"}),
+            "content-media-type",
+        );
     }
 
     #[test]
@@ -908,13 +972,25 @@ mod tests {
             json!({"type": "array", "maxItems": 3, "items": {"anyOf": [{"type": "number"}, {"type": "string"}]}}),
             "tuple-items",
         );
-        check(json!({"type": "array", "items": [{"type": "string"}]}), json!({"type": "array", "items": {"type": "string"}}), "tuple-items");
-        check(json!({"type": "array", "items": false}), json!({"type": "array", "items": {}, "maxItems": 0}), "tuple-items");
+        check(
+            json!({"type": "array", "items": [{"type": "string"}]}),
+            json!({"type": "array", "items": {"type": "string"}}),
+            "tuple-items",
+        );
+        check(
+            json!({"type": "array", "items": false}),
+            json!({"type": "array", "items": {}, "maxItems": 0}),
+            "tuple-items",
+        );
     }
 
     #[test]
     fn unevaluated_properties() {
-        check(json!({"type": "object", "unevaluatedProperties": false}), json!({"type": "object", "additionalProperties": false}), "unevaluated-properties");
+        check(
+            json!({"type": "object", "unevaluatedProperties": false}),
+            json!({"type": "object", "additionalProperties": false}),
+            "unevaluated-properties",
+        );
     }
 
     #[test]
@@ -929,7 +1005,11 @@ mod tests {
 
     #[test]
     fn meta_keywords() {
-        check(json!({"$id": "x", "$schema": "y", "$comment": "z", "$anchor": "a", "type": "string"}), json!({"type": "string"}), "schema-meta-keyword");
+        check(
+            json!({"$id": "x", "$schema": "y", "$comment": "z", "$anchor": "a", "type": "string"}),
+            json!({"type": "string"}),
+            "schema-meta-keyword",
+        );
         check(json!({"$dynamicRef": "#meta"}), json!({}), "dangling-ref");
     }
 
@@ -945,7 +1025,11 @@ mod tests {
 
     #[test]
     fn pattern_dialect() {
-        check(json!({"type": "string", "pattern": "^(?P<x>a)(?P=x)\\Z"}), json!({"type": "string", "pattern": "^(?<x>a)\\k<x>$"}), "pattern-dialect");
+        check(
+            json!({"type": "string", "pattern": "^(?P<x>a)(?P=x)\\Z"}),
+            json!({"type": "string", "pattern": "^(?<x>a)\\k<x>$"}),
+            "pattern-dialect",
+        );
         check(json!({"type": "string", "pattern": "(?i)abc"}), json!({"type": "string"}), "pattern-dialect");
     }
 
@@ -961,7 +1045,11 @@ mod tests {
             json!({"description": "d", "allOf": [{"$ref": "#/components/schemas/X"}]}),
             "ref-siblings",
         );
-        check(json!({"$ref": "#/components/schemas/X", "title": "t"}), json!({"$ref": "#/components/schemas/X"}), "strip-title");
+        check(
+            json!({"$ref": "#/components/schemas/X", "title": "t"}),
+            json!({"$ref": "#/components/schemas/X"}),
+            "strip-title",
+        );
     }
 
     #[test]

@@ -15,8 +15,7 @@ use crate::pointer::join;
 use crate::Report;
 
 pub fn lower(doc: &mut Value, opts: &LowerOptions, report: &mut Report) -> Result<()> {
-    let snapshot: Option<Map<String, Value>> =
-        doc.pointer("/components/schemas").and_then(Value::as_object).cloned();
+    let snapshot: Option<Map<String, Value>> = doc.pointer("/components/schemas").and_then(Value::as_object).cloned();
     walk::for_each_schema_root(doc, &mut |schema, ptr| {
         walk::walk_schema(schema, ptr, 0, &mut |phase, s, p| {
             if phase == Phase::Post {
@@ -186,7 +185,11 @@ fn defaults(obj: &mut Map<String, Value>, ptr: &str, report: &mut Report) {
         }
         None => {
             obj.shift_remove("default");
-            report.note(&join(ptr, "default"), "default-value", format!("default {default} does not fit the schema; removed"));
+            report.note(
+                &join(ptr, "default"),
+                "default-value",
+                format!("default {default} does not fit the schema; removed"),
+            );
         }
     }
 }
@@ -259,7 +262,9 @@ fn coerce(v: Value, ty: &str) -> Option<Value> {
         return Some(v);
     }
     match (ty, &v) {
-        ("number", Value::String(s)) => s.trim().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number),
+        ("number", Value::String(s)) => {
+            s.trim().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number)
+        }
         ("boolean", Value::String(s)) => match s.trim() {
             "true" => Some(Value::Bool(true)),
             "false" => Some(Value::Bool(false)),
@@ -357,7 +362,11 @@ mod tests {
 
     #[test]
     fn enum_type() {
-        check(json!({"type": "string", "enum": ["a", 1, null]}), json!({"type": "string", "enum": ["a", null], "nullable": true}), "enum-type");
+        check(
+            json!({"type": "string", "enum": ["a", 1, null]}),
+            json!({"type": "string", "enum": ["a", null], "nullable": true}),
+            "enum-type",
+        );
     }
 
     #[test]
@@ -368,7 +377,8 @@ mod tests {
             "string-union",
         );
         let schemas = json!({"E": {"type": "string", "enum": ["x"]}});
-        let (out, _) = lower_one(json!({"oneOf": [{"$ref": "#/components/schemas/E"}, {"type": "string"}]}), schemas.as_object());
+        let (out, _) =
+            lower_one(json!({"oneOf": [{"$ref": "#/components/schemas/E"}, {"type": "string"}]}), schemas.as_object());
         assert_eq!(out, json!({"type": "string"}));
     }
 
@@ -386,13 +396,41 @@ mod tests {
 
     #[test]
     fn default_value() {
-        check(json!({"type": "number", "default": "0.0001"}), json!({"type": "number", "default": 0.0001}), "default-value");
-        check(json!({"type": "integer", "minimum": 1, "default": 0}), json!({"type": "integer", "minimum": 1}), "default-value");
-        check(json!({"oneOf": [{"type": "string"}, {"type": "integer"}], "default": "a"}), json!({"oneOf": [{"type": "string"}, {"type": "integer"}]}), "default-value");
-        check(json!({"type": "string", "enum": ["a"], "default": "b"}), json!({"type": "string", "enum": ["a"]}), "default-value");
-        check(json!({"type": "string", "format": "date-time", "default": "now"}), json!({"type": "string", "format": "date-time"}), "default-value");
-        check(json!({"type": "object", "required": ["a"], "default": {}}), json!({"type": "object", "required": ["a"]}), "default-value");
-        check(json!({"type": "boolean", "default": "true"}), json!({"type": "boolean", "default": true}), "default-value");
+        check(
+            json!({"type": "number", "default": "0.0001"}),
+            json!({"type": "number", "default": 0.0001}),
+            "default-value",
+        );
+        check(
+            json!({"type": "integer", "minimum": 1, "default": 0}),
+            json!({"type": "integer", "minimum": 1}),
+            "default-value",
+        );
+        check(
+            json!({"oneOf": [{"type": "string"}, {"type": "integer"}], "default": "a"}),
+            json!({"oneOf": [{"type": "string"}, {"type": "integer"}]}),
+            "default-value",
+        );
+        check(
+            json!({"type": "string", "enum": ["a"], "default": "b"}),
+            json!({"type": "string", "enum": ["a"]}),
+            "default-value",
+        );
+        check(
+            json!({"type": "string", "format": "date-time", "default": "now"}),
+            json!({"type": "string", "format": "date-time"}),
+            "default-value",
+        );
+        check(
+            json!({"type": "object", "required": ["a"], "default": {}}),
+            json!({"type": "object", "required": ["a"]}),
+            "default-value",
+        );
+        check(
+            json!({"type": "boolean", "default": "true"}),
+            json!({"type": "boolean", "default": true}),
+            "default-value",
+        );
         let (out, _) = lower_one(json!({"type": "array", "items": {}, "default": []}), None);
         assert_eq!(out, json!({"type": "array", "items": {}, "default": []}));
     }

@@ -24,7 +24,7 @@ pub fn check(doc: &Value) -> Result<Version> {
     if let Some(v) = root.get("swagger") {
         let v = v.as_str().unwrap_or("?");
         return Err(SpecError::new(
-            "/swagger",
+            "",
             RULE,
             format!("Swagger {v} is not supported; convert the document to OpenAPI 3 first"),
         ));
@@ -41,11 +41,7 @@ pub fn check(doc: &Value) -> Result<Version> {
     } else if version.starts_with("3.1.") || version == "3.1" {
         Ok(Version::V31)
     } else {
-        Err(SpecError::new(
-            "/openapi",
-            RULE,
-            format!("OpenAPI {version} is not supported (only 3.0.x and 3.1.x)"),
-        ))
+        Err(SpecError::new("/openapi", RULE, format!("OpenAPI {version} is not supported (only 3.0.x and 3.1.x)")))
     }
 }
 
@@ -152,7 +148,8 @@ mod tests {
         assert_eq!(check(&json!({"openapi": "3.1.0"})), Ok(Version::V31));
         assert_eq!(check(&json!({"openapi": "3.0.2"})), Ok(Version::V30));
         let e = check(&json!({"swagger": "2.0"})).unwrap_err();
-        assert_eq!((e.pointer.as_str(), e.rule.as_str()), ("/swagger", RULE));
+        assert_eq!((e.pointer.as_str(), e.rule.as_str()), ("", RULE));
+        assert!(e.message.contains("Swagger 2.0"), "{}", e.message);
         assert_eq!(check(&json!({"openapi": "3.2.0"})).unwrap_err().pointer, "/openapi");
         assert_eq!(check(&json!({"openapi": 3.1})).unwrap_err().pointer, "/openapi");
         assert_eq!(check(&json!([])).unwrap_err().pointer, "");

@@ -159,9 +159,7 @@ pub fn shape(schemas: Option<&Map<String, Value>>, schema: &Value) -> (Shape, bo
         _ if s.get("items").is_some() => Shape::Array,
         _ if s.get("allOf").is_some() => Shape::Object,
         _ => match s.get("enum").and_then(Value::as_array) {
-            Some(values) if !values.is_empty() && values.iter().all(|v| v.is_string() || v.is_null()) => {
-                Shape::String
-            }
+            Some(values) if !values.is_empty() && values.iter().all(|v| v.is_string() || v.is_null()) => Shape::String,
             _ => Shape::Any,
         },
     };
