@@ -16,8 +16,7 @@ use crate::{ext, lower, overrides, LowerOptions, Report, SpecError};
 //   report::Note { pointer: String, rule: String, message: String }
 //   crate::pointer::escape(&str) -> String  (RFC 6901 token escaping; lead-owned, in pointer.rs)
 
-/// HTTP methods of an OpenAPI path item, in the order progenitor walks them.
-pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+pub use crate::lower::walk::METHODS;
 
 /// What to generate and how. `Default` is the self-contained client that `invent-spec generate` writes.
 #[derive(Debug, Clone, Default)]
