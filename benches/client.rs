@@ -99,6 +99,19 @@ fn thread_cpu_ns() -> Option<u64> {
 const API_KEY: &str = "sk_bench_0123456789abcdef";
 const ITEMS: usize = 100;
 
+/// Set when the binary runs without `--bench` (`cargo test --benches` / `--all-targets`): every part
+/// runs, but tiny, as a smoke test of the harness; the numbers mean nothing then.
+static SMOKE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `normal`, or `smoke` in smoke-test mode.
+fn sized(normal: u64, smoke: u64) -> u64 {
+    if SMOKE.load(Ordering::Relaxed) {
+        smoke
+    } else {
+        normal
+    }
+}
+
 fn env_num(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
         Ok(v) => v.trim().parse().unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
@@ -448,8 +461,8 @@ async fn one_call(variant: Variant, client: &Client, raw: &Raw) -> usize {
 }
 
 fn overhead() {
-    let calls = env_num("INVENT_BENCH_CALLS", 200);
-    let rounds = env_num("INVENT_BENCH_ROUNDS", 40) as usize;
+    let calls = env_num("INVENT_BENCH_CALLS", sized(200, 5));
+    let rounds = env_num("INVENT_BENCH_ROUNDS", sized(40, 3)) as usize;
     let server = Server::start(Policy::Unlimited);
     let base = server.base_url();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
@@ -731,7 +744,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn goodput(only: &[String]) {
     let limit = env_num("INVENT_BENCH_LIMIT", 500);
     let window = Duration::from_millis(env_num("INVENT_BENCH_WINDOW_MS", 2000));
-    let duration = Duration::from_millis(env_num("INVENT_BENCH_DURATION_MS", 10_000));
+    let duration = Duration::from_millis(env_num("INVENT_BENCH_DURATION_MS", sized(10_000, 300)));
     let workers = env_num("INVENT_BENCH_WORKERS", 32);
     // What our limiter is told (default: exactly the server's limit).
     let limiter_requests = env_num("INVENT_BENCH_LIMITER_REQUESTS", limit);
@@ -840,7 +853,12 @@ fn goodput(only: &[String]) {
 // ---------------------------------------------------------------------------------------------
 
 fn main() {
-    // `cargo bench` passes `--bench`; anything else not starting with `-` is a filter.
+    // `cargo bench` passes `--bench`; without it (`cargo test --all-targets`) run a quick smoke test.
+    // Run the binary directly with `--bench` for real numbers. Anything not starting with `-` is a filter.
+    if !std::env::args().any(|a| a == "--bench") {
+        SMOKE.store(true, Ordering::Relaxed);
+        println!("(no --bench: smoke-test sizes; use `cargo bench --bench client` for numbers)");
+    }
     let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let wanted = |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()));
     // A contender key alone (`-- ours_limiter`) runs just that client of the goodput part.

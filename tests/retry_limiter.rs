@@ -69,9 +69,9 @@ async fn twenty_concurrent_tasks_stay_under_the_server_limit() {
     assert_eq!(refused.load(Ordering::SeqCst), 0, "zero 429s");
     assert_eq!(server.requests(), 60, "no retries were needed");
     assert!(max_in_window(&server.seen(), Duration::from_secs(1)) <= 20);
-    // 5 at once, then 16/s (the burst is paid for by a slightly lower steady rate).
+    // 5 at once, then 15/s (the burst and one slot of margin are paid for by a lower steady rate).
     let elapsed = started.elapsed();
-    assert!(elapsed >= Duration::from_millis(3400) && elapsed < Duration::from_millis(3600), "{elapsed:?}");
+    assert!(elapsed >= Duration::from_millis(3600) && elapsed < Duration::from_millis(3750), "{elapsed:?}");
 }
 
 #[tokio::test(start_paused = true)]
