@@ -160,4 +160,6 @@ done
     echo "$(( ${#specs[@]} - failures )) of ${#specs[@]} specs pass. Per-spec logs, stats and lowering reports: \`target/corpus-check/\`."
 } > "$REPORT"
 cat "$REPORT"
+# The plain closing line test runners' summaries are read for.
+echo "corpus-check: $(( ${#specs[@]} - failures )) passed, $failures failed"
 [ "$failures" -eq 0 ]
