@@ -33,15 +33,26 @@ pub(crate) async fn scope<F: std::future::Future>(fut: F) -> (F::Output, CallRec
     .await
 }
 
+/// Runs one progenitor-style call in a fresh scope and turns its error into [`crate::Error`] with what
+/// the hooks recorded (shared by `OperationExt::call` and raw calls).
+pub(crate) async fn run<T, E: Send>(
+    fut: impl std::future::Future<Output = Result<T, progenitor_client::Error<E>>>,
+) -> crate::Result<T> {
+    let (result, record) = scope(fut).await;
+    match result {
+        Ok(value) => Ok(value),
+        Err(error) => Err(crate::Error::from_progenitor(error, record).await),
+    }
+}
+
 /// Updates the record if a scope is active (plain `.send()` calls have none; that is fine).
 pub(crate) fn update(f: impl FnOnce(&mut CallRecord)) {
     let _ = CALL.try_with(|c| f(&mut c.borrow_mut()));
 }
 
-pub(crate) fn record_response(response: &reqwest::Response, attempts: u32) {
+pub(crate) fn record_response(response: &reqwest::Response) {
     update(|r| {
         r.status = Some(response.status());
         r.headers = Some(response.headers().clone());
-        r.attempts = attempts;
     });
 }

@@ -50,10 +50,10 @@ impl ClientHooks<Inner> for Client {
             retry::execute(&self.client, &self.inner, request, info.operation_id).instrument(span.clone()).await;
         span.record("attempts", outcome.attempts);
         span.record("duration_ms", started.elapsed().as_millis() as u64);
-        if let Some(reason) = &outcome.gave_up {
-            context::update(|r| r.gave_up = Some(reason.clone()));
-        }
-        context::update(|r| r.attempts = outcome.attempts);
+        context::update(|r| {
+            r.attempts = outcome.attempts;
+            r.gave_up = outcome.gave_up.clone();
+        });
         let response = match outcome.result {
             Ok(response) => response,
             Err(error) => {
@@ -62,7 +62,7 @@ impl ClientHooks<Inner> for Client {
             }
         };
         span.record("status", response.status().as_u16());
-        context::record_response(&response, outcome.attempts);
+        context::record_response(&response);
         if response.status().is_success() {
             return Ok(response);
         }

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use crate::{context, Error, ResponseValue};
+use crate::{context, ResponseValue};
 
 /// One generated operation as the spec declares it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,13 +55,7 @@ pub trait Operation: Sized + Send {
 pub trait OperationExt: Operation {
     /// Sends the request; like `send()`, but failures are [`Error`] with everything the server said.
     fn call(self) -> impl Future<Output = crate::Result<ResponseValue<Self::Output>>> + Send {
-        async move {
-            let (result, record) = context::scope(self.dispatch()).await;
-            match result {
-                Ok(value) => Ok(value),
-                Err(error) => Err(Error::from_progenitor(error, record).await),
-            }
-        }
+        context::run(self.dispatch())
     }
 }
 

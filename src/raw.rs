@@ -63,11 +63,7 @@ impl<'a> RawRequest<'a> {
 
     /// Sends the request. A non-success status is an [`Error::Api`] with the body kept.
     pub async fn send(self) -> crate::Result<ResponseValue<Bytes>> {
-        let (result, record) = context::scope(self.send_inner()).await;
-        match result {
-            Ok(value) => Ok(value),
-            Err(error) => Err(Error::from_progenitor(error, record).await),
-        }
+        context::run(self.send_inner()).await
     }
 
     /// Sends the request and decodes a JSON success body.
