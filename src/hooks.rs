@@ -10,13 +10,10 @@ use tracing::Instrument;
 
 use crate::context;
 use crate::operation::OperationSpec;
-use crate::{org, retry, Client, Inner};
+use crate::{body, org, retry, Client, Inner};
 
 /// Operation id used for [`Client::raw`] calls.
 pub(crate) const RAW_OPERATION: &str = "raw";
-
-/// Error bodies larger than this are left streaming instead of being kept for the error.
-const MAX_KEPT_ERROR_BODY: u64 = 1 << 20;
 
 impl ClientHooks<Inner> for Client {
     async fn pre<E>(
@@ -52,7 +49,7 @@ impl ClientHooks<Inner> for Client {
         span.record("duration_ms", started.elapsed().as_millis() as u64);
         context::update(|r| {
             r.attempts = outcome.attempts;
-            r.gave_up = outcome.gave_up.clone();
+            r.gave_up = outcome.stopped.as_ref().map(ToString::to_string);
         });
         let response = match outcome.result {
             Ok(response) => response,
@@ -66,24 +63,14 @@ impl ClientHooks<Inner> for Client {
         if response.status().is_success() {
             return Ok(response);
         }
-        keep_error_body(response).await
+        keep_error_body(response, self.inner.shared.max_error_body).await
     }
 }
 
-/// Reads a (small) error body so the final error can keep it verbatim, then hands progenitor an
-/// equivalent response.
-async fn keep_error_body(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
-    if response.content_length().is_some_and(|n| n > MAX_KEPT_ERROR_BODY) {
-        return Ok(response);
-    }
-    let status = response.status();
-    let version = response.version();
-    let headers = response.headers().clone();
-    let body = response.bytes().await?;
-    context::update(|r| r.body = Some(body.clone()));
-    let mut rebuilt = http::Response::new(reqwest::Body::from(body));
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    Ok(reqwest::Response::from(rebuilt))
+/// Reads an error body, at most `cap` bytes (chunked or not), so the final error can keep it
+/// verbatim, then hands progenitor an equivalent in-memory response.
+async fn keep_error_body(response: reqwest::Response, cap: usize) -> reqwest::Result<reqwest::Response> {
+    let (rebuilt, body) = body::buffer(response, cap).await?;
+    context::update(|r| r.body = Some(body.bytes));
+    Ok(rebuilt)
 }
