@@ -111,13 +111,19 @@ impl Jitter {
     }
 }
 
-/// `1.5s`, `60s`, `0.25s`: how waits appear in notes.
+/// `1.5s`, `60s`, `0.25s`: how waits appear in notes, to the millisecond (rounded), exact at any size.
 pub(crate) fn secs(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s.fract() == 0.0 {
-        format!("{s:.0}s")
+    let (mut whole, mut millis) = (d.as_secs(), (d.subsec_nanos() + 500_000) / 1_000_000);
+    if millis == 1000 {
+        match whole.checked_add(1) {
+            Some(next) => (whole, millis) = (next, 0),
+            None => millis = 999,
+        }
+    }
+    if millis == 0 {
+        format!("{whole}s")
     } else {
-        format!("{}s", format!("{s:.3}").trim_end_matches('0'))
+        format!("{whole}.{}s", format!("{millis:03}").trim_end_matches('0'))
     }
 }
 
@@ -222,7 +228,11 @@ mod tests {
         assert_eq!(secs(Duration::from_secs(60)), "60s");
         assert_eq!(secs(Duration::from_millis(1500)), "1.5s");
         assert_eq!(secs(Duration::from_millis(250)), "0.25s");
-        assert_eq!(secs(Duration::MAX), "18446744073709551616s");
+        assert_eq!(secs(Duration::from_micros(1_000_400)), "1s");
+        assert_eq!(secs(Duration::from_micros(1_999_600)), "2s");
+        assert_eq!(secs(Duration::from_micros(1_050)), "0.001s");
+        assert_eq!(secs(Duration::from_millis(u64::MAX)), "18446744073709551.615s");
+        assert_eq!(secs(Duration::MAX), "18446744073709551615.999s");
     }
 
     /// Arbitrary header bytes, as a server could send them (anything `HeaderValue` accepts).
@@ -302,9 +312,13 @@ mod tests {
             prop_assert!(tokio::time::Instant::now().checked_add(wait).is_some());
         }
 
+        /// Notes show any wait to the millisecond: the text reads back within half a millisecond.
         #[test]
-        fn secs_never_panics(d in any_duration()) {
-            prop_assert!(secs(d).ends_with('s'));
+        fn secs_is_exact_to_the_millisecond(d in any_duration()) {
+            let text = secs(d);
+            let read = parse_delay(text.strip_suffix('s').unwrap(), NANOS_PER_SEC).unwrap();
+            let error = if read > d { read - d } else { d - read };
+            prop_assert!(error <= Duration::from_micros(500) || d > Duration::MAX - Duration::from_millis(1), "{d:?} → {text}");
         }
     }
 }
