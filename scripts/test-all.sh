@@ -19,5 +19,11 @@ env -u INVENT_API_KEY cargo run --quiet --example tour >/dev/null
 step "cargo test: workspace, all features (unit, integration, fault matrix, Prism contract, CLI)"
 cargo test --workspace --all-features
 
+# --- benchmarks compile (issue 13, item 7). Built, never run here: timings on a shared machine are
+# noise; `scripts/bench.sh` runs them in a quiet window.
+step "cargo bench --no-run: the benchmarks compile"
+cargo bench --workspace --no-run
+# --- end benchmarks compile
+
 step "corpus: every spec in ../shared/corpus/specs lowers, generates and compiles"
 scripts/corpus-check.sh

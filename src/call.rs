@@ -14,7 +14,7 @@ use tracing::Instrument;
 
 use crate::error::{ApiError, DecodeError};
 use crate::operation::OperationSpec;
-use crate::{retry, ByteStream, Client, Error, ResponseValue};
+use crate::{body, retry, ByteStream, Client, Error, ResponseValue, RetryStop};
 
 /// Sends `request` for `op` and decodes the answer with `D`.
 pub(crate) async fn execute<D: Decode>(
@@ -45,7 +45,7 @@ pub(crate) async fn execute<D: Decode>(
         Ok(response) => response,
         Err(source) => {
             span.in_scope(|| tracing::warn!(error = %source, "request failed"));
-            return Err(Error::Transport { source, attempts: outcome.attempts, note: outcome.gave_up });
+            return Err(Error::Transport { source, attempts: outcome.attempts, stopped: outcome.stopped });
         }
     };
     let status = response.status();
@@ -53,34 +53,20 @@ pub(crate) async fn execute<D: Decode>(
     if status.is_success() || (D::UPGRADE && status == StatusCode::SWITCHING_PROTOCOLS) {
         return D::decode(response, outcome.attempts).instrument(span).await;
     }
-    Err(api_error(response, outcome.attempts, outcome.gave_up, MAX_KEPT_ERROR_BODY).await)
+    Err(api_error(response, outcome.attempts, outcome.stopped, inner.shared.max_error_body).await)
 }
 
-/// Error bodies are kept up to this many bytes.
-const MAX_KEPT_ERROR_BODY: usize = 1 << 20;
-
-/// A non-success response as [`Error::Api`], its body kept up to `cap` bytes.
-pub(crate) async fn api_error(mut response: reqwest::Response, attempts: u32, note: Option<String>, cap: usize) -> Error {
+/// A non-success response as [`Error::Api`], its body kept up to `cap` bytes. A body that fails
+/// midway keeps what arrived.
+pub(crate) async fn api_error(mut response: reqwest::Response, attempts: u32, stopped: Option<RetryStop>, cap: usize) -> Error {
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
-    let (body, truncated) = read_bounded(response, cap).await;
+    let (body, truncated) = match body::read_bounded(response, cap).await {
+        Ok(read) => (read.bytes, read.truncated),
+        Err(source) => return Error::Transport { source, attempts, stopped },
+    };
     let parsed = serde_json::from_slice(&body).ok();
-    Error::Api(Box::new(ApiError { status, headers, body, truncated, parsed, attempts, note }))
-}
-
-/// Reads at most `cap` bytes of the body; `true` when more was there (the rest is not read).
-async fn read_bounded(mut response: reqwest::Response, cap: usize) -> (Bytes, bool) {
-    let mut body = bytes::BytesMut::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) if body.len() + chunk.len() > cap => {
-                body.extend_from_slice(&chunk[..cap - body.len()]);
-                return (body.freeze(), true);
-            }
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-            Ok(None) | Err(_) => return (body.freeze(), false),
-        }
-    }
+    Error::Api(Box::new(ApiError { status, headers, body, truncated, parsed, attempts, stopped }))
 }
 
 /// The org segment generated code writes into org-scoped paths (already percent-encoded).
@@ -145,7 +131,7 @@ impl Decode for Raw {
         let headers = std::mem::take(response.headers_mut());
         match response.bytes().await {
             Ok(body) => Ok(ResponseValue::new(body, status, headers)),
-            Err(source) => Err(Error::Transport { source, attempts, note: None }),
+            Err(source) => Err(Error::Transport { source, attempts, stopped: None }),
         }
     }
 }
@@ -157,7 +143,7 @@ impl<T: ResponseBody + Send> Decode for Body<T> {
         let headers = std::mem::take(response.headers_mut());
         let body = match response.bytes().await {
             Ok(body) => body,
-            Err(source) => return Err(Error::Transport { source, attempts, note: None }),
+            Err(source) => return Err(Error::Transport { source, attempts, stopped: None }),
         };
         match T::decode(status.as_u16(), &body) {
             Ok(value) => Ok(ResponseValue::new(value, status, headers)),
@@ -173,7 +159,7 @@ impl Decode for Empty {
         let headers = std::mem::take(response.headers_mut());
         // Read to the end so the connection goes back to the pool.
         if let Err(source) = response.bytes().await {
-            return Err(Error::Transport { source, attempts, note: None });
+            return Err(Error::Transport { source, attempts, stopped: None });
         }
         Ok(ResponseValue::new((), status, headers))
     }
@@ -204,7 +190,7 @@ impl Decode for Upgrade {
         let headers = response.headers().clone();
         match response.upgrade().await {
             Ok(upgraded) => Ok(ResponseValue::new(upgraded, status, headers)),
-            Err(source) => Err(Error::Transport { source, attempts, note: None }),
+            Err(source) => Err(Error::Transport { source, attempts, stopped: None }),
         }
     }
 }

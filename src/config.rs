@@ -5,6 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::{self, ApiKey};
+use crate::backoff::Jitter;
+use crate::body::DEFAULT_MAX_ERROR_BODY;
 use crate::budget::RetryBudget;
 use crate::limiter::{Limiter, LimiterConfig};
 use crate::org::Org;
@@ -80,6 +82,10 @@ pub(crate) struct Shared {
     pub(crate) limiter: Option<Limiter>,
     pub(crate) attempt_timeout: Duration,
     pub(crate) deadline: Option<Duration>,
+    /// Most bytes of an error or retried response body kept (`body::read_bounded`).
+    pub(crate) max_error_body: usize,
+    /// Backoff randomness (seeded by `RetryConfig::jitter_seed`).
+    pub(crate) jitter: Jitter,
 }
 
 /// Per-handle settings: cheap to change on a clone (`for_org`, `with_max_retries`, `with_timeouts`).
@@ -125,6 +131,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     retry: RetryConfig,
     limiter: Option<LimiterConfig>,
+    max_error_body: usize,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -140,6 +147,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("http", &self.http)
             .field("retry", &self.retry)
             .field("limiter", &self.limiter)
+            .field("max_error_body", &self.max_error_body)
             .finish()
     }
 }
@@ -157,6 +165,7 @@ impl Default for ClientBuilder {
             http: None,
             retry: RetryConfig::default(),
             limiter: Some(LimiterConfig::default()),
+            max_error_body: DEFAULT_MAX_ERROR_BODY,
         }
     }
 }
@@ -217,6 +226,12 @@ impl ClientBuilder {
         self.limiter = limiter;
         self
     }
+    /// Most bytes of a non-success (or retried) response body the client reads and keeps for the
+    /// error (default 1 MiB). A longer body is cut there, chunked or not, and its connection dropped.
+    pub fn max_error_body(mut self, bytes: usize) -> Self {
+        self.max_error_body = bytes;
+        self
+    }
 
     /// Builds the client. Fails on a missing key, a non-HTTPS base URL or a bad setting.
     pub fn build(self) -> Result<Client, ConfigError> {
@@ -243,10 +258,12 @@ impl ClientBuilder {
             api_key,
             base_path,
             budget: RetryBudget::new(self.retry.budget_capacity),
+            jitter: Jitter::new(self.retry.jitter_seed),
             retry: self.retry,
             limiter,
             attempt_timeout: self.attempt_timeout,
             deadline: self.deadline,
+            max_error_body: self.max_error_body,
         };
         let inner =
             Inner { org_path: self.org.path_segment().into(), org: self.org, call: CallOptions::default(), shared: Arc::new(shared) };

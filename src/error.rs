@@ -8,7 +8,7 @@ use bytes::Bytes;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
-use crate::ConfigError;
+use crate::{ConfigError, PaginationError, RetryStop};
 
 
 /// `Result` with [`Error`].
@@ -30,12 +30,14 @@ pub enum Error {
         /// Requests sent, including the first.
         attempts: u32,
         /// Why retrying stopped early, if it did.
-        note: Option<String>,
+        stopped: Option<RetryStop>,
     },
     /// A request argument was missing or invalid (nothing was sent).
     InvalidRequest(String),
     /// The client could not be configured (see [`ConfigError`]).
     Config(ConfigError),
+    /// A page stream ended because the server did not page as promised (see [`PaginationError`]).
+    Pagination(PaginationError),
 }
 
 /// A non-success response.
@@ -56,7 +58,7 @@ pub struct ApiError {
     pub attempts: u32,
     /// Why retrying stopped early, if it did (retry budget spent, body not replayable, deadline, wait
     /// above cap).
-    pub note: Option<String>,
+    pub stopped: Option<RetryStop>,
 }
 
 /// A success status with a body that does not match the spec.
@@ -186,8 +188,8 @@ impl fmt::Display for Error {
             Error::Api(e) => {
                 write!(f, "Invent API returned {}", e.status)?;
                 attempts(f, e.attempts)?;
-                if let Some(note) = &e.note {
-                    write!(f, " ({note})")?;
+                if let Some(stopped) = &e.stopped {
+                    write!(f, " ({stopped})")?;
                 }
                 if !e.body.is_empty() {
                     write!(f, ": {}", preview(&e.body))?;
@@ -200,16 +202,17 @@ impl fmt::Display for Error {
             Error::Decode(e) => {
                 write!(f, "could not decode the {} response body: {} (body: {})", e.status, e.source, preview(&e.body))
             }
-            Error::Transport { source, attempts: n, note } => {
+            Error::Transport { source, attempts: n, stopped } => {
                 write!(f, "request failed: {source}")?;
                 attempts(f, *n)?;
-                if let Some(note) = note {
-                    write!(f, " ({note})")?;
+                if let Some(stopped) = stopped {
+                    write!(f, " ({stopped})")?;
                 }
                 Ok(())
             }
             Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
             Error::Config(e) => e.fmt(f),
+            Error::Pagination(e) => e.fmt(f),
         }
     }
 }
@@ -220,6 +223,7 @@ impl std::error::Error for Error {
             Error::Decode(e) => Some(&e.source),
             Error::Transport { source, .. } => Some(source),
             Error::Config(e) => Some(e),
+            Error::Pagination(e) => Some(e),
             _ => None,
         }
     }

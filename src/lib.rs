@@ -10,6 +10,7 @@ extern crate self as invent_api;
 
 mod auth;
 mod backoff;
+mod body;
 mod budget;
 mod call;
 mod config;
@@ -38,9 +39,10 @@ pub use limiter::LimiterConfig;
 pub use multipart::FilePart;
 pub use operation::{Operation, OperationSpec, Quota};
 pub use org::{Org, CURRENT_ORG};
-pub use pagination::{ListOperation, Page, PageInfo, Paginate};
+pub use body::DEFAULT_MAX_ERROR_BODY;
+pub use pagination::{ListOperation, Page, PageInfo, Paginate, PaginationError, DEFAULT_MAX_PAGES};
 pub use raw::RawRequest;
-pub use retry::RetryConfig;
+pub use retry::{AttemptFailure, RetryConfig, RetryStop, WaitLimit};
 
 /// progenitor's runtime crate, for code that wants its error type (`progenitor_client::Error`).
 pub use progenitor_client;

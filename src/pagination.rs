@@ -1,7 +1,7 @@
 //! Pagination over Invent's `page` (1-based) / `take` (≤ 100) query parameters and the
 //! `pagination-count`, `pagination-page` and `pagination-take` response headers. List bodies are bare
 //! JSON arrays; every list builder implements [`ListOperation`] (generated), and [`Paginate`] turns it
-//! into a stream of pages or items.
+//! into a stream of pages or items that always ends (page limit, repeated or unhonoured pages).
 
 use futures::stream::{self, Stream, TryStreamExt};
 use reqwest::header::HeaderMap;
@@ -53,33 +53,76 @@ pub struct Page<T> {
 }
 
 /// A list operation: returns an array and takes `page` and `take` (implemented by generated code).
+/// Items serialize (every generated type does), so a repeated page can be recognised.
 pub trait ListOperation: Operation<Output = Vec<<Self as ListOperation>::Item>> + Clone {
-    type Item: Send;
+    type Item: Send + serde::Serialize;
     /// The same request for another page.
     fn with_page(self, page: u64, take: u64) -> Self;
 }
 
-/// Streams over every page of a list operation.
+/// Pages a stream fetches at most unless told otherwise ([`Paginate::pages_with_limit`]): 10 000 pages,
+/// a million items at 100 a page. A list longer than that is more likely a server that keeps
+/// answering than a real list, so the stream ends with [`PaginationError::PageLimit`].
+pub const DEFAULT_MAX_PAGES: u64 = 10_000;
+
+/// Why a page stream ended with an error although every request succeeded: the server does not
+/// page the way the client asks, so going on could loop forever or repeat items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PaginationError {
+    /// Page `requested` was answered with `pagination-page: served`: the server does not honour `page`.
+    PageNotHonoured { requested: u64, served: u64 },
+    /// Page `page` repeated the previous page item for item: the server ignores `page`.
+    RepeatedPage { page: u64 },
+    /// `limit` pages were fetched and the list still says there are more.
+    PageLimit { limit: u64 },
+}
+
+impl std::fmt::Display for PaginationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PaginationError::PageNotHonoured { requested, served } => write!(
+                f,
+                "pagination stopped: page {requested} was answered with page {served} (the server does not honour `page`)"
+            ),
+            PaginationError::RepeatedPage { page } => write!(
+                f,
+                "pagination stopped: page {page} repeats page {} item for item (the server ignores `page`)",
+                page - 1
+            ),
+            PaginationError::PageLimit { limit } => write!(
+                f,
+                "pagination stopped after {limit} pages, the page limit, with more to come (raise it with `pages_with_limit`)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PaginationError {}
+
+/// The crate error for a [`PaginationError`].
+fn stopped(error: PaginationError) -> Error {
+    Error::Pagination(error)
+}
+
+/// Streams over every page of a list operation. Every stream ends: on the last page (by the counts, or
+/// a short or empty page), with a [`PaginationError`] when the server does not honour `page`, or at
+/// the page limit ([`DEFAULT_MAX_PAGES`] unless set with [`Paginate::pages_with_limit`]).
 pub trait Paginate: ListOperation {
     /// All pages, `take` items each (clamped to 1..=100).
     fn pages_with(self, take: u64) -> impl Stream<Item = Result<Page<Self::Item>, Error>> + Send {
-        self.pages_from(1, take)
+        paginate(self, 1, take, DEFAULT_MAX_PAGES)
+    }
+
+    /// All pages, `take` items each (clamped to 1..=100), fetching at most `max_pages` (at least 1);
+    /// a list with more ends with [`PaginationError::PageLimit`].
+    fn pages_with_limit(self, take: u64, max_pages: u64) -> impl Stream<Item = Result<Page<Self::Item>, Error>> + Send {
+        paginate(self, 1, take, max_pages)
     }
 
     /// Pages `first`, `first + 1`, … to the end, `take` items each (clamped to 1..=100).
     fn pages_from(self, first: u64, take: u64) -> impl Stream<Item = Result<Page<Self::Item>, Error>> + Send {
-        let take = take.clamp(1, MAX_TAKE);
-        stream::try_unfold(Some(first.max(1)), move |next| {
-            let request = self.clone();
-            async move {
-                let Some(number) = next else { return Ok(None) };
-                let response = request.with_page(number, take).send().await?;
-                let info = PageInfo::of(&response);
-                let items = response.into_inner();
-                let following = next_page(number, take, items.len() as u64, &info);
-                Ok(Some((Page { number, items, info }, following)))
-            }
-        })
+        paginate(self, first, take, DEFAULT_MAX_PAGES)
     }
 
     /// All pages of 100 items.
@@ -102,24 +145,88 @@ pub trait Paginate: ListOperation {
 
 impl<T: ListOperation> Paginate for T {}
 
+fn paginate<T: ListOperation>(
+    request: T,
+    first: u64,
+    take: u64,
+    max_pages: u64,
+) -> impl Stream<Item = Result<Page<T::Item>, Error>> + Send {
+    let take = take.clamp(1, MAX_TAKE);
+    stream::try_unfold(Cursor::new(first, take, max_pages), move |mut cursor| {
+        let request = request.clone();
+        async move {
+            let Some(number) = cursor.next_request().map_err(stopped)? else { return Ok(None) };
+            let response = request.with_page(number, take).send().await?;
+            let info = PageInfo::of(&response);
+            let items = response.into_inner();
+            // Serialized items identify a page; a page that fails to serialize matches nothing.
+            let fingerprint = serde_json::to_vec(&items).ok();
+            cursor.advance(number, items.len() as u64, &info, fingerprint).map_err(stopped)?;
+            Ok(Some((Page { number, items, info }, cursor)))
+        }
+    })
+}
+
+/// Where a page stream is: the next page to ask for and what the last one looked like. Pure, so every
+/// server behaviour can be tried against it.
+#[derive(Debug, Clone)]
+struct Cursor {
+    next: Option<u64>,
+    take: u64,
+    fetched: u64,
+    max_pages: u64,
+    previous: Option<Vec<u8>>,
+}
+
+impl Cursor {
+    fn new(first: u64, take: u64, max_pages: u64) -> Cursor {
+        Cursor { next: Some(first.max(1)), take, fetched: 0, max_pages: max_pages.max(1), previous: None }
+    }
+
+    /// The page to request now; `None` when the list is done.
+    fn next_request(&self) -> Result<Option<u64>, PaginationError> {
+        match self.next {
+            Some(_) if self.fetched >= self.max_pages => Err(PaginationError::PageLimit { limit: self.max_pages }),
+            next => Ok(next),
+        }
+    }
+
+    /// Page `number` came back with `received` items, these counts and this fingerprint.
+    fn advance(
+        &mut self,
+        number: u64,
+        received: u64,
+        info: &PageInfo,
+        fingerprint: Option<Vec<u8>>,
+    ) -> Result<(), PaginationError> {
+        self.fetched += 1;
+        if let Some(served) = info.page.filter(|served| *served != number) {
+            return Err(PaginationError::PageNotHonoured { requested: number, served });
+        }
+        if received > 0 && fingerprint.is_some() && self.previous == fingerprint {
+            return Err(PaginationError::RepeatedPage { page: number });
+        }
+        self.previous = fingerprint;
+        self.next = next_page(number, self.take, received, info);
+        Ok(())
+    }
+}
+
 /// The page after `number`, or `None` when the list is exhausted. Counts from the headers win; without
 /// them a short or empty page ends the list.
 fn next_page(number: u64, take: u64, received: u64, info: &PageInfo) -> Option<u64> {
     if received == 0 {
         return None;
     }
-    // A server that ignores `page` would loop forever; stop if it says it sent another page.
-    if info.page.is_some_and(|p| p != number) {
-        return None;
-    }
-    if let Some(total) = info.total_pages() {
-        return (number < total).then_some(number + 1);
-    }
-    if let Some(count) = info.count {
-        return (number.saturating_mul(take) < count).then_some(number + 1);
-    }
-    let served_take = info.take.unwrap_or(take);
-    (received >= served_take).then_some(number + 1)
+    let more = if let Some(total) = info.total_pages() {
+        number < total
+    } else if let Some(count) = info.count {
+        number.saturating_mul(take) < count
+    } else {
+        received >= info.take.unwrap_or(take)
+    };
+    // Past page u64::MAX there is no page number to ask for.
+    more.then(|| number.checked_add(1)).flatten()
 }
 
 #[cfg(test)]
@@ -141,8 +248,121 @@ mod tests {
         assert_eq!(next_page(1, 10, 10, &PageInfo::default()), Some(2));
         assert_eq!(next_page(2, 10, 3, &PageInfo::default()), None);
         assert_eq!(next_page(1, 10, 0, &PageInfo::default()), None);
-        // Server ignoring `page`.
-        assert_eq!(next_page(2, 10, 10, &info(None, Some(1), None)), None);
+        // No page after u64::MAX.
+        assert_eq!(next_page(u64::MAX, 10, 10, &PageInfo::default()), None);
+        assert_eq!(next_page(u64::MAX, 10, 10, &info(Some(u64::MAX), None, Some(1))), None);
+    }
+
+    #[test]
+    fn a_page_the_server_did_not_serve_is_an_error() {
+        let mut cursor = Cursor::new(1, 10, DEFAULT_MAX_PAGES);
+        assert_eq!(cursor.next_request(), Ok(Some(1)));
+        cursor.advance(1, 10, &info(None, Some(1), None), Some(b"a".to_vec())).unwrap();
+        assert_eq!(cursor.next_request(), Ok(Some(2)));
+        let error = cursor.advance(2, 10, &info(None, Some(1), None), Some(b"b".to_vec())).unwrap_err();
+        assert_eq!(error, PaginationError::PageNotHonoured { requested: 2, served: 1 });
+        assert_eq!(
+            error.to_string(),
+            "pagination stopped: page 2 was answered with page 1 (the server does not honour `page`)"
+        );
+    }
+
+    #[test]
+    fn a_repeated_page_is_an_error_but_repeated_empty_or_unserializable_pages_are_not() {
+        let mut cursor = Cursor::new(1, 10, DEFAULT_MAX_PAGES);
+        cursor.advance(1, 10, &PageInfo::default(), Some(b"same".to_vec())).unwrap();
+        let error = cursor.advance(2, 10, &PageInfo::default(), Some(b"same".to_vec())).unwrap_err();
+        assert_eq!(error, PaginationError::RepeatedPage { page: 2 });
+        assert!(error.to_string().contains("page 2 repeats page 1"), "{error}");
+        let mut cursor = Cursor::new(1, 10, DEFAULT_MAX_PAGES);
+        cursor.advance(1, 10, &PageInfo::default(), None).unwrap();
+        assert!(cursor.advance(2, 10, &PageInfo::default(), None).is_ok(), "nothing to compare");
+    }
+
+    #[test]
+    fn the_page_limit_ends_the_stream_and_defaults_to_ten_thousand() {
+        let mut cursor = Cursor::new(1, 1, 3);
+        for n in 1..=3u64 {
+            assert_eq!(cursor.next_request(), Ok(Some(n)));
+            cursor.advance(n, 1, &PageInfo::default(), Some(n.to_be_bytes().to_vec())).unwrap();
+        }
+        let error = cursor.next_request().unwrap_err();
+        assert_eq!(error, PaginationError::PageLimit { limit: 3 });
+        assert!(error.to_string().contains("after 3 pages"), "{error}");
+        // A list that ends exactly at the limit is not an error.
+        let mut cursor = Cursor::new(1, 10, 2);
+        cursor.advance(1, 10, &info(Some(20), Some(1), Some(10)), Some(vec![1])).unwrap();
+        cursor.advance(2, 10, &info(Some(20), Some(2), Some(10)), Some(vec![2])).unwrap();
+        assert_eq!(cursor.next_request(), Ok(None));
+        // The default, and 0 meaning "at least one page".
+        assert_eq!(Cursor::new(1, 100, DEFAULT_MAX_PAGES).max_pages, 10_000);
+        assert_eq!(Cursor::new(0, 100, 0).next_request(), Ok(Some(1)));
+    }
+
+    /// Drives a cursor against a server model until it stops; returns the pages asked for and the end.
+    fn run(mut cursor: Cursor, serve: impl Fn(u64, usize) -> (u64, PageInfo, Option<Vec<u8>>)) -> (Vec<u64>, Result<(), PaginationError>) {
+        let mut asked = Vec::new();
+        loop {
+            match cursor.next_request() {
+                Err(e) => return (asked, Err(e)),
+                Ok(None) => return (asked, Ok(())),
+                Ok(Some(n)) => {
+                    let (received, info, fingerprint) = serve(n, asked.len());
+                    asked.push(n);
+                    if let Err(e) = cursor.advance(n, received, &info, fingerprint) {
+                        return (asked, Err(e));
+                    }
+                }
+            }
+        }
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        /// Whatever the server answers, a stream asks for at most `max_pages` pages, in order, then ends.
+        #[test]
+        fn always_terminates(
+            answers in proptest::collection::vec((0..=12u64, proptest::option::of(0..50u64), proptest::option::of(0..6u64), proptest::option::of(0..12u64), proptest::option::of(0..3u8)), 1..40),
+            take in 1..=10u64,
+            max_pages in 1..30u64,
+            first in prop_oneof![Just(1u64), 0..5u64, Just(u64::MAX - 2)],
+        ) {
+            let (asked, _) = run(Cursor::new(first, take, max_pages), |_, i| {
+                let (received, count, page, served_take, fp) = answers[i % answers.len()];
+                (received, info(count, page, served_take), fp.map(|f| vec![f]))
+            });
+            prop_assert!(!asked.is_empty() && asked.len() as u64 <= max_pages);
+            prop_assert!(asked.windows(2).all(|w| w[1] == w[0] + 1));
+        }
+
+        /// An honest server (any list length, with or without each header) is read to the end with no
+        /// error and no request more than the headers allow.
+        #[test]
+        fn honest_servers_are_read_exactly(len in 0..500u64, take in 1..=100u64, counts in any::<bool>(), pages in any::<bool>()) {
+            let (asked, end) = run(Cursor::new(1, take, DEFAULT_MAX_PAGES), |n, _| {
+                let start = (n - 1) * take;
+                let received = len.saturating_sub(start).min(take);
+                let info = PageInfo { count: counts.then_some(len), page: pages.then_some(n), take: counts.then_some(take) };
+                (received, info, Some(start.to_be_bytes().to_vec()))
+            });
+            prop_assert_eq!(end, Ok(()));
+            let full_pages = len / take;
+            let expected = if counts { len.div_ceil(take).max(1) } else { full_pages + 1 };
+            prop_assert_eq!(asked.len() as u64, expected);
+        }
+
+        /// A server that ignores `page` and answers full pages is caught on the second request.
+        #[test]
+        fn servers_ignoring_page_are_caught_on_the_second_request(take in 1..=100u64, page_header in any::<bool>()) {
+            let (asked, end) = run(Cursor::new(1, take, DEFAULT_MAX_PAGES), |_, _| {
+                (take, PageInfo { count: None, page: page_header.then_some(1), take: None }, Some(b"page one".to_vec()))
+            });
+            prop_assert_eq!(asked, vec![1, 2]);
+            prop_assert!(end.is_err());
+        }
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! Retry policy and the loop that runs attempts inside progenitor's `exec` hook. Each attempt goes
 //! through the same steps, smithy-rs style: limiter slot → send → classify (the decision table below)
-//! → wait (`backoff`) → budget (`budget`) → deadline; any step can stop with a note for the error.
+//! → wait (`backoff`) → budget (`budget`) → deadline; any step can stop with a [`RetryStop`] reason.
 
+use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
-use reqwest::{Response, StatusCode};
+use reqwest::{Method, Response, StatusCode};
 use tokio::time::Instant;
 
-use crate::backoff::{self, secs};
+use crate::backoff::{self, secs, Jitter, LONGEST_WAIT};
+use crate::body;
 use crate::budget::{RETRY_COST, SUCCESS_REWARD, TIMEOUT_RETRY_COST};
 use crate::config::{ConfigError, Inner};
 
@@ -18,8 +20,11 @@ pub const MAX_RETRIES_LIMIT: u32 = 10;
 /// Header on a 429 the client made up itself because its limiter had no slot in time.
 pub(crate) const LOCAL_LIMIT_HEADER: &str = "x-invent-client-rate-limited";
 
-/// Retry settings of a client.
-#[derive(Debug, Clone)]
+/// Retry settings of a client. Build it with [`RetryConfig::default`] and the `with_*` setters (the
+/// struct is `#[non_exhaustive]`, so it grows without breaking callers); the fields stay public to read.
+///
+/// Any `Duration` is accepted: waits above 30 years (tokio's own limit for a sleep) act as 30 years.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryConfig {
     /// Retries after the first attempt (default 2, at most 10).
@@ -34,6 +39,10 @@ pub struct RetryConfig {
     /// Retry budget tokens shared by clones of a client (default 500; a retry costs 5, a retry after a
     /// timeout 10, a first-attempt success gives 1 back). 0 turns the budget off.
     pub budget_capacity: u32,
+    /// Seed of the backoff jitter (default `None`: the thread's RNG). With a seed, a client's backoff
+    /// waits are reproducible, for tests and simulations; do not give many production clients the
+    /// same seed, or their retries line up again.
+    pub jitter_seed: Option<u64>,
 }
 
 impl Default for RetryConfig {
@@ -44,6 +53,7 @@ impl Default for RetryConfig {
             max_delay: Duration::from_secs(8),
             max_server_wait: Duration::from_secs(60),
             budget_capacity: 500,
+            jitter_seed: None,
         }
     }
 }
@@ -51,7 +61,37 @@ impl Default for RetryConfig {
 impl RetryConfig {
     /// No retries at all.
     pub fn disabled() -> Self {
-        Self { max_retries: 0, ..Self::default() }
+        Self::default().with_max_retries(0)
+    }
+    /// Sets [`RetryConfig::max_retries`] (0..=10, checked when the client is built).
+    pub fn with_max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+    /// Sets [`RetryConfig::base_delay`] (at most `max_delay`, checked when the client is built).
+    pub fn with_base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+    /// Sets [`RetryConfig::max_delay`].
+    pub fn with_max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+    /// Sets [`RetryConfig::max_server_wait`] (`Duration::MAX`: honour any wait up to 30 years).
+    pub fn with_max_server_wait(mut self, wait: Duration) -> Self {
+        self.max_server_wait = wait;
+        self
+    }
+    /// Sets [`RetryConfig::budget_capacity`] (0 turns the budget off).
+    pub fn with_budget_capacity(mut self, tokens: u32) -> Self {
+        self.budget_capacity = tokens;
+        self
+    }
+    /// Sets [`RetryConfig::jitter_seed`]: reproducible backoff waits.
+    pub fn with_jitter_seed(mut self, seed: u64) -> Self {
+        self.jitter_seed = Some(seed);
+        self
     }
 
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
@@ -65,6 +105,89 @@ impl RetryConfig {
         Ok(())
     }
 }
+
+/// Why the retry loop stopped before `max_retries` was used up. `Display` gives the note that
+/// error messages show ("retry budget exhausted", …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RetryStop {
+    /// The client's retry budget (shared by its clones) had too few tokens for another retry.
+    BudgetExhausted,
+    /// The attempt ended in a way the server may have acted on, and `method` is not idempotent, so
+    /// sending it again could do the work twice.
+    NotIdempotent { method: Method, after: AttemptFailure },
+    /// The request body is a stream and cannot be sent again.
+    BodyNotReplayable,
+    /// The next attempt, after `wait`, would start past the call's `deadline`.
+    DeadlineWouldPass { wait: Duration, deadline: Duration },
+    /// The call's `deadline` passed before the next attempt could start.
+    DeadlineReached { deadline: Duration },
+    /// The server asked to wait `wait`, longer than `cap` ([`RetryConfig::max_server_wait`]).
+    ServerWaitAboveCap { wait: Duration, cap: Duration },
+    /// The client's own limiter has no slot for `wait`, longer than the call may wait.
+    ClientRateLimited { wait: Duration, limit: WaitLimit },
+}
+
+/// How an attempt failed, in a [`RetryStop::NotIdempotent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AttemptFailure {
+    /// The server (or a proxy) answered with this status (408, 502, 503, 504).
+    Status(StatusCode),
+    /// The attempt timed out after the request may have been sent.
+    Timeout,
+    /// The connection dropped before a complete response.
+    ConnectionDropped,
+}
+
+/// What bounded a wait for the limiter, in a [`RetryStop::ClientRateLimited`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitLimit {
+    /// [`RetryConfig::max_server_wait`] (as applied: at most 30 years).
+    Cap(Duration),
+    /// The call's deadline (as configured; the wait was longer than the time left).
+    Deadline(Duration),
+}
+
+impl fmt::Display for AttemptFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AttemptFailure::Status(status) => write!(f, "{status}"),
+            AttemptFailure::Timeout => f.write_str("a timeout"),
+            AttemptFailure::ConnectionDropped => f.write_str("the connection dropped"),
+        }
+    }
+}
+
+impl fmt::Display for RetryStop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RetryStop::BudgetExhausted => f.write_str("retry budget exhausted"),
+            RetryStop::NotIdempotent { method, after } => {
+                write!(f, "not retried after {after}: {method} is not idempotent and the server may have acted on it")
+            }
+            RetryStop::BodyNotReplayable => f.write_str("not retried: request body is a stream and cannot be replayed"),
+            RetryStop::DeadlineWouldPass { wait, deadline } => write!(
+                f,
+                "not retried: the next attempt (after {}) would pass the call's {} deadline",
+                secs(*wait),
+                secs(*deadline)
+            ),
+            RetryStop::DeadlineReached { deadline } => write!(f, "the call's {} deadline was reached", secs(*deadline)),
+            RetryStop::ServerWaitAboveCap { wait, cap } => {
+                write!(f, "server asked to wait {}, above the {} cap", secs(*wait), secs(*cap))
+            }
+            RetryStop::ClientRateLimited { wait, limit } => {
+                write!(f, "client-side rate limit: the next request slot is in {}, ", secs(*wait))?;
+                match limit {
+                    WaitLimit::Cap(cap) => write!(f, "above the {} cap", secs(*cap)),
+                    WaitLimit::Deadline(deadline) => write!(f, "past the call's {} deadline", secs(*deadline)),
+                }
+            }
+        }
+    }
+}
+
 
 /// Whether a request with this method can be repeated without changing the outcome (RFC 9110 §9.2.2).
 pub(crate) fn is_idempotent_method(method: &str) -> bool {
@@ -141,12 +264,13 @@ fn decide(class: Class, idempotent: bool) -> Decision {
 
 /// What the retry loop did.
 pub(crate) struct Outcome {
-    /// The last attempt's result (or a client-made 429 when the limiter had no slot in time).
+    /// The last attempt's result (or a client-made 429 when the limiter had no slot in time). A
+    /// response kept across a retry wait has its body in memory (bounded, see `body::buffer`).
     pub(crate) result: reqwest::Result<reqwest::Response>,
     /// Requests actually sent.
     pub(crate) attempts: u32,
     /// Why retrying stopped before `max_retries` was reached, if it did.
-    pub(crate) gave_up: Option<String>,
+    pub(crate) stopped: Option<RetryStop>,
 }
 
 /// Sends `request`, retrying as the decision table allows. `operation` is progenitor's operation id
@@ -165,21 +289,16 @@ pub(crate) async fn execute(
     let mut retry_cost = 0;
     loop {
         if let Some(limiter) = &inner.shared.limiter {
-            let limit = call.wait_limit();
-            if let Err(wait) = limiter.acquire_within(operation, Some(limit)).await {
+            if let Err(wait) = limiter.acquire_within(operation, Some(call.wait_limit())).await {
+                // The retry that was paid for is not sent: give its tokens back.
                 inner.shared.budget.refund(retry_cost);
-                let why = if call.remaining().is_some_and(|r| r <= limit) {
-                    format!("past the call's {} deadline", secs(inner.deadline().unwrap_or_default()))
-                } else {
-                    format!("above the {} cap", secs(call.config.max_server_wait))
-                };
-                let note = format!("client-side rate limit: the next request slot is in {}, {why}", secs(wait));
-                let result = previous.unwrap_or_else(|| Ok(local_429(wait, &note)));
-                return Outcome { result, attempts, gave_up: Some(note) };
+                let stop = RetryStop::ClientRateLimited { wait, limit: call.wait_limit_reason() };
+                let result = previous.unwrap_or_else(|| Ok(local_429(wait, &stop)));
+                return Outcome { result, attempts, stopped: Some(stop) };
             }
         }
         if let (Some(previous), Some(Duration::ZERO)) = (previous.take(), call.remaining()) {
-            return Outcome { result: previous, attempts, gave_up: Some(call.deadline_note()) };
+            return Outcome { result: previous, attempts, stopped: Some(call.deadline_reached()) };
         }
         let spare = request.try_clone();
         *request.timeout_mut() = Some(call.attempt_timeout());
@@ -187,34 +306,56 @@ pub(crate) async fn execute(
         let result = http.execute(request).await;
         match call.next_step(&result, attempts, spare.is_some(), retry_cost, operation) {
             Ok((wait, cost)) => {
+                // `next_step` retries only replayable requests; this keeps that a return, not a panic.
+                let Some(spare) = spare else {
+                    return Outcome { result, attempts, stopped: Some(RetryStop::BodyNotReplayable) };
+                };
                 tracing::debug!(attempt = attempts, wait_ms = wait.as_millis() as u64, "retrying");
-                tokio::time::sleep(wait).await;
-                request = spare.expect("next_step retries only replayable requests");
+                // The wait counts from the answer; reading its body (below) is part of it.
+                let wake = Instant::now().checked_add(wait);
+                // Read the body now (bounded), so the connection goes back to the pool instead of
+                // being pinned across the sleep, where the server's keep-alive may close it.
+                let result = match result {
+                    Ok(response) => body::buffer(response, inner.shared.max_error_body).await.map(|(r, _)| r),
+                    Err(e) => Err(e),
+                };
+                match wake {
+                    Some(wake) => tokio::time::sleep_until(wake).await,
+                    None => tokio::time::sleep(wait).await,
+                }
+                request = spare;
                 previous = Some(result);
                 retry_cost = cost;
             }
-            Err(gave_up) => return Outcome { result, attempts, gave_up },
+            Err(stopped) => return Outcome { result, attempts, stopped },
         }
     }
 }
 
-/// The settings and clock of one call.
+/// The settings and clock of one call. All time arithmetic is checked or saturating: a deadline too
+/// far to represent is no deadline, and waits are capped at [`LONGEST_WAIT`].
 struct Call<'a> {
     inner: &'a Inner,
-    config: &'a crate::RetryConfig,
+    config: &'a RetryConfig,
+    jitter: &'a Jitter,
     idempotent: bool,
-    method: String,
+    method: Method,
     deadline: Option<Instant>,
+    /// `max_server_wait` as applied (at most [`LONGEST_WAIT`]).
+    cap: Duration,
 }
 
 impl<'a> Call<'a> {
     fn new(inner: &'a Inner, request: &reqwest::Request) -> Self {
+        let config = &inner.shared.retry;
         Call {
             inner,
-            config: &inner.shared.retry,
+            config,
+            jitter: &inner.shared.jitter,
             idempotent: is_idempotent_method(request.method().as_str()),
-            method: request.method().to_string(),
-            deadline: inner.deadline().map(|d| Instant::now() + d),
+            method: request.method().clone(),
+            deadline: inner.deadline().and_then(|d| Instant::now().checked_add(d)),
+            cap: config.max_server_wait.min(LONGEST_WAIT),
         }
     }
 
@@ -224,18 +365,26 @@ impl<'a> Call<'a> {
 
     /// The per-attempt timeout, shortened so the attempt ends by the deadline.
     fn attempt_timeout(&self) -> Duration {
-        let attempt = self.inner.attempt_timeout();
+        let attempt = self.inner.attempt_timeout().min(LONGEST_WAIT);
         self.remaining().map_or(attempt, |r| r.min(attempt))
     }
 
-    /// The longest the limiter may make this call wait for a slot.
+    /// The longest the limiter may make this call wait for a slot (never beyond [`LONGEST_WAIT`], so
+    /// `now + limit` is always representable).
     fn wait_limit(&self) -> Duration {
-        let cap = self.config.max_server_wait;
-        self.remaining().map_or(cap, |r| r.min(cap))
+        self.remaining().map_or(self.cap, |r| r.min(self.cap))
     }
 
-    fn deadline_note(&self) -> String {
-        format!("the call's {} deadline was reached", secs(self.inner.deadline().unwrap_or_default()))
+    /// Which bound [`Call::wait_limit`] applied.
+    fn wait_limit_reason(&self) -> WaitLimit {
+        match self.remaining() {
+            Some(r) if r <= self.cap => WaitLimit::Deadline(self.inner.deadline().unwrap_or_default()),
+            _ => WaitLimit::Cap(self.cap),
+        }
+    }
+
+    fn deadline_reached(&self) -> RetryStop {
+        RetryStop::DeadlineReached { deadline: self.inner.deadline().unwrap_or_default() }
     }
 
     /// After attempt number `attempts`: the wait and budget cost of a retry, or why there is none
@@ -247,14 +396,15 @@ impl<'a> Call<'a> {
         replayable: bool,
         last_retry_cost: u32,
         operation: &str,
-    ) -> Result<(Duration, u32), Option<String>> {
+    ) -> Result<(Duration, u32), Option<RetryStop>> {
         let shared = &self.inner.shared;
         let class = classify(result);
         let server_wait = result.as_ref().ok().and_then(|r| backoff::server_wait(r.headers(), SystemTime::now()));
-        let beyond_cap = server_wait.is_some_and(|w| w > self.config.max_server_wait);
+        let beyond_cap = server_wait.is_some_and(|w| w > self.cap);
         if class == Class::Throttled {
             if let Some(limiter) = &shared.limiter {
-                limiter.throttled(operation, server_wait, beyond_cap);
+                // Capped, so the limiter's `now + wait` cannot overflow.
+                limiter.throttled(operation, server_wait.map(|w| w.min(LONGEST_WAIT)), beyond_cap);
             }
         }
         let cost = match decide(class, self.idempotent) {
@@ -268,55 +418,49 @@ impl<'a> Call<'a> {
             }
             _ if attempts > self.inner.max_retries() => return Err(None),
             Decision::Unsafe => {
-                let what = match result {
-                    Ok(r) => r.status().to_string(),
-                    Err(e) if e.is_timeout() => "a timeout".to_string(),
-                    Err(_) => "the connection dropped".to_string(),
+                let after = match result {
+                    Ok(r) => AttemptFailure::Status(r.status()),
+                    Err(e) if e.is_timeout() => AttemptFailure::Timeout,
+                    Err(_) => AttemptFailure::ConnectionDropped,
                 };
-                return Err(Some(format!(
-                    "not retried after {what}: {} is not idempotent and the server may have acted on it",
-                    self.method
-                )));
+                return Err(Some(RetryStop::NotIdempotent { method: self.method.clone(), after }));
             }
             Decision::Retry(cost) => cost,
         };
         if !replayable {
-            return Err(Some("not retried: request body is a stream and cannot be replayed".into()));
+            return Err(Some(RetryStop::BodyNotReplayable));
         }
         if let Some(wait) = server_wait.filter(|_| beyond_cap) {
-            return Err(Some(format!(
-                "server asked to wait {}, above the {} cap",
-                secs(wait),
-                secs(self.config.max_server_wait)
-            )));
+            return Err(Some(RetryStop::ServerWaitAboveCap { wait, cap: self.cap }));
         }
-        let wait = server_wait
-            .unwrap_or_else(|| backoff::jittered(self.config.base_delay, self.config.max_delay, attempts - 1));
+        let wait = server_wait.unwrap_or_else(|| {
+            backoff::jittered(self.config.base_delay, self.config.max_delay, attempts - 1, self.jitter)
+        });
         if self.remaining().is_some_and(|r| wait >= r) {
-            return Err(Some(format!(
-                "not retried: the next attempt (after {}) would pass the call's {} deadline",
-                secs(wait),
-                secs(self.inner.deadline().unwrap_or_default())
-            )));
+            let deadline = self.inner.deadline().unwrap_or_default();
+            return Err(Some(RetryStop::DeadlineWouldPass { wait, deadline }));
         }
         if !shared.budget.try_spend(cost) {
-            return Err(Some("retry budget exhausted".into()));
+            return Err(Some(RetryStop::BudgetExhausted));
         }
         Ok((wait, cost))
     }
 }
 
 /// A 429 made by the client: its limiter would have made the call wait longer than allowed. It
-/// looks like the server's answer (status, `Retry-After`, `retry-after-ms`), so callers handle both
-/// the same way, and carries [`LOCAL_LIMIT_HEADER`] so logs can tell them apart.
-fn local_429(wait: Duration, note: &str) -> Response {
-    let body = serde_json::json!({ "error": "client_rate_limited", "message": note }).to_string();
+/// looks like the server's answer (status, `Retry-After`, `retry-after-ms`, both rounded up), so
+/// callers handle both the same way, and carries [`LOCAL_LIMIT_HEADER`] so logs can tell them apart.
+fn local_429(wait: Duration, stop: &RetryStop) -> Response {
+    let body = serde_json::json!({ "error": "client_rate_limited", "message": stop.to_string() }).to_string();
     let mut response = http::Response::new(reqwest::Body::from(body));
     *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
     let headers = response.headers_mut();
-    let header = |v: String| HeaderValue::from_str(&v).expect("digits");
-    headers.insert("retry-after", header(wait.as_secs_f64().ceil().to_string()));
-    headers.insert("retry-after-ms", header(wait.as_millis().to_string()));
+    let whole_secs = wait.as_secs().saturating_add(u64::from(wait.subsec_nanos() > 0));
+    headers.insert("retry-after", HeaderValue::from(whole_secs));
+    // Digits are always a valid header value; u128, so no wait overflows the count.
+    if let Ok(ms) = HeaderValue::from_str(&wait.as_nanos().div_ceil(1_000_000).to_string()) {
+        headers.insert("retry-after-ms", ms);
+    }
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(LOCAL_LIMIT_HEADER, HeaderValue::from_static("true"));
     Response::from(response)
@@ -325,6 +469,7 @@ fn local_429(wait: Duration, note: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn decision_table() {
@@ -352,16 +497,84 @@ mod tests {
     #[test]
     fn validates() {
         assert!(RetryConfig::default().validate().is_ok());
-        assert!(RetryConfig { max_retries: 11, ..RetryConfig::default() }.validate().is_err());
-        assert!(RetryConfig { base_delay: Duration::from_secs(9), ..RetryConfig::default() }.validate().is_err());
+        assert!(RetryConfig::default().with_max_retries(11).validate().is_err());
+        assert!(RetryConfig::default().with_base_delay(Duration::from_secs(9)).validate().is_err());
+        let extreme = RetryConfig::default()
+            .with_base_delay(Duration::MAX)
+            .with_max_delay(Duration::MAX)
+            .with_max_server_wait(Duration::MAX)
+            .with_budget_capacity(u32::MAX);
+        assert!(extreme.validate().is_ok(), "any Duration is accepted");
+    }
+
+    #[test]
+    fn setters_set_one_field_each() {
+        let base = RetryConfig::default();
+        let s = Duration::from_secs(3);
+        assert_eq!(base.clone().with_max_retries(7), RetryConfig { max_retries: 7, ..base.clone() });
+        assert_eq!(base.clone().with_base_delay(s), RetryConfig { base_delay: s, ..base.clone() });
+        assert_eq!(base.clone().with_max_delay(s), RetryConfig { max_delay: s, ..base.clone() });
+        assert_eq!(base.clone().with_max_server_wait(s), RetryConfig { max_server_wait: s, ..base.clone() });
+        assert_eq!(base.clone().with_budget_capacity(9), RetryConfig { budget_capacity: 9, ..base.clone() });
+        assert_eq!(base.clone().with_jitter_seed(4), RetryConfig { jitter_seed: Some(4), ..base.clone() });
+        assert_eq!(RetryConfig::disabled().max_retries, 0);
+    }
+
+    /// The notes errors show, one per reason (the texts users and logs have seen so far).
+    #[test]
+    fn retry_stop_reads_as_the_notes() {
+        let s = Duration::from_secs;
+        let cases = [
+            (RetryStop::BudgetExhausted, "retry budget exhausted"),
+            (
+                RetryStop::NotIdempotent {
+                    method: Method::POST,
+                    after: AttemptFailure::Status(StatusCode::SERVICE_UNAVAILABLE),
+                },
+                "not retried after 503 Service Unavailable: POST is not idempotent and the server may have acted on it",
+            ),
+            (
+                RetryStop::NotIdempotent { method: Method::PATCH, after: AttemptFailure::Timeout },
+                "not retried after a timeout: PATCH is not idempotent and the server may have acted on it",
+            ),
+            (
+                RetryStop::NotIdempotent { method: Method::POST, after: AttemptFailure::ConnectionDropped },
+                "not retried after the connection dropped: POST is not idempotent and the server may have acted on it",
+            ),
+            (RetryStop::BodyNotReplayable, "not retried: request body is a stream and cannot be replayed"),
+            (
+                RetryStop::DeadlineWouldPass { wait: s(2), deadline: s(5) },
+                "not retried: the next attempt (after 2s) would pass the call's 5s deadline",
+            ),
+            (RetryStop::DeadlineReached { deadline: s(5) }, "the call's 5s deadline was reached"),
+            (
+                RetryStop::ServerWaitAboveCap { wait: s(120), cap: s(60) },
+                "server asked to wait 120s, above the 60s cap",
+            ),
+            (
+                RetryStop::ClientRateLimited { wait: s(120), limit: WaitLimit::Cap(s(60)) },
+                "client-side rate limit: the next request slot is in 120s, above the 60s cap",
+            ),
+            (
+                RetryStop::ClientRateLimited { wait: Duration::from_millis(9500), limit: WaitLimit::Deadline(s(5)) },
+                "client-side rate limit: the next request slot is in 9.5s, past the call's 5s deadline",
+            ),
+        ];
+        for (stop, text) in cases {
+            assert_eq!(stop.to_string(), text);
+        }
     }
 
     #[test]
     fn local_429_reads_like_the_servers() {
-        let r = local_429(Duration::from_millis(1500), "n");
+        let stop = RetryStop::ClientRateLimited { wait: Duration::from_millis(1500), limit: WaitLimit::Cap(Duration::ZERO) };
+        let r = local_429(Duration::from_millis(1500), &stop);
         assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(r.headers()["retry-after"], "2");
         assert_eq!(backoff::server_wait(r.headers(), SystemTime::now()), Some(Duration::from_millis(1500)));
+        let r = local_429(Duration::MAX, &stop);
+        assert_eq!(r.headers()["retry-after"], u64::MAX.to_string().as_str());
+        assert_eq!(backoff::server_wait(r.headers(), SystemTime::now()), Some(Duration::MAX));
     }
 
     /// A streaming body cannot be cloned, so a 503 on it is returned after one attempt, with the reason.
@@ -386,7 +599,106 @@ mod tests {
         let outcome = execute(&client.client, &client.inner, request, "raw").await;
         assert_eq!(outcome.result.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(outcome.attempts, 1);
-        assert_eq!(outcome.gave_up.as_deref(), Some("not retried: request body is a stream and cannot be replayed"));
+        assert_eq!(outcome.stopped, Some(RetryStop::BodyNotReplayable));
         assert_eq!(mock.calls_async().await, 1);
+    }
+
+    fn any_duration() -> impl Strategy<Value = Duration> {
+        prop_oneof![
+            Just(Duration::ZERO),
+            Just(Duration::MAX),
+            Just(LONGEST_WAIT),
+            (any::<u64>(), 0..1_000_000_000u32).prop_map(|(s, n)| Duration::new(s, n)),
+            (0..600_000u64).prop_map(Duration::from_millis),
+        ]
+    }
+
+    fn any_wait_header() -> impl Strategy<Value = Option<String>> {
+        proptest::option::of(prop_oneof![
+            any::<u64>().prop_map(|n| n.to_string()),
+            (0..600u64).prop_map(|n| n.to_string()),
+            "[0-9]{20,40}",
+            Just("Fri, 31 Dec 9999 23:59:59 GMT".to_string()),
+            Just("-1".to_string()),
+        ])
+    }
+
+    fn response(status: u16, retry_after: Option<&str>) -> reqwest::Result<Response> {
+        let mut response = http::Response::new(reqwest::Body::from(""));
+        *response.status_mut() = StatusCode::from_u16(status).unwrap();
+        if let Some(value) = retry_after {
+            response.headers_mut().insert("retry-after", HeaderValue::from_str(value).unwrap());
+        }
+        Ok(Response::from(response))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        /// Whatever the `Duration` settings and the server's wait, the loop's arithmetic never panics,
+        /// every instant it computes is representable, a retry's wait fits before the deadline and
+        /// under the cap, and a refused wait names the right reason.
+        #[test]
+        fn call_time_arithmetic_never_overflows(
+            attempt in any_duration(),
+            deadline in proptest::option::of(any_duration()),
+            delays in (any_duration(), any_duration()),
+            cap in any_duration(),
+            status in prop_oneof![Just(429u16), Just(503), Just(200)],
+            header in any_wait_header(),
+            seed in any::<u64>(),
+        ) {
+            let (base, max) = if delays.0 <= delays.1 { delays } else { (delays.1, delays.0) };
+            let retry = RetryConfig::default()
+                .with_base_delay(base)
+                .with_max_delay(max)
+                .with_max_server_wait(cap)
+                .with_jitter_seed(seed);
+            // One reqwest client for all cases: building one loads the TLS roots, which is slow.
+            static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+            let client = crate::Client::builder()
+                .api_key("k")
+                .base_url("http://127.0.0.1:9")
+                .http_client(HTTP.get_or_init(reqwest::Client::new).clone())
+                .limiter(None)
+                .attempt_timeout(attempt)
+                .deadline(deadline)
+                .retry(retry)
+                .build()
+                .unwrap();
+            let request = client.client.get("http://127.0.0.1:9/x").build().unwrap();
+            let call = Call::new(&client.inner, &request);
+            let now = Instant::now();
+            prop_assert!(call.attempt_timeout() <= attempt.min(LONGEST_WAIT));
+            prop_assert!(call.wait_limit() <= LONGEST_WAIT && now.checked_add(call.wait_limit()).is_some());
+            let result = response(status, header.as_deref());
+            match call.next_step(&result, 1, true, 0, "op") {
+                Ok((wait, cost)) => {
+                    prop_assert!(status != 200);
+                    prop_assert_eq!(cost, RETRY_COST);
+                    prop_assert!(wait <= LONGEST_WAIT && now.checked_add(wait).is_some());
+                    if header.is_some() && result.as_ref().is_ok_and(|r| backoff::server_wait(r.headers(), SystemTime::now()).is_some()) {
+                        prop_assert!(wait <= call.cap, "a server wait is honoured only up to the cap");
+                    }
+                    prop_assert!(call.remaining().is_none_or(|r| wait < r));
+                }
+                Err(Some(RetryStop::ServerWaitAboveCap { wait, cap })) => {
+                    prop_assert!(wait > cap && cap == call.cap);
+                }
+                Err(Some(RetryStop::DeadlineWouldPass { wait, .. })) => {
+                    prop_assert!(call.remaining().is_some_and(|r| wait >= r));
+                }
+                Err(None) => prop_assert_eq!(status, 200),
+                Err(other) => prop_assert!(false, "unexpected stop {:?}", other),
+            }
+        }
+
+        /// The client-made 429 round-trips any wait through its headers, rounded up to the millisecond.
+        #[test]
+        fn local_429_round_trips_any_wait(wait in any_duration()) {
+            let stop = RetryStop::ClientRateLimited { wait, limit: WaitLimit::Cap(Duration::ZERO) };
+            let read = backoff::server_wait(local_429(wait, &stop).headers(), SystemTime::now()).unwrap();
+            prop_assert!(read >= wait && read <= wait.saturating_add(Duration::from_millis(1)));
+        }
     }
 }

@@ -1,7 +1,11 @@
 //! Pagination over `page`/`take` and the `pagination-*` headers: several full pages, a short last page,
-//! headers missing, empty lists, and `PageInfo` on a single call.
+//! headers missing, empty lists, and `PageInfo` on a single call; and termination against servers
+//! that do not page properly (a scripted loopback server that ignores `page`, lies in its headers or
+//! never runs out), each asserting the outcome and the number of requests.
 
 mod common;
+#[path = "common/faults.rs"]
+mod faults;
 
 use futures::TryStreamExt;
 use httpmock::prelude::*;
@@ -134,4 +138,120 @@ async fn an_error_mid_stream_is_yielded_and_ends_the_stream() {
     assert_eq!(pages.try_next().await.expect("page 1").expect("some").items.len(), 10);
     let err = pages.try_next().await.expect_err("page 2 fails");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
+}
+
+// ---- every stream ends (issue 13, item 4) --------------------------------------------------------
+
+use faults::{FaultServer, Reply};
+
+/// `take` assistants starting at `first`, as a JSON array body.
+fn page_body(first: usize, take: usize) -> String {
+    serde_json::Value::Array(common::assistants(first..=first + take - 1)).to_string()
+}
+
+/// The `page` query parameter of a request path.
+fn page_param(path: &str) -> u64 {
+    let query = path.split_once('?').map_or("", |(_, q)| q);
+    query.split('&').find_map(|kv| kv.strip_prefix("page=")).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_server_that_ignores_page_and_sends_no_headers_is_stopped_on_the_second_request() {
+    // The issue's server: 456 requests in 20 s and still going before this check.
+    let server = FaultServer::always(Reply::ok().body(&page_body(1, 100))).await;
+    let client = common::client_for(&server.base_url());
+    let err = client.list_assistants().collect_all().await.expect_err("the same page again");
+    assert_eq!(server.requests(), 2);
+    assert_eq!(err.to_string(), "pagination stopped: page 2 repeats page 1 item for item (the server ignores `page`)");
+}
+
+#[tokio::test]
+async fn a_server_that_answers_every_page_as_page_one_is_stopped() {
+    let reply = Reply::ok().body(&page_body(1, 10)).header("pagination-page", "1").header("pagination-take", "10");
+    let server = FaultServer::always(reply).await;
+    let client = common::client_for(&server.base_url());
+    let mut pages = Box::pin(client.list_assistants().pages_with(10));
+    assert_eq!(pages.try_next().await.expect("page 1").expect("some").items.len(), 10);
+    let err = pages.try_next().await.expect_err("page 2 was not served");
+    assert!(err.to_string().contains("page 2 was answered with page 1"), "{err}");
+    assert!(pages.try_next().await.expect("ended").is_none(), "nothing after the error");
+    assert_eq!(server.requests(), 2);
+}
+
+#[tokio::test]
+async fn a_list_that_never_ends_stops_at_the_page_limit() {
+    // Honours `page`, but every page is full and there are no counts: it never runs out.
+    let server = FaultServer::start(|_, seen| {
+        let page = page_param(&seen.last().unwrap().path) as usize;
+        Reply::ok().body(&page_body((page - 1) * 10 + 1, 10))
+    })
+    .await;
+    let client = common::client_for(&server.base_url());
+    let mut pages = Box::pin(client.list_assistants().pages_with_limit(10, 5));
+    let mut numbers = Vec::new();
+    let err = loop {
+        match pages.try_next().await {
+            Ok(Some(page)) => numbers.push(page.number),
+            Ok(None) => panic!("an endless list cannot end by itself"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(numbers, vec![1, 2, 3, 4, 5]);
+    assert_eq!(server.requests(), 5, "the limit is checked before asking for page 6");
+    assert!(err.to_string().contains("after 5 pages, the page limit"), "{err}");
+    assert_eq!(invent_api::DEFAULT_MAX_PAGES, 10_000);
+}
+
+#[tokio::test]
+async fn a_list_ending_exactly_at_the_limit_is_not_an_error() {
+    let server = FaultServer::start(|_, seen| {
+        let page = page_param(&seen.last().unwrap().path) as usize;
+        Reply::ok()
+            .body(&page_body((page - 1) * 10 + 1, 10))
+            .header("pagination-count", "30")
+            .header("pagination-page", page.to_string())
+            .header("pagination-take", "10")
+    })
+    .await;
+    let client = common::client_for(&server.base_url());
+    let pages: Vec<_> = client.list_assistants().pages_with_limit(10, 3).try_collect().await.expect("3 pages");
+    assert_eq!(pages.iter().map(|p| p.items.len()).sum::<usize>(), 30);
+    assert_eq!(server.requests(), 3);
+}
+
+#[tokio::test]
+async fn a_server_ignoring_page_with_a_short_page_ends_normally_after_one_request() {
+    // Documented stop: a short page is the last one, whatever the server does with `page`.
+    let server = FaultServer::always(Reply::ok().body(&page_body(1, 7))).await;
+    let client = common::client_for(&server.base_url());
+    let all = client.list_assistants().collect_all().await.expect("one short page");
+    assert_eq!(all.len(), 7);
+    assert_eq!(server.requests(), 1);
+}
+
+#[tokio::test]
+async fn a_server_counting_more_items_than_it_serves_is_stopped_by_the_repeat_check() {
+    // Claims 10 000 items, honours nothing: identical pages, no page header.
+    let reply = Reply::ok().body(&page_body(1, 100)).header("pagination-count", "10000");
+    let server = FaultServer::always(reply).await;
+    let client = common::client_for(&server.base_url());
+    let err = client.list_assistants().items().try_collect::<Vec<_>>().await.expect_err("repeat");
+    assert!(err.to_string().contains("page 2 repeats page 1"), "{err}");
+    assert_eq!(server.requests(), 2);
+}
+
+#[tokio::test]
+async fn page_numbers_beyond_the_specs_type_fail_cleanly() {
+    // Invent's `page` is a u32: the page after u32::MAX cannot be asked for; nothing panics and
+    // nothing is sent for it. (The page after u64::MAX ends the stream: a unit test in pagination.rs.)
+    let server = FaultServer::always(Reply::ok().body(&page_body(1, 10))).await;
+    let client = common::client_for(&server.base_url());
+    let mut pages = Box::pin(client.list_assistants().pages_from(u64::from(u32::MAX), 10));
+    assert_eq!(pages.try_next().await.expect("page u32::MAX").expect("some").number, u64::from(u32::MAX));
+    let err = pages.try_next().await.expect_err("page u32::MAX + 1 does not fit");
+    assert!(matches!(err, invent_api::Error::InvalidRequest(ref m) if m.contains("page")), "{err:?}");
+    assert_eq!(server.requests(), 1);
+    let err = client.list_assistants().pages_from(u64::MAX, 10).try_collect::<Vec<_>>().await.expect_err("too big");
+    assert!(matches!(err, invent_api::Error::InvalidRequest(_)), "{err:?}");
+    assert_eq!(server.requests(), 1);
 }

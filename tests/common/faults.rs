@@ -1,11 +1,14 @@
-//! A scripted loopback HTTP/1.1 server for the resilience tests: per request it answers, resets the
-//! connection before the headers, or stalls before the headers or mid-body; it records every request
-//! it read (method, path, tokio-clock arrival time), so tests assert what the server saw.
+//! A scripted loopback HTTP/1.1 server for the resilience tests: per request it answers (with a
+//! `content-length` or chunked body, raw header bytes, or a huge body streamed block by block without
+//! allocating it), resets the connection before the headers, or stalls before the headers or
+//! mid-body; it records every request it read (method, path, tokio-clock arrival time, connection,
+//! body bytes written), so tests assert what the server saw.
 //!
 //! Use it from a test file with `#[path = "common/faults.rs"] mod faults;`.
 #![allow(dead_code)] // each test file uses a different part
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,8 +19,11 @@ use tokio::time::Instant;
 /// What the server does with one request.
 #[derive(Debug, Clone)]
 pub enum Reply {
-    /// A complete response (`content-length` is added).
-    Respond { status: u16, headers: Vec<(String, String)>, body: String },
+    /// A complete response (`content-length` is added, or the body goes out in chunks).
+    Respond { status: u16, headers: Vec<(String, Vec<u8>)>, body: String, chunked: bool },
+    /// A body of `len` bytes of `x`, written 64 KiB at a time as the client reads (never held in
+    /// memory), with a `content-length` or chunked. Stops when the client drops the connection.
+    Stream { status: u16, headers: Vec<(String, Vec<u8>)>, len: u64, chunked: bool },
     /// Read the request, then reset the connection without a byte of response.
     Reset,
     /// Wait (tokio clock), then do the inner reply.
@@ -28,15 +34,30 @@ pub enum Reply {
 
 impl Reply {
     pub fn status(status: u16) -> Reply {
-        Reply::Respond { status, headers: Vec::new(), body: String::new() }
+        Reply::Respond { status, headers: Vec::new(), body: String::new(), chunked: false }
+    }
+    /// `status` with a body of `len` bytes, streamed (see [`Reply::Stream`]).
+    pub fn huge(status: u16, len: u64) -> Reply {
+        Reply::Stream { status, headers: Vec::new(), len, chunked: false }
     }
     /// `200 OK` with a small JSON body.
     pub fn ok() -> Reply {
         Reply::status(200).body("{\"ok\":true}")
     }
-    pub fn header(mut self, name: &str, value: impl Into<String>) -> Reply {
-        if let Reply::Respond { headers, .. } = &mut self {
-            headers.push((name.to_string(), value.into()));
+    pub fn header(self, name: &str, value: impl Into<String>) -> Reply {
+        self.raw_header(name, value.into().into_bytes())
+    }
+    /// A header with any bytes as its value (e.g. not UTF-8).
+    pub fn raw_header(mut self, name: &str, value: Vec<u8>) -> Reply {
+        if let Reply::Respond { headers, .. } | Reply::Stream { headers, .. } = &mut self {
+            headers.push((name.to_string(), value));
+        }
+        self
+    }
+    /// Send the body with `transfer-encoding: chunked` instead of a `content-length`.
+    pub fn chunked(mut self) -> Reply {
+        if let Reply::Respond { chunked, .. } | Reply::Stream { chunked, .. } = &mut self {
+            *chunked = true;
         }
         self
     }
@@ -57,6 +78,17 @@ pub struct Seen {
     pub method: String,
     pub path: String,
     pub at: Instant,
+    /// Number of the connection it came on (0 for the first one accepted): equal numbers mean the
+    /// client reused a pooled connection.
+    pub conn: usize,
+    /// Body bytes written in reply so far.
+    pub sent: Arc<AtomicU64>,
+}
+
+impl Seen {
+    pub fn body_bytes_sent(&self) -> u64 {
+        self.sent.load(Ordering::SeqCst)
+    }
 }
 
 type Script = dyn Fn(usize, &[Seen]) -> Reply + Send + Sync;
@@ -78,8 +110,10 @@ impl FaultServer {
         let task = tokio::spawn({
             let seen = seen.clone();
             async move {
+                let connections = AtomicUsize::new(0);
                 while let Ok((stream, _)) = listener.accept().await {
-                    tokio::spawn(serve(stream, seen.clone(), script.clone()));
+                    let conn = connections.fetch_add(1, Ordering::SeqCst);
+                    tokio::spawn(serve(stream, conn, seen.clone(), script.clone()));
                 }
             }
         });
@@ -117,7 +151,7 @@ impl Drop for FaultServer {
 }
 
 /// One connection: requests are read and answered in turn (keep-alive) until a reply ends it.
-async fn serve(mut stream: TcpStream, seen: Arc<Mutex<Vec<Seen>>>, script: Arc<Script>) {
+async fn serve(mut stream: TcpStream, conn: usize, seen: Arc<Mutex<Vec<Seen>>>, script: Arc<Script>) {
     // Each reply goes out in one write, with Nagle off: a reply split across two small writes waits
     // ~40 ms for a delayed ACK on a reused connection, and the paused clock would jump over that wait
     // straight to the client's timeout.
@@ -125,55 +159,104 @@ async fn serve(mut stream: TcpStream, seen: Arc<Mutex<Vec<Seen>>>, script: Arc<S
     let mut buf = Vec::new();
     loop {
         let Some((method, path)) = read_request(&mut stream, &mut buf).await else { return };
+        let sent = Arc::new(AtomicU64::new(0));
         let reply = {
             let mut seen = seen.lock().unwrap();
-            seen.push(Seen { method, path, at: Instant::now() });
+            seen.push(Seen { method, path, at: Instant::now(), conn, sent: sent.clone() });
             script(seen.len() - 1, &seen)
         };
-        if !answer(&mut stream, reply).await {
+        if !answer(&mut stream, reply, &sent).await {
             return;
         }
     }
 }
 
-/// Plays a reply; `false` when the connection is finished.
-async fn answer(stream: &mut TcpStream, mut reply: Reply) -> bool {
+/// Plays a reply, counting body bytes in `sent`; `false` when the connection is finished.
+async fn answer(stream: &mut TcpStream, mut reply: Reply, sent: &AtomicU64) -> bool {
     while let Reply::After(wait, inner) = reply {
         tokio::time::sleep(wait).await;
         reply = *inner;
     }
     match reply {
-        Reply::Respond { status, headers, body } => {
-            let bytes = head(status, &headers, body.len()) + &body;
-            stream.write_all(bytes.as_bytes()).await.is_ok()
+        Reply::Respond { status, headers, body, chunked } => {
+            let mut bytes = head(status, &headers, (!chunked).then_some(body.len() as u64));
+            if chunked {
+                // Several chunks, so chunk boundaries are exercised, but one write (see above).
+                for piece in body.as_bytes().chunks(1000) {
+                    bytes.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+                    bytes.extend_from_slice(piece);
+                    bytes.extend_from_slice(b"\r\n");
+                }
+                bytes.extend_from_slice(b"0\r\n\r\n");
+            } else {
+                bytes.extend_from_slice(body.as_bytes());
+            }
+            sent.store(body.len() as u64, Ordering::SeqCst);
+            stream.write_all(&bytes).await.is_ok()
+        }
+        Reply::Stream { status, headers, len, chunked } => {
+            static BLOCK: [u8; 64 * 1024] = [b'x'; 64 * 1024];
+            if stream.write_all(&head(status, &headers, (!chunked).then_some(len))).await.is_err() {
+                return false;
+            }
+            let mut left = len;
+            while left > 0 {
+                let n = left.min(BLOCK.len() as u64) as usize;
+                let mut piece = Vec::with_capacity(n + 16);
+                if chunked {
+                    piece.extend_from_slice(format!("{n:x}\r\n").as_bytes());
+                }
+                piece.extend_from_slice(&BLOCK[..n]);
+                if chunked {
+                    piece.extend_from_slice(b"\r\n");
+                }
+                if stream.write_all(&piece).await.is_err() {
+                    return false; // the client hung up
+                }
+                sent.fetch_add(n as u64, Ordering::SeqCst);
+                left -= n as u64;
+            }
+            !chunked || stream.write_all(b"0\r\n\r\n").await.is_ok()
         }
         Reply::Reset => {
             // Zero linger turns the close into a TCP reset: the client sees "connection reset".
             let _ = stream.set_zero_linger();
             false
         }
-        Reply::StallMidBody { status, body, sent, stall } => {
-            let _ = stream.write_all((head(status, &[], body.len()) + &body[..sent]).as_bytes()).await;
+        Reply::StallMidBody { status, body, sent: first, stall } => {
+            let mut bytes = head(status, &[], Some(body.len() as u64));
+            bytes.extend_from_slice(&body.as_bytes()[..first]);
+            let _ = stream.write_all(&bytes).await;
+            sent.store(first as u64, Ordering::SeqCst);
             tokio::time::sleep(stall).await;
-            let _ = stream.write_all(&body.as_bytes()[sent..]).await;
+            let _ = stream.write_all(&body.as_bytes()[first..]).await;
             false
         }
         Reply::After(..) => unreachable!(),
     }
 }
 
-fn head(status: u16, headers: &[(String, String)], len: usize) -> String {
-    let mut head = format!("HTTP/1.1 {status} {}\r\ncontent-length: {len}\r\n", reason(status));
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
+/// Status line and headers; `len` is the `content-length`, `None` for a chunked body.
+fn head(status: u16, headers: &[(String, Vec<u8>)], len: Option<u64>) -> Vec<u8> {
+    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status)).into_bytes();
+    match len {
+        Some(len) => head.extend_from_slice(format!("content-length: {len}\r\n").as_bytes()),
+        None => head.extend_from_slice(b"transfer-encoding: chunked\r\n"),
     }
-    head.push_str("\r\n");
+    for (name, value) in headers {
+        head.extend_from_slice(format!("{name}: ").as_bytes());
+        head.extend_from_slice(value);
+        head.extend_from_slice(b"\r\n");
+    }
+    head.extend_from_slice(b"\r\n");
     head
 }
 
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        404 => "Not Found",
+        418 => "I'm a teapot",
         408 => "Request Timeout",
         429 => "Too Many Requests",
         500 => "Internal Server Error",

@@ -1,0 +1,145 @@
+//! Bounded reads of response bodies: at most a cap (default 1 MiB) is kept, chunked or not; past the
+//! cap the client stops reading and drops the connection instead of draining it, and says so.
+
+use bytes::{Bytes, BytesMut};
+use reqwest::{Response, ResponseBuilderExt};
+
+/// Default cap on the error and retry bodies the client keeps ([`crate::ClientBuilder::max_error_body`]).
+/// Error bodies are small JSON; 1 MiB keeps any real one whole and bounds a misbehaving server.
+pub const DEFAULT_MAX_ERROR_BODY: usize = 1 << 20;
+
+/// A body read up to a cap.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct BoundedBody {
+    pub(crate) bytes: Bytes,
+    /// The body was longer than the cap; `bytes` holds its first `cap` bytes.
+    pub(crate) truncated: bool,
+}
+
+/// Marker in the extensions of a response rebuilt from a truncated body, so a later read of the
+/// in-memory copy still reports the truncation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Truncated;
+
+/// Reads `response`'s body, keeping at most `cap` bytes. Past the cap it stops and drops the response,
+/// which closes the connection (hyper never pools a connection with an unread body), so a 64 MiB body
+/// costs `cap` bytes of memory and little more on the wire. The request's timeout (the retry loop
+/// sets the attempt timeout on every request) keeps running while the body is read, so a body that
+/// stalls fails as a timeout at the attempt's end, not later. Transport errors while reading are
+/// returned as they are.
+pub(crate) async fn read_bounded(mut response: Response, cap: usize) -> reqwest::Result<BoundedBody> {
+    let mut truncated = response.extensions().get::<Truncated>().is_some();
+    let expected = response.content_length().and_then(|n| usize::try_from(n).ok()).unwrap_or(8 * 1024);
+    // Never reserve more than the cap (nor trust a huge content-length for the reservation).
+    let mut kept = BytesMut::with_capacity(expected.min(cap).min(DEFAULT_MAX_ERROR_BODY));
+    while let Some(chunk) = response.chunk().await? {
+        let room = cap - kept.len();
+        if chunk.len() > room {
+            kept.extend_from_slice(&chunk[..room]);
+            truncated = true;
+            break;
+        }
+        kept.extend_from_slice(&chunk);
+    }
+    Ok(BoundedBody { bytes: kept.freeze(), truncated })
+}
+
+/// Reads the body (bounded, see [`read_bounded`]) and returns an equivalent response holding it in
+/// memory (status, version, headers, URL and extensions kept; a truncated body marked with
+/// [`Truncated`]), plus the bytes read. Used before a retry sleep, so the connection goes back to the
+/// pool, and for error bodies.
+pub(crate) async fn buffer(mut response: Response, cap: usize) -> reqwest::Result<(Response, BoundedBody)> {
+    let status = response.status();
+    let version = response.version();
+    let url = response.url().clone();
+    let headers = std::mem::take(response.headers_mut());
+    let extensions = std::mem::take(response.extensions_mut());
+    let body = read_bounded(response, cap).await?;
+    let mut rebuilt = http::Response::new(reqwest::Body::from(body.bytes.clone()));
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    *rebuilt.extensions_mut() = extensions;
+    // reqwest keeps the URL in an extension that only its builder extension can set.
+    if let Ok(with_url) = http::Response::builder().url(url).body(()) {
+        rebuilt.extensions_mut().extend(with_url.into_parts().0.extensions);
+    }
+    if body.truncated {
+        rebuilt.extensions_mut().insert(Truncated);
+    }
+    Ok((Response::from(rebuilt), body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use reqwest::StatusCode;
+
+    /// A response whose body arrives in `chunks` (a stream: no content-length, like chunked encoding).
+    fn streamed(chunks: Vec<Vec<u8>>) -> Response {
+        let stream = futures::stream::iter(chunks.into_iter().map(|c| Ok::<_, std::io::Error>(Bytes::from(c))));
+        let mut response = http::Response::new(reqwest::Body::wrap_stream(stream));
+        *response.status_mut() = StatusCode::BAD_GATEWAY;
+        response.headers_mut().insert("x-request-id", "req_1".parse().unwrap());
+        Response::from(response)
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().build().unwrap()
+    }
+
+    #[test]
+    fn keeps_short_bodies_whole_and_cuts_long_ones_at_the_cap() {
+        runtime().block_on(async {
+            let short = read_bounded(streamed(vec![b"abc".to_vec(), b"def".to_vec()]), 6).await.unwrap();
+            assert_eq!(short, BoundedBody { bytes: Bytes::from_static(b"abcdef"), truncated: false });
+            let long = read_bounded(streamed(vec![b"abc".to_vec(), b"defg".to_vec()]), 6).await.unwrap();
+            assert_eq!(long, BoundedBody { bytes: Bytes::from_static(b"abcdef"), truncated: true });
+            let nothing = read_bounded(streamed(vec![b"a".to_vec()]), 0).await.unwrap();
+            assert_eq!(nothing, BoundedBody { bytes: Bytes::new(), truncated: true });
+            let empty = read_bounded(streamed(vec![]), 0).await.unwrap();
+            assert_eq!(empty, BoundedBody::default());
+        });
+    }
+
+    #[test]
+    fn a_rebuilt_response_keeps_everything_and_remembers_the_truncation() {
+        runtime().block_on(async {
+            let (rebuilt, body) = buffer(streamed(vec![vec![b'x'; 10]]), 4).await.unwrap();
+            assert!(body.truncated);
+            assert_eq!(rebuilt.status(), StatusCode::BAD_GATEWAY);
+            assert_eq!(rebuilt.headers()["x-request-id"], "req_1");
+            assert!(rebuilt.extensions().get::<Truncated>().is_some());
+            // Reading the in-memory copy again: same bytes, still marked truncated.
+            let again = read_bounded(rebuilt, 4).await.unwrap();
+            assert_eq!(again, BoundedBody { bytes: Bytes::from_static(b"xxxx"), truncated: true });
+            let (whole, body) = buffer(streamed(vec![b"ok".to_vec()]), 4).await.unwrap();
+            assert!(!body.truncated && whole.extensions().get::<Truncated>().is_none());
+            assert_eq!(whole.bytes().await.unwrap(), "ok");
+        });
+    }
+
+    #[test]
+    fn a_transport_error_while_reading_is_returned() {
+        runtime().block_on(async {
+            let chunks = vec![Ok(Bytes::from_static(b"ab")), Err(std::io::Error::other("reset"))];
+            let response = Response::from(http::Response::new(reqwest::Body::wrap_stream(futures::stream::iter(chunks))));
+            assert!(read_bounded(response, 100).await.is_err());
+        });
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// For any chunking and any cap: the kept bytes are the body's first `min(len, cap)` bytes and
+        /// `truncated` says exactly whether the body was longer.
+        #[test]
+        fn keeps_exactly_the_prefix(chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 0..20), cap in 0usize..3000) {
+            let whole: Vec<u8> = chunks.concat();
+            let body = runtime().block_on(read_bounded(streamed(chunks), cap)).unwrap();
+            prop_assert_eq!(&body.bytes[..], &whole[..whole.len().min(cap)]);
+            prop_assert_eq!(body.truncated, whole.len() > cap);
+        }
+    }
+}
