@@ -1,6 +1,6 @@
 //! Generates the client from the vendored `openapi.json`: overrides → 3.1→3.0 lowering → progenitor
-//! (Builder interface, merged tags, hooks expected, `crate::Inner`) → prettyplease, into `OUT_DIR`.
-//! All the logic lives in the `invent-spec` crate; this file only wires paths and features.
+//! (Builder interface, merged tags, `crate::Inner`) → rewrite onto the crate's executor → prettyplease,
+//! into `OUT_DIR`. All the logic lives in the `invent-spec` crate; this file only wires paths.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -42,22 +42,19 @@ fn run() -> Result<(), String> {
         }
         None => None,
     };
-    let cli = std::env::var_os("CARGO_FEATURE_CLI").is_some();
-
     let file = spec.file_name().and_then(|n| n.to_str()).unwrap_or(SPEC);
-    let options = invent_spec::generate::Options::invent_crate(file, overrides, cli);
+    let options = invent_spec::generate::Options::invent_crate(file, overrides);
     let output = invent_spec::generate::generate(doc, &options).map_err(|e| e.to_string())?;
 
     write_if_changed(&out.join("generated.rs"), &output.client)?;
     write_if_changed(&out.join("generated_ext.rs"), &output.ext)?;
     write_if_changed(&out.join("generated_mock.rs"), output.mock.as_deref().unwrap_or_default())?;
-    write_if_changed(&out.join("generated_cli.rs"), output.cli.as_deref().unwrap_or_default())?;
-    // src/cli overrides every `CliConfig::execute_<op>` hook of the generated CLI; it needs their names.
-    let cli_ops: String =
-        output.operations.iter().map(|op| format!("    {id} execute_{id} {},\n", op.builder, id = op.id)).collect();
-    write_if_changed(&out.join("generated_cli_ops.rs"), &format!("invent_cli_operations! {{\n{cli_ops}}}\n"))?;
     let lowered = serde_json::to_string_pretty(&output.lowered).map_err(|e| e.to_string())?;
-    write_if_changed(&out.join("openapi-3.0.json"), &lowered)?;
+    let lowered_path = out.join("openapi-3.0.json");
+    write_if_changed(&lowered_path, &lowered)?;
+    // Dependents with a build script (the `invent` CLI crate) read the lowered document from here
+    // (`DEP_INVENT_API_LOWERED`): the one the client was generated from, whatever the spec.
+    println!("cargo:lowered={}", lowered_path.display());
     write_if_changed(&out.join("lowering-report.txt"), &output.report.to_text())?;
 
     if output.report.dropped_anything() {

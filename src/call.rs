@@ -233,16 +233,6 @@ impl Ord for Unlisted {
     }
 }
 
-#[cfg(feature = "schemars")]
-impl schemars::JsonSchema for Unlisted {
-    fn schema_name() -> String {
-        "Unlisted".to_string()
-    }
-    fn json_schema(gen: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
-        <serde_json::Value as schemars::JsonSchema>::json_schema(gen)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

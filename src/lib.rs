@@ -27,11 +27,10 @@ mod retry;
 #[cfg(feature = "mock")]
 pub mod mock;
 
-/// The `invent` command-line tool (the `invent` binary is a thin wrapper around [`cli::main`]).
-#[cfg(feature = "cli")]
-pub mod cli;
-
-pub use config::{ClientBuilder, ConfigError, Inner};
+pub use config::{
+    ClientBuilder, ConfigError, Inner, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_DEADLINE, ENV_API_KEY, ENV_BASE_URL, ENV_ORG,
+};
 pub use call::{ResponseBody, Unlisted};
 pub use error::{ApiError, DecodeError, Error, Result};
 pub use generated::{builder, types, ByteStream, Client, ResponseValue};
@@ -40,9 +39,9 @@ pub use multipart::FilePart;
 pub use operation::{Operation, OperationSpec, Quota};
 pub use org::{Org, CURRENT_ORG};
 pub use body::DEFAULT_MAX_ERROR_BODY;
-pub use pagination::{ListOperation, Page, PageInfo, Paginate, PaginationError, DEFAULT_MAX_PAGES};
+pub use pagination::{ListOperation, Page, PageInfo, Paginate, PaginationError, DEFAULT_MAX_PAGES, MAX_TAKE};
 pub use raw::RawRequest;
-pub use retry::{AttemptFailure, RetryConfig, RetryStop, WaitLimit};
+pub use retry::{AttemptFailure, RetryConfig, RetryStop, WaitLimit, MAX_RETRIES_LIMIT};
 
 /// progenitor's runtime crate, for code that wants its error type (`progenitor_client::Error`).
 pub use progenitor_client;

@@ -148,16 +148,6 @@ impl<'de> serde::Deserialize<'de> for FilePart {
     }
 }
 
-#[cfg(feature = "schemars")]
-impl schemars::JsonSchema for FilePart {
-    fn schema_name() -> String {
-        "FilePart".to_string()
-    }
-    fn json_schema(gen: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
-        <String as schemars::JsonSchema>::json_schema(gen)
-    }
-}
-
 /// One form field before encoding.
 enum Value {
     Text(String),

@@ -242,7 +242,7 @@ pub fn cmd_update(args: &[String]) -> u8 {
         let overrides = overrides_beside(&t.spec)?;
         let bytes = download(&t.url)?;
         let new = parse_json(&bytes, &t.url).map_err(|e| format!("{e}; nothing written"))?;
-        let output = generate::generate(new.clone(), &generate::Options::invent_crate(&t.url, overrides.clone(), false))
+        let output = generate::generate(new.clone(), &generate::Options::invent_crate(&t.url, overrides.clone()))
             .map_err(|e| format!("the downloaded spec cannot be used, nothing written: {e}"))?;
         let surface_text = surface::render(&surface::lines(&new, overrides.as_ref(), &output.operations));
 

@@ -33,8 +33,6 @@ pub struct Options {
     pub org_scope_alias: Option<String>,
     /// Emit typed httpmock helpers naming this crate path (e.g. `invent_api`).
     pub mock_crate: Option<String>,
-    /// Emit the progenitor CLI naming this crate path.
-    pub cli_crate: Option<String>,
     /// Extra derives on every generated type (the CLI needs `schemars::JsonSchema`).
     pub derives: Vec<String>,
     /// Path of the hand-written runtime the generated code calls (`crate` inside invent-api): when
@@ -46,16 +44,13 @@ pub struct Options {
 impl Options {
     /// What `build.rs` of invent-api generates for a spec named `file` (also what `update` validates):
     /// org alias `c`, `crate::Inner`, hooks expected, typed mocks, extensions, and the CLI when asked.
-    pub fn invent_crate(file: &str, overrides: Option<Value>, cli: bool) -> Options {
+    pub fn invent_crate(file: &str, overrides: Option<Value>) -> Options {
         Options {
             file: Some(file.to_string()),
             overrides,
             inner_type: Some("crate::Inner".to_string()),
             org_scope_alias: Some("c".to_string()),
             mock_crate: Some("invent_api".to_string()),
-            cli_crate: cli.then(|| "invent_api".to_string()),
-            // The CLI's `CliConfig` bounds need `JsonSchema` on every generated type.
-            derives: if cli { vec!["schemars::JsonSchema".to_string()] } else { Vec::new() },
             runtime: Some("crate".to_string()),
             ..Default::default()
         }
@@ -70,7 +65,6 @@ pub struct Output {
     /// Extension code for the thin layer (empty unless `Options::runtime` is set).
     pub ext: String,
     pub mock: Option<String>,
-    pub cli: Option<String>,
     /// The 3.0.3 document handed to progenitor.
     pub lowered: Value,
     pub report: Report,
@@ -119,39 +113,38 @@ pub fn generate(mut doc: Value, opts: &Options) -> Result<Output, SpecError> {
     // progenitor's httpmock and CLI generators emit `to_string()` / `value_parser!` for array query
     // parameters, which does not compile: generate them from a copy without those parameters.
     let (aux_doc, aux_notes) = without_array_query_params(&doc);
-    let aux_spec = if opts.mock_crate.is_some() || opts.cli_crate.is_some() {
-        report.extend_notes(aux_notes);
-        Some(parse_openapi(&aux_doc).map_err(with_file)?)
-    } else {
-        None
-    };
-    let mock = match (&opts.mock_crate, &aux_spec) {
-        (Some(krate), Some(aux)) => {
+    let mock = match &opts.mock_crate {
+        Some(krate) => {
+            report.extend_notes(aux_notes);
+            let aux = parse_openapi(&aux_doc).map_err(with_file)?;
             let tokens = run_progenitor(&aux_doc, "generate httpmock helpers", |spec| {
                 Generator::new(&settings).httpmock(spec, krate)
-            }, aux)
+            }, &aux)
             .map_err(with_file)?;
             Some(prettyplease::unparse(&to_file(tokens, "mock").map_err(with_file)?))
         }
-        _ => None,
+        None => None,
     };
-    let cli = match (&opts.cli_crate, &aux_spec) {
-        (Some(krate), Some(aux)) => {
-            let tokens = run_progenitor(&aux_doc, "generate the CLI", |spec| {
-                Generator::new(&settings).cli(spec, krate)
-            }, aux)
-            .map_err(with_file)?;
-            Some(prettyplease::unparse(&to_file(tokens, "cli").map_err(with_file)?))
-        }
-        _ => None,
-    };
-    Ok(Output { client, ext: ext_code, mock, cli, lowered: doc, report, operations })
+    Ok(Output { client, ext: ext_code, mock, lowered: doc, report, operations })
+}
+
+/// The `invent` CLI's generated part, from the document `generate` lowered (its `lowered` output):
+/// progenitor's argument parsing for every operation, ending in one hook per operation (see
+/// [`rewrite::cli`]), and the hooks (`(operation id, builder)`) the CLI crate implements.
+pub fn cli(lowered: &Value, krate: &str) -> Result<(String, Vec<rewrite::cli::Hook>), SpecError> {
+    let settings = settings(&Options::invent_crate("openapi.json", None), lowered);
+    let (aux_doc, _) = without_array_query_params(lowered);
+    let aux = parse_openapi(&aux_doc)?;
+    let tokens = run_progenitor(&aux_doc, "generate the CLI", |spec| Generator::new(&settings).cli(spec, krate), &aux)?;
+    let mut file = to_file(tokens, "cli")?;
+    let hooks = rewrite::cli::rewrite(&mut file)?;
+    Ok((prettyplease::unparse(&file), hooks))
 }
 
 /// `invent-spec generate`: the client and extension code `build.rs` generates from `doc` (org alias,
 /// runtime `crate`), in one file for reading and diffing; it compiles inside invent-api only.
 pub fn generate_standalone(doc: Value) -> Result<(String, Report), SpecError> {
-    let out = generate(doc, &Options::invent_crate("openapi.json", None, false))?;
+    let out = generate(doc, &Options::invent_crate("openapi.json", None))?;
     Ok((format!("{}\n{}", out.client, out.ext), out.report))
 }
 

@@ -5,6 +5,7 @@
 //! Every generated operation must match one operation of the lowered document (`ops`), or generation
 //! fails: nothing is scoped, named or decoded by guesswork.
 
+pub mod cli;
 pub mod ops;
 pub mod open_enums;
 pub mod responses;

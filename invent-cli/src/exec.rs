@@ -16,11 +16,11 @@ use clap::ArgMatches;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::output::{self, Failure, Format, Out, EXIT_API, EXIT_OK, EXIT_USAGE};
+use crate::output::{self, Failure, Format, Out, EXIT_OK};
 use futures::TryStreamExt;
 
-use crate::pagination::{ListOperation, Paginate, MAX_TAKE};
-use crate::{ByteStream, Operation, OperationExt};
+use invent_api::{ListOperation, Paginate, MAX_TAKE};
+use invent_api::{ByteStream, Operation};
 
 /// Error returned from a hook once the command has run and printed its result; the exit status is in
 /// the [`Config`]'s slot.
@@ -75,7 +75,7 @@ impl Config {
         B: Operation,
         B::Output: Serialize,
     {
-        let response = self.block_on(request.call()).map_err(|error| call_failure::<B>(error))?;
+        let response = self.block_on(request.send()).map_err(|error| call_failure::<B>(error))?;
         let value = to_json::<B, _>(&response.into_inner())?;
         Out::new().value(&value, self.format)?;
         Ok(())
@@ -119,11 +119,11 @@ impl Config {
         B: Operation<Output = ByteStream>,
     {
         self.block_on(async {
-            let response = request.call().await.map_err(call_failure::<B>)?;
+            let response = request.send().await.map_err(call_failure::<B>)?;
             let mut stream = response.into_inner_stream();
             let mut out = Out::new();
             while let Some(chunk) = stream.try_next().await.map_err(|source| {
-                call_failure::<B>(crate::Error::Transport { source, attempts: 0, note: Some("while reading the body".into()) })
+                call_failure::<B>(invent_api::Error::Transport { source, attempts: 1, stopped: None })
             })? {
                 out.bytes(&chunk)?;
             }
@@ -135,14 +135,11 @@ impl Config {
 
 /// `get-assistant (GET /orgs/{org_id}/assistants/{assistant_id})`.
 pub(crate) fn label<B: Operation>() -> String {
-    let name = B::ID.replace('_', "-");
-    match B::spec() {
-        Some(spec) => format!("{name} ({} {})", spec.method, spec.template),
-        None => name,
-    }
+    let spec = B::SPEC;
+    format!("{} ({} {})", spec.id.replace('_', "-"), spec.method, spec.template)
 }
 
-fn call_failure<B: Operation>(error: crate::Error) -> Failure {
+fn call_failure<B: Operation>(error: invent_api::Error) -> Failure {
     Failure::Call { error, label: label::<B>() }
 }
 
@@ -262,39 +259,3 @@ impl<B: Operation> RunOther for Probe<'_, B> {
     }
 }
 
-/// The output callbacks progenitor's generated code calls when it sends by itself. Every operation has
-/// a hook that sends first (see the module docs), so these only run for an operation the hook list
-/// missed; they print like the hooks do.
-pub(crate) mod fallback {
-    use super::*;
-
-    pub(crate) fn success<T: Serialize>(config: &Config, value: &T) {
-        let result = serde_json::to_value(value)
-            .map_err(|e| Failure::Usage(format!("could not encode the result as JSON: {e}")))
-            .and_then(|v| Out::new().value(&v, config.format).map_err(Failure::from));
-        config.set_exit(output::exit_status(result));
-    }
-
-    pub(crate) fn list_item<T: Serialize>(config: &Config, value: &T) {
-        let result = serde_json::to_value(value)
-            .map_err(|e| Failure::Usage(format!("could not encode the result as JSON: {e}")))
-            .and_then(|v| Out::new().line(&v).map_err(Failure::from));
-        config.set_exit(output::exit_status(result));
-    }
-
-    pub(crate) fn error<T: Serialize + std::fmt::Debug>(config: &Config, error: &progenitor_client::Error<T>) {
-        let mut line = format!("error: {error}");
-        if let progenitor_client::Error::ErrorResponse(response) = error {
-            if let Ok(body) = serde_json::to_string(response.as_ref()) {
-                line.push('\n');
-                line.push_str(&body);
-            }
-        }
-        output::eprint_line(&line);
-        let code = match error {
-            progenitor_client::Error::InvalidRequest(_) => EXIT_USAGE,
-            _ => EXIT_API,
-        };
-        config.set_exit(code);
-    }
-}

@@ -27,7 +27,7 @@ pub(crate) enum Format {
 #[derive(Debug)]
 pub(crate) enum Failure {
     /// A call failed; the label names the command (`get-assistant (GET /orgs/{org_id}/…)`).
-    Call { error: crate::Error, label: String },
+    Call { error: invent_api::Error, label: String },
     /// Writing to stdout failed (a closed pipe is not a failure and never gets here).
     Output(io::Error),
     /// Bad input found after parsing (body file, stdin, query syntax).
@@ -72,16 +72,16 @@ pub(crate) fn eprint_line(message: &str) {
     let _ = writeln!(err, "{}", message.trim_end_matches('\n'));
 }
 
-fn report_call_error(error: &crate::Error, label: &str) -> u8 {
-    use crate::Error as E;
+fn report_call_error(error: &invent_api::Error, label: &str) -> u8 {
+    use invent_api::Error as E;
     match error {
         E::Api(api) => {
             let mut line = format!("error: {label}: the Invent API answered {}", api.status);
             if api.attempts > 1 {
                 line.push_str(&format!(" after {} attempts", api.attempts));
             }
-            if let Some(note) = &api.note {
-                line.push_str(&format!(" ({note})"));
+            if let Some(stopped) = &api.stopped {
+                line.push_str(&format!(" ({stopped})"));
             }
             if let Some(id) = error.request_id() {
                 line.push_str(&format!(" [request id {id}]"));
@@ -91,10 +91,9 @@ fn report_call_error(error: &crate::Error, label: &str) -> u8 {
             EXIT_API
         }
         E::Decode(decode) => {
-            let status = decode.status.map(|s| format!("{s} ")).unwrap_or_default();
             eprint_line(&format!(
-                "error: {label}: the {status}response does not match the API description ({}); `invent api` prints any body as is",
-                decode.source
+                "error: {label}: the {} response does not match the API description ({}); `invent api` prints any body as is",
+                decode.status, decode.source
             ));
             eprint_body(&decode.body);
             EXIT_API
@@ -285,7 +284,7 @@ fn cell(value: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::*;
     use serde_json::json;
 
     #[test]

@@ -23,8 +23,8 @@ use clap::builder::TypedValueParser;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::Value;
 
-use crate::config::{ConfigError, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL, ENV_ORG};
-use crate::{Client, OperationSpec};
+use invent_api::{ConfigError, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL, ENV_ORG};
+use invent_api::Client;
 use exec::{Config, ExitSlot, Handled};
 use generated::{Cli, CliCommand};
 use output::{Failure, Format};
@@ -144,7 +144,7 @@ fn global_args() -> Vec<Arg> {
             .long("org")
             .env(ENV_ORG)
             .value_name("ORG")
-            .default_value(crate::CURRENT_ORG)
+            .default_value(invent_api::CURRENT_ORG)
             .global(true)
             .help_heading(GLOBAL_HEADING)
             .help("Org for org-scoped operations: c (the key's own org) or a sub-org id"),
@@ -169,7 +169,7 @@ fn global_args() -> Vec<Arg> {
             .long("max-retries")
             .env(ENV_MAX_RETRIES)
             .value_name("N")
-            .value_parser(clap::value_parser!(u32).range(0..=i64::from(crate::retry::MAX_RETRIES_LIMIT)))
+            .value_parser(clap::value_parser!(u32).range(0..=i64::from(invent_api::MAX_RETRIES_LIMIT)))
             .default_value("2")
             .global(true)
             .help_heading(GLOBAL_HEADING)
@@ -190,7 +190,7 @@ fn global_args() -> Vec<Arg> {
 /// path in the help, `--json-body -` for stdin, `--paginate`/`--jsonl` on list operations.
 fn operation_command(cmd: CliCommand, reserved: &[String]) -> Command {
     let id = cmd.operation_id();
-    let spec = OperationSpec::find(id);
+    let spec = invent_api::operations().iter().find(|op| op.id == id);
     let mut command = Cli::<Config>::get_command(cmd).name(subcommand_name(id));
     let has = |command: &Command, arg: &str| command.get_arguments().any(|a| a.get_id() == arg);
 
@@ -221,7 +221,7 @@ fn operation_command(cmd: CliCommand, reserved: &[String]) -> Command {
         // progenitor declares it (help text "XXX") but never reads it.
         command = command.mut_arg("json-body-template", |a| a.hide(true));
     }
-    let is_list = spec.is_some_and(|s| s.method == "GET") && generated::is_list(id);
+    let is_list = spec.is_some_and(|s| s.method == reqwest::Method::GET) && generated::is_list(id);
     if is_list {
         command = command
             .arg(
@@ -256,7 +256,7 @@ impl Settings {
             matches.try_get_one::<String>(id).ok().flatten().cloned().unwrap_or_else(|| default.to_string())
         };
         Settings {
-            org: text(ORG, crate::CURRENT_ORG),
+            org: text(ORG, invent_api::CURRENT_ORG),
             base_url: text(BASE_URL, DEFAULT_BASE_URL),
             format: if text(OUTPUT, "json") == "table" { Format::Table } else { Format::Json },
             max_retries: matches.try_get_one::<u32>(MAX_RETRIES).ok().flatten().copied().unwrap_or(2),

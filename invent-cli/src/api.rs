@@ -1,13 +1,13 @@
 //! `invent api METHOD PATH [--body FILE|-] [--query K=V]… [--header 'Name: value']…`: any endpoint,
-//! documented or not, through [`crate::Client::raw`] (same key, org, retries, limiter as the generated
+//! documented or not, through [`invent_api::Client::raw`] (same key, org, retries, limiter as the generated
 //! subcommands). `/orgs/c/…` paths follow `--org`.
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use reqwest::Method;
 use serde_json::Value;
 
-use super::output::{Failure, Format, Out};
-use crate::Client;
+use crate::output::{Failure, Format, Out};
+use invent_api::Client;
 
 pub(crate) const NAME: &str = "api";
 
