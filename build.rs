@@ -8,11 +8,31 @@ use std::process::ExitCode;
 const SPEC: &str = "openapi.json";
 const OVERRIDES: &str = "spec-overrides.json";
 
+// --- spec selection (pipeline): INVENT_API_SPEC / INVENT_API_OVERRIDES ---------------------------
+/// The spec to generate from and the overrides to apply. `INVENT_API_SPEC=path` builds the crate from
+/// another spec (scripts/corpus-check.sh does this for every corpus spec); then only
+/// `INVENT_API_OVERRIDES=path` supplies overrides (Invent's `spec-overrides.json` is not applied to a
+/// foreign spec). Without `INVENT_API_SPEC`: `openapi.json` + `spec-overrides.json` (if present).
+/// The flag says whether the overrides file must exist (it must when named explicitly).
+fn spec_paths() -> (PathBuf, Option<(PathBuf, bool)>) {
+    println!("cargo:rerun-if-env-changed=INVENT_API_SPEC");
+    println!("cargo:rerun-if-env-changed=INVENT_API_OVERRIDES");
+    let explicit = std::env::var_os("INVENT_API_OVERRIDES").filter(|p| !p.is_empty()).map(|p| (PathBuf::from(p), true));
+    match std::env::var_os("INVENT_API_SPEC").filter(|p| !p.is_empty()) {
+        Some(spec) => (PathBuf::from(spec), explicit),
+        None => (PathBuf::from(SPEC), explicit.or_else(|| Some((PathBuf::from(OVERRIDES), false)))),
+    }
+}
+// --- end spec selection ---------------------------------------------------------------------------
+
 fn main() -> ExitCode {
-    println!("cargo:rerun-if-changed={SPEC}");
-    println!("cargo:rerun-if-changed={OVERRIDES}");
+    let (spec, overrides) = spec_paths();
+    println!("cargo:rerun-if-changed={}", spec.display());
+    if let Some((overrides, _)) = &overrides {
+        println!("cargo:rerun-if-changed={}", overrides.display());
+    }
     println!("cargo:rerun-if-changed=build.rs");
-    match run() {
+    match run(&spec, overrides.as_ref().map(|(p, required)| (p.as_path(), *required))) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             // One line that names the file, JSON pointer and rule; cargo shows stderr on failure.
@@ -22,13 +42,18 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<(), String> {
+fn run(spec: &Path, overrides: Option<(&Path, bool)>) -> Result<(), String> {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?);
-    let doc = read_json(Path::new(SPEC))?.ok_or_else(|| format!("{SPEC}: file not found"))?;
-    let overrides = read_json(Path::new(OVERRIDES))?;
+    let doc = read_json(spec)?.ok_or_else(|| format!("{}: file not found", spec.display()))?;
+    let overrides = match overrides {
+        Some((path, true)) => Some(read_json(path)?.ok_or_else(|| format!("{}: file not found", path.display()))?),
+        Some((path, false)) => read_json(path)?,
+        None => None,
+    };
     let cli = std::env::var_os("CARGO_FEATURE_CLI").is_some();
 
-    let options = invent_spec::generate::Options::invent_crate(SPEC, overrides, cli);
+    let name = spec.file_name().map_or_else(|| spec.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let options = invent_spec::generate::Options::invent_crate(&name, overrides, cli);
     let output = invent_spec::generate::generate(doc, &options).map_err(|e| e.to_string())?;
 
     write_if_changed(&out.join("generated.rs"), &output.client)?;

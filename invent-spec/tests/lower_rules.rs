@@ -143,6 +143,8 @@ fn invalid_refs_and_items_are_dropped_with_notes() {
             "get": {"operationId": "a",
                 "parameters": [{"name": "x", "in": "query", "schema": {"type": "string"}},
                                {"name": "h", "in": "header", "schema": {"type": "string"}},
+                               {"name": "s", "in": "query", "schema": {"type": "string",
+                                "description": "Write the value as `a|b|c`: style pipeDelimited."}},
                                {"name": "l", "in": "query", "schema": {"type": "string"}}],
                 "responses": {"201": {"description": "", "content": {"application/json": {"schema": {}}}}}},
             "put": {"operationId": "b", "requestBody": {"content": {"text/plain": {"schema": {"type": "string"}}}},
