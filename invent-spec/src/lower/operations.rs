@@ -132,9 +132,9 @@ fn parameters(
     let mut kept: Vec<Value> = Vec::new();
     for (i, p) in list.into_iter().enumerate() {
         let ptr = format!("{pptr}/{i}");
-        // A deepObject object becomes one parameter per property (`filter[status]`), each then
-        // checked like any other query parameter.
-        let expanded = match deep_object(&p, &ptr, schemas, report) {
+        // An object becomes one parameter per property (`active`, or deepObject `filter[status]`),
+        // each then checked like any other query parameter.
+        let expanded = match expand_object(&p, &ptr, schemas, report) {
             Some(parts) => parts,
             None => vec![p],
         };
@@ -222,25 +222,75 @@ enum Refused {
 /// How deep `deepObject` properties are followed (`a[b][c][d]`); deeper objects are reported.
 const DEEP_OBJECT_DEPTH: usize = 4;
 
-/// A `style: deepObject` query parameter whose schema is an object with declared properties becomes
-/// one query parameter per property, named `name[prop]` (nested objects: `name[prop][sub]`), which
-/// progenitor sends like any other (rule `deep-object`). `None` leaves the parameter as it is (not a
-/// deepObject object). What cannot be expanded is dropped and reported: a free-form map (its keys are
-/// not known), a union, a nested free-form object.
-fn deep_object(p: &Value, ptr: &str, schemas: Option<&Map<String, Value>>, report: &mut Report) -> Option<Vec<Value>> {
+/// An object-typed query parameter progenitor can send as it stands? No: it types a declared object as
+/// a struct with a typify builder, and panics (`unreachable!`) on an optional parameter of such a type.
+/// So objects with declared properties are sent member by member, which is what both styles mean on the
+/// wire:
+/// * `style: form, explode: true` (the default): one parameter per member, named like the member
+///   (`active=true&limit=5`); rule `object-query-form`. A free-form object stays one parameter, typed
+///   as a map (no builder), which `QueryParam` sends as one `key=value` pair per entry.
+/// * `style: deepObject`: one parameter per member, named `name[key]` (nested objects: `name[a][b]`);
+///   rule `deep-object`.
+///
+/// Returns the replacement parameters, or `None` to keep the parameter as it is. What cannot be sent is
+/// dropped and reported: a free-form deepObject map (its keys are not declared), a union deepObject, a
+/// nested object inside a form object (form has no syntax for it).
+fn expand_object(p: &Value, ptr: &str, schemas: Option<&Map<String, Value>>, report: &mut Report) -> Option<Vec<Value>> {
     let (name, location) = param_key(p);
-    if location != "query" || p.get("style").and_then(Value::as_str) != Some("deepObject") {
+    if location != "query" {
+        return None;
+    }
+    let style = p.get("style").and_then(Value::as_str);
+    let deep = style == Some("deepObject");
+    let form_exploded = matches!(style, None | Some("form")) && p.get("explode").and_then(Value::as_bool) != Some(false);
+    if !deep && !form_exploded {
         return None;
     }
     let schema = p.get("schema")?;
     let (shape, _) = walk::shape(schemas, schema);
+    let required = p.get("required") == Some(&Value::Bool(true));
+    if !deep {
+        if shape != Shape::Object {
+            return None;
+        }
+        let Some(members) = object_members(schemas, schema) else {
+            report.drop_parameter(
+                ptr,
+                "object-query-form",
+                format!("query parameter `{name}` dropped: an object that is also a union has no fixed members to send"),
+            );
+            return Some(Vec::new());
+        };
+        if members.properties.is_empty() {
+            // A free-form map: keep it, as a map typify does not give a builder.
+            let mut kept = p.clone();
+            let mut map = Map::new();
+            map.insert("type".into(), Value::String("object".into()));
+            if let Some(d) = walk::deref_schema(schemas, schema).0.get("description").filter(|d| d.is_string()) {
+                map.insert("description".into(), d.clone());
+            }
+            map.insert("additionalProperties".into(), members.additional.unwrap_or(Value::Bool(true)));
+            if let Some(obj) = kept.as_object_mut() {
+                obj.insert("schema".into(), Value::Object(map));
+            }
+            report.count("object-query-form");
+            return Some(vec![kept]);
+        }
+        let mut out = Vec::new();
+        // Cannot fail: the members are known and declared.
+        let _ = expand_members(&name, None, schema, required, 0, schemas, ptr, report, &mut out);
+        report.note(
+            ptr,
+            "object-query-form",
+            format!("form object `{name}` sent as its {} members, one `key=value` parameter each", out.len()),
+        );
+        return Some(out);
+    }
     if !matches!(shape, Shape::Object | Shape::Any | Shape::Union) {
         return None; // a scalar or array: `parameter` sends it as `form` (rule parameter-style)
     }
-    let required = p.get("required") == Some(&Value::Bool(true));
     let mut out = Vec::new();
-    let expanded = expand_deep(&name, schema, required, 0, schemas, ptr, report, &mut out);
-    match expanded {
+    match expand_members(&name, Some(&name), schema, required, 0, schemas, ptr, report, &mut out) {
         Err(why) => {
             report.drop_parameter(ptr, "deep-object", format!("query parameter `{name}` (deepObject) dropped: {why}"));
             Some(Vec::new())
@@ -256,10 +306,13 @@ fn deep_object(p: &Value, ptr: &str, schemas: Option<&Map<String, Value>>, repor
     }
 }
 
-/// Appends the parameters of one deepObject level; `Err` says why this level cannot be sent at all.
+/// Appends one parameter per member of an object schema. `prefix` is the deepObject name so far
+/// (`filter[createdAt]`), or `None` for a form object (members are named as they are, and nested
+/// objects cannot be sent). `Err` says why this level cannot be sent at all.
 #[allow(clippy::too_many_arguments)]
-fn expand_deep(
-    prefix: &str,
+fn expand_members(
+    what: &str,
+    prefix: Option<&str>,
     schema: &Value,
     required: bool,
     depth: usize,
@@ -274,30 +327,36 @@ fn expand_deep(
     if members.properties.is_empty() {
         return Err("a free-form map: its keys are not declared, and progenitor sends only declared names".into());
     }
-    if members.open {
-        report.note(
-            ptr,
-            "deep-object",
-            format!("`{prefix}` also allows undeclared keys; only the declared ones can be sent"),
-        );
+    if members.additional.is_some() {
+        report.note(ptr, "deep-object", format!("`{what}` also allows undeclared keys; only the declared ones can be sent"));
     }
     for (key, prop) in members.properties {
-        let name = format!("{prefix}[{key}]");
+        let name = match prefix {
+            Some(prefix) => format!("{prefix}[{key}]"),
+            None => key.clone(),
+        };
         let prop_required = required && members.required.contains(&key);
         let (shape, _) = walk::shape(schemas, &prop);
-        match shape {
-            Shape::Object if depth + 1 < DEEP_OBJECT_DEPTH => {
-                if let Err(why) = expand_deep(&name, &prop, prop_required, depth + 1, schemas, ptr, report, out) {
+        match (shape, prefix) {
+            (Shape::Object, None) => report.drop_parameter(
+                ptr,
+                "object-query-nested",
+                format!("member `{key}` of form object `{what}` dropped: an object has no form (`key=value`) syntax"),
+            ),
+            (Shape::Object, Some(_)) if depth + 1 < DEEP_OBJECT_DEPTH => {
+                if let Err(why) =
+                    expand_members(&name, Some(&name), &prop, prop_required, depth + 1, schemas, ptr, report, out)
+                {
                     report.drop_parameter(ptr, "deep-object", format!("query parameter `{name}` (deepObject) dropped: {why}"));
                 }
             }
-            Shape::Object => report.drop_parameter(
+            (Shape::Object, Some(_)) => report.drop_parameter(
                 ptr,
                 "deep-object",
                 format!("query parameter `{name}` (deepObject) dropped: nested deeper than {DEEP_OBJECT_DEPTH} levels"),
             ),
             _ => {
-                if shape == Shape::Array {
+                if shape == Shape::Array && prefix.is_some() {
                     report.note(
                         ptr,
                         "deep-object-array",
@@ -323,16 +382,15 @@ fn expand_deep(
 struct ObjectMembers {
     properties: Vec<(String, Value)>,
     required: BTreeSet<String>,
-    /// Undeclared keys are allowed (`additionalProperties` other than `false`, or absent).
-    open: bool,
+    /// `additionalProperties` when it allows undeclared keys (`true` or a schema).
+    additional: Option<Value>,
 }
 
 /// `None` for unions (`anyOf`/`oneOf`): their keys depend on the branch.
 fn object_members(schemas: Option<&Map<String, Value>>, schema: &Value) -> Option<ObjectMembers> {
-    let mut members = ObjectMembers { properties: Vec::new(), required: BTreeSet::new(), open: true };
+    let mut members = ObjectMembers { properties: Vec::new(), required: BTreeSet::new(), additional: None };
     let mut stack: Vec<&Value> = vec![schema];
     let mut visited = 0;
-    let mut closed = false;
     while let Some(s) = stack.pop() {
         visited += 1;
         if visited > walk::MAX_REF_HOPS {
@@ -352,12 +410,13 @@ fn object_members(schemas: Option<&Map<String, Value>>, schema: &Value) -> Optio
         if let Some(req) = s.get("required").and_then(Value::as_array) {
             members.required.extend(req.iter().filter_map(Value::as_str).map(str::to_string));
         }
-        closed |= s.get("additionalProperties") == Some(&Value::Bool(false));
+        if let Some(a) = s.get("additionalProperties").filter(|a| *a != &Value::Bool(false)) {
+            members.additional.get_or_insert_with(|| a.clone());
+        }
         if let Some(all) = s.get("allOf").and_then(Value::as_array) {
             stack.extend(all.iter().rev());
         }
     }
-    members.open = !closed;
     Some(members)
 }
 
@@ -419,7 +478,7 @@ fn parameter(
                 );
             }
         }
-        "query" => query_parameter(p, ptr, name, style.as_deref(), shape, schemas, report),
+        "query" => query_parameter(p, ptr, name, style.as_deref(), shape, report),
         _ => {
             if style.as_deref().is_some_and(|s| s != "simple") {
                 p.shift_remove("style");
@@ -445,44 +504,21 @@ fn parameter(
 }
 
 /// A query parameter as progenitor sends it: `QueryParam` serialises scalars as `name=v`, arrays as
-/// repeated `name=a&name=b`, and an object (struct or map) as one `key=value` pair per member, which is
-/// exactly `style: form, explode: true`. Styles with another wire form are rewritten to a string
-/// the caller writes in that form, with a note.
+/// repeated `name=a&name=b`, and a map as one `key=value` pair per entry, which is exactly `style: form,
+/// explode: true` (objects with declared members were already expanded by [`expand_object`]). Styles
+/// with another wire form are rewritten to a string the caller writes in that form, with a note.
 fn query_parameter(
     p: &mut Map<String, Value>,
     ptr: &str,
     name: &str,
     style: Option<&str>,
     shape: Shape,
-    schemas: Option<&Map<String, Value>>,
     report: &mut Report,
 ) {
     let form = matches!(style, None | Some("form"));
     let explode = p.get("explode").and_then(Value::as_bool).unwrap_or(form);
     match (style, shape) {
-        (None | Some("form"), Shape::Object) if explode => {
-            report.count("object-query-form");
-            let nested: Vec<String> = object_members(schemas, p.get("schema").unwrap_or(&Value::Null))
-                .map(|m| {
-                    m.properties
-                        .iter()
-                        .filter(|(_, s)| !is_scalar(walk::shape(schemas, s).0))
-                        .map(|(k, _)| format!("`{k}`"))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if !nested.is_empty() {
-                report.note(
-                    ptr,
-                    "object-query-nested",
-                    format!(
-                        "form object `{name}` has non-scalar members {}: a `key=value` pair cannot carry them, so \
-                         setting one makes the request fail before it is sent",
-                        nested.join(", ")
-                    ),
-                );
-            }
-        }
+        (None | Some("form"), Shape::Object) if explode => {} // a free-form map (see expand_object)
         (None | Some("form"), Shape::Object) => {
             retype_as_string(p, "as `key1,value1,key2,value2`: style form, explode false");
             p.shift_remove("explode");
@@ -863,7 +899,6 @@ pub fn synthesize_id(method: &str, path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Note;
     use serde_json::json;
 
     fn run(paths: Value) -> (Value, Report) {
@@ -971,7 +1006,7 @@ mod tests {
             paths["/a/{id}/{obj}"]["get"]["parameters"],
             json!([
                 {"name": "id", "in": "path", "schema": {"type": "integer"}, "required": true},
-                {"name": "o", "in": "query", "schema": {"$ref": "#/components/schemas/O"}},
+                {"name": "o", "in": "query", "schema": {"type": "object", "additionalProperties": true}},
                 {"name": "tags", "in": "header", "schema": {"type": "string"}},
                 {"name": "q", "in": "query", "schema": {"type": "string"}},
                 {"name": "obj", "in": "path", "required": true, "schema": {"type": "string"}}
@@ -1044,8 +1079,7 @@ mod tests {
             {"name": "lang", "in": "query", "style": "form", "explode": false, "schema": {"type": "array", "items": {"type": "string"}}},
             {"name": "pos", "in": "query", "explode": false, "schema": {"type": "object", "description": "point", "properties": {"x": {"type": "number"}}}},
             {"name": "ids", "in": "query", "style": "pipeDelimited", "schema": {"type": "array", "items": {"type": "integer"}}},
-            {"name": "tags", "in": "query", "style": "spaceDelimited", "explode": false, "schema": {"type": "array", "items": {"type": "string"}}},
-            {"name": "form", "in": "query", "schema": {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "array", "items": {}}}}}
+            {"name": "tags", "in": "query", "style": "spaceDelimited", "explode": false, "schema": {"type": "array", "items": {"type": "string"}}}
         ]}}}));
         assert_eq!(
             paths["/a"]["get"]["parameters"],
@@ -1053,17 +1087,44 @@ mod tests {
                 {"name": "lang", "in": "query", "style": "form", "schema": {"type": "string", "description": "Write the value as `a,b,c`: style form, explode false."}},
                 {"name": "pos", "in": "query", "schema": {"type": "string", "description": "point (as `key1,value1,key2,value2`: style form, explode false)"}},
                 {"name": "ids", "in": "query", "schema": {"type": "string", "description": "Write the value as `a|b|c`: style pipeDelimited."}},
-                {"name": "tags", "in": "query", "schema": {"type": "string", "description": "Write the value as `a b c`: style spaceDelimited."}},
-                {"name": "form", "in": "query", "schema": {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "array", "items": {}}}}}
+                {"name": "tags", "in": "query", "schema": {"type": "string", "description": "Write the value as `a b c`: style spaceDelimited."}}
             ])
         );
         assert!(r.dropped_parameters().is_empty(), "{}", r.to_text());
         assert_eq!(r.rule_count("parameter-style"), 3);
         assert_eq!(r.rule_count("object-query-explode"), 1);
-        assert_eq!(r.rule_count("object-query-form"), 1);
-        let nested: Vec<&Note> = r.notes().iter().filter(|n| n.rule == "object-query-nested").collect();
-        assert_eq!(nested.len(), 1);
-        assert!(nested[0].message.contains("`b`") && !nested[0].message.contains("`a`"), "{}", nested[0].message);
+    }
+
+    #[test]
+    fn form_objects_are_sent_member_by_member() {
+        // progenitor types a declared object as a struct with a builder and panics on an optional
+        // parameter of such a type; its members, sent one by one, are the same `key=value` pairs.
+        let (paths, r) = run_with(
+            json!({"/a": {"get": {"operationId": "a", "responses": {}, "parameters": [
+                {"name": "filters", "in": "query", "required": true, "schema": {"$ref": "#/components/schemas/F"}},
+                {"name": "meta", "in": "query", "schema": {"type": "object", "description": "any", "additionalProperties": {"type": "string"}}},
+                {"name": "opt", "in": "query", "style": "form", "explode": true,
+                 "schema": {"type": "object", "required": ["z"], "properties": {"z": {"type": "integer"}}}}
+            ]}}}),
+            json!({"F": {"type": "object", "required": ["a"], "additionalProperties": true, "properties": {
+                "a": {"type": "string", "description": "first"},
+                "b": {"type": "array", "items": {"type": "integer"}},
+                "c": {"type": "object", "properties": {"d": {"type": "string"}}}}}}),
+        );
+        assert_eq!(
+            paths["/a"]["get"]["parameters"],
+            json!([
+                {"name": "a", "in": "query", "description": "first", "required": true, "schema": {"type": "string", "description": "first"}},
+                {"name": "b", "in": "query", "required": false, "schema": {"type": "array", "items": {"type": "integer"}}},
+                {"name": "meta", "in": "query", "schema": {"type": "object", "description": "any", "additionalProperties": {"type": "string"}}},
+                {"name": "z", "in": "query", "required": false, "schema": {"type": "integer"}}
+            ])
+        );
+        let dropped: Vec<&str> = r.dropped_parameters().iter().map(|n| n.message.as_str()).collect();
+        assert_eq!(dropped.len(), 1, "{}", r.to_text());
+        assert!(dropped[0].contains("member `c` of form object `filters`"), "{dropped:?}");
+        assert_eq!(r.rule_count("object-query-form"), 3, "{}", r.to_text());
+        assert!(r.notes().iter().any(|n| n.message.contains("`filters` also allows undeclared keys")), "{}", r.to_text());
     }
 
     #[test]

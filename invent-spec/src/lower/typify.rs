@@ -79,11 +79,8 @@ fn property_names(obj: &mut Map<String, Value>, ptr: &str, report: &mut Report) 
     if let Some(Value::Array(required)) = obj.get_mut("required") {
         required.retain(|r| !r.as_str().is_some_and(|r| moved.iter().any(|(m, _)| m == r)));
     }
-    let retyped = match obj.get("additionalProperties") {
-        None | Some(Value::Bool(true)) => false,
-        Some(Value::Object(s)) if s.is_empty() => false,
-        Some(_) => true,
-    };
+    // A typed map of other keys (`additionalProperties: {type: string}`) becomes untyped.
+    let retyped = obj.get("additionalProperties").and_then(Value::as_object).is_some_and(|s| !s.is_empty());
     if !extra_taken {
         obj.insert("additionalProperties".into(), Value::Object(Map::new()));
     }
