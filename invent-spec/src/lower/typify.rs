@@ -1,7 +1,8 @@
-//! What typify 0.8 needs beyond valid OpenAPI 3.0 schemas: enums whose values collide as Rust variant
-//! names, unions of strings ("open enums") collapsed to `string`, `anyOf` with non-object branches made
-//! `oneOf` (typify flattens `anyOf` into a struct, which fails at run time for scalars), defaults that do
-//! not conform (or sit on unions), `additionalProperties: false` (forward compatibility), and nullable
+//! What typify 0.8 needs beyond valid OpenAPI 3.0 schemas: properties whose names collide as Rust
+//! fields (kept in the struct's `extra` map), enums whose values collide as Rust variant names, unions
+//! of strings ("open enums") collapsed to `string`, `anyOf` with non-object branches made `oneOf`
+//! (typify flattens `anyOf` into a struct, which fails at run time for scalars), defaults that do not
+//! conform (or sit on unions), `additionalProperties: false` (forward compatibility), and nullable
 //! component unions/enums/objects split into `X` (nullable wrapper) + `XValue`.
 
 use std::collections::BTreeSet;
