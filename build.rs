@@ -8,16 +8,31 @@ use std::process::ExitCode;
 const SPEC: &str = "openapi.json";
 const OVERRIDES: &str = "spec-overrides.json";
 
-/// Generate from another spec (the corpus check builds the crate against every corpus spec this way);
-/// overrides then come only from `INVENT_API_OVERRIDES`.
-const ENV_SPEC: &str = "INVENT_API_SPEC";
-const ENV_OVERRIDES: &str = "INVENT_API_OVERRIDES";
+// --- spec selection (pipeline): INVENT_API_SPEC / INVENT_API_OVERRIDES ---------------------------
+/// The spec to generate from and the overrides to apply. `INVENT_API_SPEC=path` builds the crate from
+/// another spec (scripts/corpus-check.sh does this for every corpus spec); then only
+/// `INVENT_API_OVERRIDES=path` supplies overrides (Invent's `spec-overrides.json` is not applied to a
+/// foreign spec). Without `INVENT_API_SPEC`: `openapi.json` + `spec-overrides.json` (if present).
+/// The flag says whether the overrides file must exist (it must when named explicitly).
+fn spec_paths() -> (PathBuf, Option<(PathBuf, bool)>) {
+    println!("cargo:rerun-if-env-changed=INVENT_API_SPEC");
+    println!("cargo:rerun-if-env-changed=INVENT_API_OVERRIDES");
+    let explicit = std::env::var_os("INVENT_API_OVERRIDES").filter(|p| !p.is_empty()).map(|p| (PathBuf::from(p), true));
+    match std::env::var_os("INVENT_API_SPEC").filter(|p| !p.is_empty()) {
+        Some(spec) => (PathBuf::from(spec), explicit),
+        None => (PathBuf::from(SPEC), explicit.or_else(|| Some((PathBuf::from(OVERRIDES), false)))),
+    }
+}
+// --- end spec selection ---------------------------------------------------------------------------
 
 fn main() -> ExitCode {
-    println!("cargo:rerun-if-env-changed={ENV_SPEC}");
-    println!("cargo:rerun-if-env-changed={ENV_OVERRIDES}");
+    let (spec, overrides) = spec_paths();
+    println!("cargo:rerun-if-changed={}", spec.display());
+    if let Some((overrides, _)) = &overrides {
+        println!("cargo:rerun-if-changed={}", overrides.display());
+    }
     println!("cargo:rerun-if-changed=build.rs");
-    match run() {
+    match run(&spec, overrides.as_ref().map(|(p, required)| (p.as_path(), *required))) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             // One line that names the file, JSON pointer and rule; cargo shows stderr on failure.
@@ -27,23 +42,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<(), String> {
+fn run(spec: &Path, overrides: Option<(&Path, bool)>) -> Result<(), String> {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?);
-    let (spec, overrides) = match std::env::var_os(ENV_SPEC) {
-        Some(spec) => (PathBuf::from(spec), std::env::var_os(ENV_OVERRIDES).map(PathBuf::from)),
-        None => (PathBuf::from(SPEC), Some(PathBuf::from(OVERRIDES))),
-    };
-    println!("cargo:rerun-if-changed={}", spec.display());
-    let doc = read_json(&spec)?.ok_or_else(|| format!("{}: file not found", spec.display()))?;
-    let overrides = match &overrides {
-        Some(path) => {
-            println!("cargo:rerun-if-changed={}", path.display());
-            read_json(path)?
-        }
+    let doc = read_json(spec)?.ok_or_else(|| format!("{}: file not found", spec.display()))?;
+    let overrides = match overrides {
+        Some((path, true)) => Some(read_json(path)?.ok_or_else(|| format!("{}: file not found", path.display()))?),
+        Some((path, false)) => read_json(path)?,
         None => None,
     };
-    let file = spec.file_name().and_then(|n| n.to_str()).unwrap_or(SPEC);
-    let options = invent_spec::generate::Options::invent_crate(file, overrides);
+    let name = spec.file_name().map_or_else(|| spec.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let options = invent_spec::generate::Options::invent_crate(&name, overrides);
     let output = invent_spec::generate::generate(doc, &options).map_err(|e| e.to_string())?;
 
     write_if_changed(&out.join("generated.rs"), &output.client)?;

@@ -7,12 +7,14 @@ place where that reconstruction lives; `openapi.json` is its output and must sta
 
     python3 scripts/build_openapi.py            # rewrite openapi.json
     python3 scripts/build_openapi.py --check    # exit 1 if openapi.json is not what this script produces
+    python3 scripts/build_openapi.py --help     # usage; writes nothing (any other argument: exit 2)
 
 Row numbers in the comments ("#15") refer to the endpoint table of REFERENCE.md section 2.
 Once the live spec is reachable, `cargo run -p invent-spec -- update` replaces openapi.json and this script
 becomes history.
 """
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -88,6 +90,25 @@ def untyped(description):
 
 TYPE_NOT_SHOWN = "The documentation names this field but does not show its type."
 
+# Ids are prefixed opaque strings (REFERENCE.md section 1, "ID format"); these two are real examples.
+ORG_ID_EXAMPLE = "org_7wHuTTRIfOM537zxuAHi6g"
+ASSISTANT_ID_EXAMPLE = "ast_3KBrzrQtmz96OiN97iIztc"
+
+
+def org_id(**kw):
+    """An org id (`org_` + 22 characters)."""
+    return string(examples=[ORG_ID_EXAMPLE], **kw)
+
+
+def assistant_id(**kw):
+    """An assistant id (`ast_` + 22 characters)."""
+    return string(examples=[ASSISTANT_ID_EXAMPLE], **kw)
+
+
+# Flags a field whose name the documentation does not show: it is optional and the body stays open, so
+# a caller can send the real name instead.
+GUESSED = {"x-invent-guessed": True}
+
 # ---------------------------------------------------------------------------------------------------------------
 # Parameters
 # ---------------------------------------------------------------------------------------------------------------
@@ -110,13 +131,21 @@ PATH_PARAM_DESCRIPTIONS = {
 }
 
 
+PATH_PARAM_EXAMPLES = {
+    "org_id": [ORG_ID_EXAMPLE, "c"],
+    "sub_org_id": [ORG_ID_EXAMPLE],
+    "assistant_id": [ASSISTANT_ID_EXAMPLE],
+}
+
+
 def path_param(name, description=None):
+    schema = string(examples=PATH_PARAM_EXAMPLES[name]) if name in PATH_PARAM_EXAMPLES else string()
     return {
         "name": name,
         "in": "path",
         "description": description or PATH_PARAM_DESCRIPTIONS[name],
         "required": True,
-        "schema": string(),
+        "schema": schema,
     }
 
 
@@ -293,7 +322,7 @@ SCHEMAS["AssistantIntegration"] = obj(
         "id": string(),
         "enabled": boolean(),
         "integration_id": ref("IntegrationId"),
-        "assistant_id": string(),
+        "assistant_id": assistant_id(),
         "connection_id": string(),
         "config": open_object("Channel-specific configuration; not documented"),
         "error": untyped(TYPE_NOT_SHOWN),
@@ -365,10 +394,23 @@ SCHEMAS["Chat"] = obj(
                 ),
             }
         ),
-        "org_id": string(),
+        "org_id": org_id(),
         "state": ref("ChatState"),
     },
     description="A chat (conversation)",
+)
+
+SCHEMAS["ChatEvent"] = obj(
+    {
+        "type": string(description="What happened. Only `create` was seen (org chats route).",
+                       examples=["create"]),
+        "data": ref("Chat"),
+    },
+    description=(
+        "One JSON text frame of the WebSocket routes `GET /orgs/{org_id}/chats/ws` (`{type, data}`) and "
+        "`GET /orgs/{org_id}/inbox/ws` (`{data, ...}`, the rest of the frame was not visible). Other fields may "
+        "appear."
+    ),
 )
 
 SCHEMAS["ChatMember"] = obj(
@@ -409,7 +451,7 @@ SCHEMAS["ChatState"] = obj(
         "id": string(),
         "state": string(enum=["OPEN", "SNOOZED", "CLOSED"]),
         "integration_id": ref("IntegrationId"),
-        "assistant_id": string(),
+        "assistant_id": assistant_id(),
         "assistant_integration_id": string(),
         "conversation_id": string(),
         "ai_enabled": boolean(),
@@ -417,7 +459,7 @@ SCHEMAS["ChatState"] = obj(
         "user_unseen_count": number(),
         "assistant": obj(
             {
-                "id": string(),
+                "id": assistant_id(),
                 "name": string(),
                 "enabled": boolean(),
                 "avatar_url": string(),
@@ -660,7 +702,7 @@ SCHEMAS["Activity"] = obj(
         "type": ref("ActivityType"),
         "created_at": date_time(),
         "actor": user_ref("The staff member who acted", with_email_seen_at=True),
-        "assistant": obj({"id": string(), "name": string(), "avatar_url": string()}),
+        "assistant": obj({"id": assistant_id(), "name": string(), "avatar_url": string()}),
         "segment": ref("Segment"),
         "broadcast": obj({"id": string(), "name": string()}),
         "note": ref("Note"),
@@ -756,7 +798,7 @@ SCHEMAS["OrgConfig"] = obj(
 
 SCHEMAS["SubOrganization"] = obj(
     {
-        "id": string(),
+        "id": org_id(),
         "name": string(),
         "logo_url": string(),
         "plan": string(enum=["free", "business"]),
@@ -808,7 +850,7 @@ SCHEMAS["Member"] = obj(
             examples=["ADMIN"],
         ),
         "status": string(description="Only `ACTIVE` was seen; the full set is unknown.", examples=["ACTIVE"]),
-        "org_id": string(),
+        "org_id": org_id(),
         "user_id": string(),
         "preferences": obj(
             {
@@ -995,7 +1037,7 @@ SCHEMAS["UpdateContactChannelRequest"] = obj(
 
 SCHEMAS["CreateContactChannelChatRequest"] = obj(
     {
-        "assistant_id": string(),
+        "assistant_id": assistant_id(),
         "title": string(),
         "message": array(ref("MessagePart"), description="An optional first message, authored as the contact"),
     },
@@ -1017,27 +1059,35 @@ SCHEMAS["CreateContactChannelChatMessageRequest"] = obj(
 
 SCHEMAS["DecideActionApprovalRequest"] = obj(
     {
-        "decision": string(enum=["accepted", "rejected"],
-                           description="Accept or reject the pending approval. " + UNCONFIRMED.replace(
-                               "parameter's", "field's")),
+        "decision": string(
+            enum=["accepted", "rejected"],
+            description="Accept or reject the pending approval. " + UNCONFIRMED.replace("parameter's", "field's"),
+            **GUESSED,
+        ),
         "reason": string(
             maxLength=512,
             description=(
                 "Optional explanation, passed back to the assistant when the approval is rejected. "
                 + UNCONFIRMED.replace("parameter's", "field's")
             ),
+            **GUESSED,
         ),
         "background": boolean(
-            default=False,
             description=(
                 "When true, record the decision and run the tool in the background, returning the message in its "
-                "running state; when false, block until the tool finishes and return the final message. "
-                + UNCONFIRMED.replace("parameter's", "field's")
+                "running state; when false (the documented default), block until the tool finishes and return the "
+                "final message. " + UNCONFIRMED.replace("parameter's", "field's")
             ),
+            **GUESSED,
         ),
     },
-    required=["decision"],
-    description="Body for deciding a pending action approval",
+    description=(
+        "Body for deciding a pending action approval. The documentation shows a decision (`accepted` or "
+        "`rejected`), an optional explanation of at most 512 characters and a background flag, but not their "
+        "names: the three fields below are guesses (`x-invent-guessed`), all optional, and the object is open, "
+        "so the real names can be sent instead."
+    ),
+    additional={},
 )
 
 SCHEMAS["UpdateSegmentRequest"] = obj(
@@ -1124,7 +1174,14 @@ SCHEMAS["UpdateSubOrganizationRequest"] = obj(
 # Operations (REFERENCE.md section 2)
 # ---------------------------------------------------------------------------------------------------------------
 
-EVIDENCE = {"D": "documented", "D*": "path-inferred", "T": "third-party"}
+# REFERENCE.md's confidence labels, plus one for "D" operations whose method and path only an
+# old-generation reference page shows (an earlier spec: no auth block, placeholder servers).
+EVIDENCE = {
+    "D": "documented",
+    "D-old": "documented-old-generation",
+    "D*": "path-inferred",
+    "T": "third-party",
+}
 
 NOT_DOCUMENTED_BODY = "Success; the response body is not documented"
 
@@ -1133,7 +1190,9 @@ OPERATIONS = []
 
 def op(method, path, operation_id, tag, summary, description, evidence, params=(), body=None, body_required=None,
        response=None, response_description="Success", list_response=False, path_param_descriptions=None,
-       undocumented_response=False):
+       undocumented_response=False, upgrade=None, too_many_requests="TooManyRequests"):
+    """One operation. `upgrade` (a description) makes it a WebSocket route answering 101 Switching Protocols;
+    `too_many_requests` names the 429 response component."""
     OPERATIONS.append(
         dict(
             method=method,
@@ -1151,6 +1210,8 @@ def op(method, path, operation_id, tag, summary, description, evidence, params=(
             list_response=list_response,
             path_param_descriptions=path_param_descriptions or {},
             undocumented_response=undocumented_response,
+            upgrade=upgrade,
+            too_many_requests=too_many_requests,
         )
     )
 
@@ -1172,7 +1233,7 @@ op("get", "/orgs/{org_id}/assistants", "listAssistants", A, "Get Assistants",
 op("post", "/orgs/{org_id}/assistants", "createAssistant", A, "Create Assistant",
    "Creates a new assistant in an org. Assistant creation is rate limited to 10 per hour per org.", "D",
    body="CreateAssistantRequest", body_required=True, response=ref("Assistant"),
-   response_description="The created assistant")
+   response_description="The created assistant", too_many_requests="CreateAssistantTooManyRequests")
 op("get", "/orgs/{org_id}/assistants/{assistant_id}", "getAssistant", A, "Get Assistant",
    "Gets one assistant by its id.", "D",
    response=ref("Assistant"), response_description="The assistant details")
@@ -1186,7 +1247,7 @@ op("get", "/orgs/{org_id}/assistants/{assistant_id}/actions", "listAssistantActi
    list_response=True)
 op("post", "/orgs/{org_id}/assistants/{assistant_id}/actions", "createAssistantAction", A, "Create Assistant Action",
    "Creates a new action on an assistant (for example `TOOLS:HTTP_REQUEST`). Only the older documentation "
-   "shows this page.", "D",
+   "shows this page.", "D-old",
    body="CreateAssistantActionRequest", body_required=True, response=ref("AssistantAction"),
    response_description="The created assistant action")
 op("get", "/orgs/{org_id}/assistants/{assistant_id}/actions/{action_id}", "getAssistantAction", A,
@@ -1284,7 +1345,7 @@ op("post", "/orgs/{org_id}/contacts/{contact_id}/files", "uploadContactFile", C,
 op("patch", "/orgs/{org_id}/contacts/{contact_id}/channels/{channel_id}", "updateContactChannel", C,
    "Update a contact channel (only for custom channels)",
    "Updates the avatar, name, phone, username or email of a contact channel. Only custom channels can be "
-   "updated. Only the older documentation shows this page.", "D",
+   "updated. Only the older documentation shows this page.", "D-old",
    body="UpdateContactChannelRequest", body_required=True, response=ref("ContactChannel"),
    response_description="The updated contact channel")
 op("post", "/orgs/{org_id}/contacts/{contact_id}/channels/{channel_id}/chats", "createContactChannelChat", C,
@@ -1322,7 +1383,7 @@ SG = "Orgs Segments"
 
 op("get", "/orgs/{org_id}/segments", "listSegments", SG, "Get Segments",
    "Lists the segments of an org, with their boards. Only the older documentation shows this page." + INFERRED_TAG,
-   "D",
+   "D-old",
    params=[
        query("search", string(), "Search segments by name. " + UNCONFIRMED),
        query("exclude_board_columns", boolean(), "Exclude segments used as board columns"),
@@ -1330,7 +1391,7 @@ op("get", "/orgs/{org_id}/segments", "listSegments", SG, "Get Segments",
    ],
    response=list_of("Segment"), response_description="An array of segments", list_response=True)
 op("patch", "/orgs/{org_id}/segments/{segment_id}", "updateSegment", SG, "Update a Segment",
-   "Updates the name or color of a segment. Only the older documentation shows this page." + INFERRED_TAG, "D",
+   "Updates the name or color of a segment. Only the older documentation shows this page." + INFERRED_TAG, "D-old",
    body="UpdateSegmentRequest", body_required=True, response=ref("Segment"),
    response_description="The updated segment")
 
@@ -1338,7 +1399,8 @@ op("patch", "/orgs/{org_id}/segments/{segment_id}", "updateSegment", SG, "Update
 
 op("get", "/orgs/{org_id}/connections", "listConnections", "Orgs Connections", "Get Org Connections",
    "Lists the org's connections (integrations such as WhatsApp, Slack or Stripe). Only the older documentation "
-   "shows this page." + INFERRED_TAG, "D",
+   "shows this page; the cookbook shows the call too (`GET /orgs/c/connections?page=1&take=50`)." + INFERRED_TAG,
+   "D",
    params=PAGINATION, response=list_of("Connection"), response_description="A list of connections",
    list_response=True)
 
@@ -1346,7 +1408,7 @@ op("get", "/orgs/{org_id}/connections", "listConnections", "Orgs Connections", "
 
 op("get", "/orgs/{org_id}/chats", "listOrgChats", "Orgs Chats", "Get Org Chats",
    "Lists the chats of an org. Only the older documentation shows this page, and its query parameters were not "
-   "visible; the standard pagination parameters are assumed." + INFERRED_TAG, "D",
+   "visible; the standard pagination parameters are assumed." + INFERRED_TAG, "D-old",
    params=PAGINATION, response=list_of("Chat"), response_description="An array of chats", list_response=True)
 op("get", "/orgs/{org_id}/inbox", "listInbox", "Orgs Inbox", "List inbox",
    "Lists the conversations of the org's inbox. Seen only in third-party code (with `integration_id` and "
@@ -1359,12 +1421,23 @@ op("get", "/orgs/{org_id}/inbox", "listInbox", "Orgs Inbox", "List inbox",
    ],
    response=array({"description": "An inbox entry; its shape is not documented"}),
    response_description="An array of inbox entries", list_response=True)
+op("get", "/orgs/{org_id}/chats/ws", "watchOrgChats", "Orgs Chats", "Chat Org WebSocket",
+   "Opens a WebSocket of the org's chat events. Each text frame is a JSON event "
+   '`{"type": "create", "data": Chat}` (see ChatEvent); only `create` was seen. Only the older documentation '
+   "shows this page (server api.dev.useinvent.com)." + INFERRED_TAG, "D-old",
+   upgrade="Switching Protocols: the connection becomes a WebSocket of chat events (JSON text frames, see "
+           "ChatEvent)")
+op("get", "/orgs/{org_id}/inbox/ws", "watchOrgInbox", "Orgs Inbox", "Chat Org Inbox WebSocket",
+   "Opens a WebSocket of chat events for the org's inbox. Each text frame is a JSON event "
+   '`{"data": Chat, ...}` (see ChatEvent); the page excerpt cut off before the other fields.', "D",
+   upgrade="Switching Protocols: the connection becomes a WebSocket of inbox chat events (JSON text frames, see "
+           "ChatEvent)")
 
 # 2.6 Chats -----------------------------------------------------------------------------------------------------
 
 op("patch", "/chats/{chat_id}", "updateChat", "Chats", "Update Chat",
    "Updates the title, model, visibility, pinned state or tools of a chat. Only the older documentation shows "
-   "this page." + INFERRED_TAG, "D",
+   "this page." + INFERRED_TAG, "D-old",
    body="UpdateChatRequest", body_required=True, response=ref("Chat"), response_description="The updated chat")
 
 M = "Chats Messages"
@@ -1480,13 +1553,18 @@ PAGINATION_HEADERS = {
     "pagination-take": {"$ref": "#/components/headers/PaginationTake"},
 }
 
-ERROR_RESPONSES = {
-    "400": {"$ref": "#/components/responses/BadRequest"},
-    "401": {"$ref": "#/components/responses/Unauthorized"},
-    "404": {"$ref": "#/components/responses/NotFound"},
-    "429": {"$ref": "#/components/responses/TooManyRequests"},
-    "500": {"$ref": "#/components/responses/InternalServerError"},
-}
+def error_responses(too_many_requests):
+    """The documented error statuses: 400, 401, 404 and 429 (JSON of an undocumented shape), and 5xx
+    ("infrastructure errors", which need not be JSON) as the range `5XX`. A `default` would also cover
+    them, but progenitor orders a range next to the codes it overlaps (`4XX` is what a `default` becomes),
+    which makes the explicit 4xx arms unreachable."""
+    return {
+        "400": {"$ref": "#/components/responses/BadRequest"},
+        "401": {"$ref": "#/components/responses/Unauthorized"},
+        "404": {"$ref": "#/components/responses/NotFound"},
+        "429": {"$ref": f"#/components/responses/{too_many_requests}"},
+        "5XX": {"$ref": "#/components/responses/ServerError"},
+    }
 
 
 def build_operation(o):
@@ -1505,6 +1583,9 @@ def build_operation(o):
         if o["body_required"]:
             rb["required"] = True
         out["requestBody"] = rb
+    if o["upgrade"]:
+        out["responses"] = {"101": {"description": o["upgrade"]}, **error_responses(o["too_many_requests"])}
+        return out
     if o["undocumented_response"]:
         ok = {"description": NOT_DOCUMENTED_BODY, "content": {"application/json": {"schema": {}}}}
     else:
@@ -1512,7 +1593,7 @@ def build_operation(o):
         if o["list_response"]:
             ok["headers"] = PAGINATION_HEADERS
         ok["content"] = {"application/json": {"schema": o["response"]}}
-    out["responses"] = {"200": ok, **ERROR_RESPONSES}
+    out["responses"] = {"200": ok, **error_responses(o["too_many_requests"])}
     return out
 
 
@@ -1556,8 +1637,10 @@ def build():
                 "The Invent REST API, reconstructed from the public documentation at docs.useinvent.com on "
                 "2026-11-29 because the live spec (https://api.useinvent.com/openapi.json) could not be read. "
                 "Each operation carries `x-invent-evidence`: `documented` (the docs show the method and path), "
-                "`path-inferred` (the docs page exists but the method or path was inferred) or `third-party` "
-                "(seen only in third-party code). Resources live under `/orgs/{org_id}`, where `c` means the org "
+                "`documented-old-generation` (only an old-generation reference page, which shows an earlier spec, "
+                "shows the method and path), `path-inferred` (the docs page exists but the method or path was "
+                "inferred) or `third-party` (seen only in third-party code). Fields whose names the docs do not show "
+                "carry `x-invent-guessed: true`. Resources live under `/orgs/{org_id}`, where `c` means the org "
                 "the API key belongs to. List endpoints return bare JSON arrays and report counts in the "
                 "`pagination-count`, `pagination-page` and `pagination-take` response headers. Rate limit: 500 "
                 "requests per minute per IP; assistant creation 10 per hour per org."
@@ -1590,11 +1673,21 @@ def build():
                     "API keys."
                 ),
                 "NotFound": error_response("Not found"),
-                "TooManyRequests": error_response(
+                "TooManyRequests": error_response("Rate limited: more than 500 requests per minute from one IP"),
+                "CreateAssistantTooManyRequests": error_response(
                     "Rate limited: more than 500 requests per minute from one IP, or more than 10 assistant "
                     "creations per hour for one org"
                 ),
-                "InternalServerError": error_response("Server error (5xx responses are infrastructure errors)"),
+                "ServerError": {
+                    "description": (
+                        "A 5xx: infrastructure errors. The body is not documented and need not be JSON: a proxy "
+                        "may answer with an HTML page, plain text or nothing."
+                    ),
+                    "content": {
+                        "application/json": {"schema": ref("Error")},
+                        "*/*": {"schema": {"description": "Any body, as sent"}},
+                    },
+                },
             },
             "schemas": SCHEMAS,
         },
@@ -1606,8 +1699,15 @@ def render():
 
 
 def main(argv):
+    parser = argparse.ArgumentParser(
+        prog="build_openapi.py",
+        description="Build openapi.json (the Invent spec reconstructed from the public documentation).",
+    )
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 if openapi.json differs from what this script builds; write nothing")
+    args = parser.parse_args(argv)  # unknown arguments: usage on stderr, exit 2; --help: usage, exit 0
     text = render()
-    if "--check" in argv:
+    if args.check:
         current = OUT.read_text() if OUT.exists() else ""
         if current != text:
             print("openapi.json is out of date: run python3 scripts/build_openapi.py", file=sys.stderr)

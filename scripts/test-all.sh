@@ -10,6 +10,11 @@ step() { printf '\n== %s\n' "$*"; }
 step "npm ci: Prism for the contract tests (package-lock.json)"
 npm ci --no-audit --no-fund --loglevel=error
 
+# --- pipeline: the vendored spec is exactly what its build script produces ---
+step "openapi.json is what scripts/build_openapi.py builds"
+python3 scripts/build_openapi.py --check
+# --- end pipeline ---
+
 step "openapi.json against the OpenAPI 3.1 schema (independent validator)"
 scripts/validate-spec.sh openapi.json
 
@@ -25,5 +30,5 @@ step "cargo bench --no-run: the benchmarks compile"
 cargo bench --workspace --no-run
 # --- end benchmarks compile
 
-step "corpus: every spec in ../shared/corpus/specs lowers, generates and compiles"
+step "corpus: invent-api builds from every spec in ../shared/corpus/specs and invent-spec/tests/specs; nothing dropped unexplained"
 scripts/corpus-check.sh

@@ -346,14 +346,15 @@ fn without_array_query_params(doc: &Value) -> (Value, Vec<crate::report::Note>) 
                     continue;
                 };
                 params.retain(|p| {
+                    // Maps too: the lowering keeps free-form form objects as inline `type: object` maps.
                     let is_array = p.get("in").and_then(Value::as_str) == Some("query")
-                        && p.pointer("/schema/type").and_then(Value::as_str) == Some("array");
+                        && matches!(p.pointer("/schema/type").and_then(Value::as_str), Some("array" | "object"));
                     if is_array {
                         notes.push(crate::report::Note {
                             pointer: format!("/paths/{}/{method}", crate::pointer::escape(path)),
                             rule: "mock-cli-array-query".to_string(),
                             message: format!(
-                                "array query parameter `{}` left out of the httpmock helpers and CLI",
+                                "array or map query parameter `{}` left out of the httpmock helpers and CLI",
                                 p.get("name").and_then(Value::as_str).unwrap_or("?")
                             ),
                         });

@@ -3,10 +3,12 @@
 //! seed and the mutations, so it can be replayed.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
 
 use invent_spec::{lower, LowerOptions};
 use serde_json::{json, Map, Value};
+
+mod common;
+use common::corpus;
 
 /// xorshift64*: tiny, deterministic, good enough to pick mutations.
 struct Rng(u64);
@@ -289,26 +291,6 @@ fn mutate(rng: &mut Rng, doc: &mut Value) -> String {
             "random subtree".into()
         }
     }
-}
-
-fn corpus() -> Vec<(String, Value)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/specs");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("corpus not found at {}; fuzzing arbitrary JSON only", dir.display());
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .filter_map(|p| {
-            let text = std::fs::read_to_string(&p).ok()?;
-            Some((p.file_name()?.to_string_lossy().into_owned(), serde_json::from_str(&text).ok()?))
-        })
-        .collect()
 }
 
 /// A small document made of random pieces of a corpus spec (fast to lower, so many can be tried).

@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use invent_spec::{lower, LowerOptions, Report};
 use serde_json::{json, Value};
 
+mod common;
+use common::corpus;
+
 fn run(mut doc: Value) -> (Value, Report) {
     let report = lower(&mut doc, &LowerOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     (doc, report)
@@ -143,6 +146,8 @@ fn invalid_refs_and_items_are_dropped_with_notes() {
             "get": {"operationId": "a",
                 "parameters": [{"name": "x", "in": "query", "schema": {"type": "string"}},
                                {"name": "h", "in": "header", "schema": {"type": "string"}},
+                               {"name": "s", "in": "query", "schema": {"type": "string",
+                                "description": "Write the value as `a|b|c`: style pipeDelimited."}},
                                {"name": "l", "in": "query", "schema": {"type": "string"}}],
                 "responses": {"201": {"description": "", "content": {"application/json": {"schema": {}}}}}},
             "put": {"operationId": "b", "requestBody": {"content": {"text/plain": {"schema": {"type": "string"}}}},
@@ -182,32 +187,9 @@ fn nullable_component_enum_is_split() {
     assert_eq!(report.rule_count("nullable-component"), 1);
 }
 
-fn corpus() -> Vec<(String, Value)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/specs");
-    let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
-    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    files.retain(|p| p.extension().is_some_and(|x| x == "json"));
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(&p).expect("readable corpus spec");
-            (
-                p.file_name().unwrap_or_default().to_string_lossy().into_owned(),
-                serde_json::from_str(&text).expect("JSON"),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn corpus_specs_lower_to_parseable_deterministic_fixpoints() {
-    let specs = corpus();
-    if specs.is_empty() {
-        eprintln!("corpus not found; skipped");
-        return;
-    }
-    for (name, spec) in specs {
+    for (name, spec) in corpus() {
         let (once, report) = run(spec.clone());
         let text = serde_json::to_string_pretty(&once).unwrap_or_default();
         let (again, _) = run(spec);
@@ -237,5 +219,47 @@ fn regression_specs_lower_and_generate() {
             invent_spec::generate::generate_standalone(spec).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(code.contains("impl Client"), "{}", path.display());
         assert!(report.total_rewrites() > 0);
+    }
+}
+
+fn regression_spec(name: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/specs").join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("readable")).expect("JSON")
+}
+
+#[test]
+fn upgrades_and_colliding_names_generate() {
+    let out = invent_spec::generate::generate(regression_spec("upgrades-and-names.json"), &Default::default())
+        .expect("generates");
+    // Both GETs answering only 101 are progenitor's WebSocket upgrades (handshake headers, Upgraded).
+    assert_eq!(out.client.matches("ResponseValue<reqwest::Upgraded>").count(), 2, "{}", out.report.to_text());
+    assert_eq!(out.client.matches("SEC_WEBSOCKET_KEY").count(), 2);
+    // `fooBar` is a field; `foo_bar` and `foo-bar` ride in the flattened map under their JSON names.
+    assert!(out.client.contains("#[serde(rename = \"fooBar\")]"), "fooBar field missing");
+    assert!(out.client.contains("#[serde(flatten)]") && out.client.contains("pub extra:"), "no extra map");
+    assert_eq!(out.report.rule_count("property-name-collision"), 3);
+    assert!(!out.report.dropped_anything(), "{}", out.report.to_text());
+}
+
+#[test]
+fn mocks_and_cli_leave_out_array_and_map_query_parameters() {
+    let opts = invent_spec::generate::Options { mock_crate: Some("demo".into()), ..Default::default() };
+    let out = invent_spec::generate::generate(regression_spec("query-styles.json"), &opts).expect("generates");
+    let mock = out.mock.expect("mock helpers");
+    // httpmock helpers render query values with `to_string()`: arrays and maps have none.
+    for (name, kept) in [("metadata", false), ("tags", false), ("filter[status]", false), ("limit", true), ("page[size]", true)] {
+        assert_eq!(mock.contains(&format!("\"{name}\"")), kept, "{name} in the mock helpers");
+    }
+    let left_out: Vec<&str> = out
+        .report
+        .notes()
+        .iter()
+        .filter(|n| n.rule == "mock-cli-array-query")
+        .map(|n| n.message.as_str())
+        .collect();
+    assert_eq!(left_out.len(), 3, "{left_out:?}");
+    // The client itself sends them all.
+    for name in ["metadata", "tags", "filter[status]"] {
+        assert!(out.client.contains(&format!("QueryParam::new(\"{name}\"")), "{name} not sent by the client");
     }
 }

@@ -56,7 +56,8 @@ impl Spec {
         if let Some(paths) = self.doc["paths"].as_object() {
             for (path, item) in paths {
                 for method in ["get", "put", "post", "delete", "options", "head", "patch", "trace"] {
-                    if item.get(method).is_some() {
+                    // Prism mocks HTTP request/response only: WebSocket upgrades (`101`) are left out.
+                    if item.get(method).is_some_and(|op| op["responses"].get("101").is_none()) {
                         out.push((method.to_uppercase(), path.clone()));
                     }
                 }

@@ -1,11 +1,13 @@
 //! What progenitor 0.15 needs per operation: a unique operationId (synthesized from method + path when
 //! missing, de-duplicated the way progenitor snake_cases them), parameters it can render (path-level
-//! ones pushed down; cookie, deepObject, object-query, shadowing and reserved-header parameters dropped;
-//! `content` → `schema`; non-scalar or nullable path/header parameters → string; path template and
-//! path parameters made to agree), exactly one request media type (json > +json > form > octet-stream >
-//! text; multipart-only operations dropped), and one success plus one error response type
-//! (`default` → `4XX`/`5XX`, minority responses dropped), with JSON-ish media types renamed
-//! `application/json` and schema-less JSON given `{}`.
+//! ones pushed down; form objects kept, since `QueryParam` sends them as `key=value` pairs; deepObject
+//! objects expanded to `name[key]` parameters; styles with another wire form typed as strings; cookie,
+//! shadowing and colliding parameters dropped, reserved headers left out; non-scalar or nullable
+//! path/header parameters → string; path template and path parameters made to agree), exactly one
+//! request media type (json > +json > form > octet-stream > text; multipart-only operations dropped),
+//! one success plus one error response type (`default` → `4XX`/`5XX`, minority responses dropped), with
+//! JSON-ish media types renamed `application/json` and schema-less JSON given `{}`, and WebSocket
+//! upgrades (a `101` as the only success) marked `x-dropshot-websocket` so progenitor generates them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -50,7 +52,10 @@ pub fn lower(doc: &mut Value, report: &mut Report) -> Result<()> {
             }
             request_body(op, &op_ptr, report);
             parameters(op, &op_ptr, &names, schemas.as_ref(), report);
+            // Declared before `responses` keeps one success type: a 101 next to a 2xx is no WebSocket.
+            let declared = status_codes(op);
             responses(op, &op_ptr, report);
+            websocket_upgrade(op, &op_ptr, m, &declared, report);
         }
     }
     operation_ids(paths, report);
@@ -124,21 +129,34 @@ fn parameters(
     let pptr = join(op_ptr, "parameters");
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
     let mut kept: Vec<Value> = Vec::new();
-    for (i, mut p) in list.into_iter().enumerate() {
+    for (i, p) in list.into_iter().enumerate() {
         let ptr = format!("{pptr}/{i}");
-        let (name, location) = param_key(&p);
-        if !seen.insert((name.clone(), location.clone())) {
-            report.note(
-                &ptr,
-                "duplicate-parameter",
-                format!("{location} parameter `{name}` declared twice; the later one dropped"),
-            );
-            continue;
-        }
-        let Some(obj) = p.as_object_mut() else { continue };
-        match parameter(obj, &ptr, &name, &location, names, schemas, report) {
-            Ok(()) => kept.push(p),
-            Err((rule, why)) => report.note(&ptr, rule, format!("{location} parameter `{name}` dropped: {why}")),
+        // An object becomes one parameter per property (`active`, or deepObject `filter[status]`),
+        // each then checked like any other query parameter.
+        let expanded = match expand_object(&p, &ptr, schemas, report) {
+            Some(parts) => parts,
+            None => vec![p],
+        };
+        for mut p in expanded {
+            let (name, location) = param_key(&p);
+            if !seen.insert((name.clone(), location.clone())) {
+                report.note(
+                    &ptr,
+                    "duplicate-parameter",
+                    format!("{location} parameter `{name}` declared twice; the later one dropped"),
+                );
+                continue;
+            }
+            let Some(obj) = p.as_object_mut() else { continue };
+            match parameter(obj, &ptr, &name, &location, names, schemas, report) {
+                Ok(()) => kept.push(p),
+                Err(Refused::Drop(rule, why)) => {
+                    report.drop_parameter(&ptr, rule, format!("{location} parameter `{name}` dropped: {why}"))
+                }
+                Err(Refused::Ignore(rule, why)) => {
+                    report.note(&ptr, rule, format!("{location} parameter `{name}` left out: {why}"))
+                }
+            }
         }
     }
     // A query parameter named like a path parameter: progenitor keys parameters by wire name.
@@ -148,7 +166,7 @@ fn parameters(
         let (name, location) = param_key(p);
         let shadow = location != "path" && path_names.contains(&name);
         if shadow {
-            report.note(
+            report.drop_parameter(
                 &pptr,
                 "shadowing-parameter",
                 format!("{location} parameter `{name}` has a path parameter's name; dropped"),
@@ -165,7 +183,7 @@ fn parameters(
         let (name, location) = param_key(p);
         let fresh = idents.insert(walk::ident_key(&name)) && !walk::ident_key(&name).is_empty();
         if !fresh {
-            report.note(
+            report.drop_parameter(
                 &pptr,
                 "parameter-name-collision",
                 format!("{location} parameter `{name}` collides with another parameter's Rust name; dropped"),
@@ -193,6 +211,229 @@ fn parameters(
     }
 }
 
+/// Why a parameter is not generated: `Drop` loses something the server would read (a dropped
+/// parameter in the report); `Ignore` removes a declaration that means nothing on the wire.
+enum Refused {
+    Drop(&'static str, String),
+    Ignore(&'static str, String),
+}
+
+/// How deep `deepObject` properties are followed (`a[b][c][d]`); deeper objects are reported.
+const DEEP_OBJECT_DEPTH: usize = 4;
+
+/// An object-typed query parameter progenitor can send as it stands? No: it types a declared object as
+/// a struct with a typify builder, and panics (`unreachable!`) on an optional parameter of such a type.
+/// So objects with declared properties are sent member by member, which is what both styles mean on the
+/// wire:
+/// * `style: form, explode: true` (the default): one parameter per member, named like the member
+///   (`active=true&limit=5`); rule `object-query-form`. A free-form object stays one parameter, typed
+///   as a map (no builder), which `QueryParam` sends as one `key=value` pair per entry.
+/// * `style: deepObject`: one parameter per member, named `name[key]` (nested objects: `name[a][b]`);
+///   rule `deep-object`.
+///
+/// Returns the replacement parameters, or `None` to keep the parameter as it is. What cannot be sent is
+/// dropped and reported: a free-form deepObject map (its keys are not declared), a union deepObject, a
+/// nested object inside a form object (form has no syntax for it).
+fn expand_object(p: &Value, ptr: &str, schemas: Option<&Map<String, Value>>, report: &mut Report) -> Option<Vec<Value>> {
+    let (name, location) = param_key(p);
+    if location != "query" {
+        return None;
+    }
+    let style = p.get("style").and_then(Value::as_str);
+    let deep = style == Some("deepObject");
+    let form_exploded = matches!(style, None | Some("form")) && p.get("explode").and_then(Value::as_bool) != Some(false);
+    if !deep && !form_exploded {
+        return None;
+    }
+    let schema = p.get("schema")?;
+    let (shape, _) = walk::shape(schemas, schema);
+    let required = p.get("required") == Some(&Value::Bool(true));
+    if !deep {
+        if shape != Shape::Object {
+            return None;
+        }
+        let Some(members) = object_members(schemas, schema) else {
+            report.drop_parameter(
+                ptr,
+                "object-query-form",
+                format!("query parameter `{name}` dropped: an object that is also a union has no fixed members to send"),
+            );
+            return Some(Vec::new());
+        };
+        if members.properties.is_empty() {
+            // A free-form map: keep it, as a map typify does not give a builder.
+            let mut kept = p.clone();
+            let mut map = Map::new();
+            map.insert("type".into(), Value::String("object".into()));
+            if let Some(d) = walk::deref_schema(schemas, schema).0.get("description").filter(|d| d.is_string()) {
+                map.insert("description".into(), d.clone());
+            }
+            map.insert("additionalProperties".into(), members.additional.unwrap_or(Value::Bool(true)));
+            if let Some(obj) = kept.as_object_mut() {
+                obj.insert("schema".into(), Value::Object(map));
+            }
+            report.count("object-query-form");
+            return Some(vec![kept]);
+        }
+        let mut out = Vec::new();
+        // Cannot fail: the members are known and declared.
+        let _ = expand_members(&name, None, schema, required, 0, schemas, ptr, report, &mut out);
+        report.note(
+            ptr,
+            "object-query-form",
+            format!("form object `{name}` sent as its {} members, one `key=value` parameter each", out.len()),
+        );
+        return Some(out);
+    }
+    if !matches!(shape, Shape::Object | Shape::Any | Shape::Union) {
+        return None; // a scalar or array: `parameter` sends it as `form` (rule parameter-style)
+    }
+    let mut out = Vec::new();
+    match expand_members(&name, Some(&name), schema, required, 0, schemas, ptr, report, &mut out) {
+        Err(why) => {
+            report.drop_parameter(ptr, "deep-object", format!("query parameter `{name}` (deepObject) dropped: {why}"));
+            Some(Vec::new())
+        }
+        Ok(()) => {
+            report.note(
+                ptr,
+                "deep-object",
+                format!("deepObject parameter `{name}` sent as {} parameters `{name}[…]`", out.len()),
+            );
+            Some(out)
+        }
+    }
+}
+
+/// Appends one parameter per member of an object schema. `prefix` is the deepObject name so far
+/// (`filter[createdAt]`), or `None` for a form object (members are named as they are, and nested
+/// objects cannot be sent). `Err` says why this level cannot be sent at all.
+#[allow(clippy::too_many_arguments)]
+fn expand_members(
+    what: &str,
+    prefix: Option<&str>,
+    schema: &Value,
+    required: bool,
+    depth: usize,
+    schemas: Option<&Map<String, Value>>,
+    ptr: &str,
+    report: &mut Report,
+    out: &mut Vec<Value>,
+) -> std::result::Result<(), String> {
+    let Some(members) = object_members(schemas, schema) else {
+        return Err("a union of objects has no fixed keys to send as `name[key]`".into());
+    };
+    if members.properties.is_empty() {
+        return Err("a free-form map: its keys are not declared, and progenitor sends only declared names".into());
+    }
+    if members.additional.is_some() {
+        report.note(ptr, "deep-object", format!("`{what}` also allows undeclared keys; only the declared ones can be sent"));
+    }
+    for (key, prop) in members.properties {
+        let name = match prefix {
+            Some(prefix) => format!("{prefix}[{key}]"),
+            None => key.clone(),
+        };
+        let prop_required = required && members.required.contains(&key);
+        let (shape, _) = walk::shape(schemas, &prop);
+        match (shape, prefix) {
+            (Shape::Object, None) => report.drop_parameter(
+                ptr,
+                "object-query-nested",
+                format!("member `{key}` of form object `{what}` dropped: an object has no form (`key=value`) syntax"),
+            ),
+            (Shape::Object, Some(_)) if depth + 1 < DEEP_OBJECT_DEPTH => {
+                if let Err(why) =
+                    expand_members(&name, Some(&name), &prop, prop_required, depth + 1, schemas, ptr, report, out)
+                {
+                    report.drop_parameter(ptr, "deep-object", format!("query parameter `{name}` (deepObject) dropped: {why}"));
+                }
+            }
+            (Shape::Object, Some(_)) => report.drop_parameter(
+                ptr,
+                "deep-object",
+                format!("query parameter `{name}` (deepObject) dropped: nested deeper than {DEEP_OBJECT_DEPTH} levels"),
+            ),
+            _ => {
+                if shape == Shape::Array && prefix.is_some() {
+                    report.note(
+                        ptr,
+                        "deep-object-array",
+                        format!("array `{name}` is sent as repeated `{name}=a&{name}=b` (deepObject leaves arrays undefined)"),
+                    );
+                }
+                let mut m = Map::new();
+                m.insert("name".into(), Value::String(name));
+                m.insert("in".into(), Value::String("query".into()));
+                if let Some(d) = prop.get("description").filter(|d| d.is_string()) {
+                    m.insert("description".into(), d.clone());
+                }
+                m.insert("required".into(), Value::Bool(prop_required));
+                m.insert("schema".into(), prop);
+                out.push(Value::Object(m));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The declared properties of an object schema, merged through references and `allOf` members.
+struct ObjectMembers {
+    properties: Vec<(String, Value)>,
+    required: BTreeSet<String>,
+    /// `additionalProperties` when it allows undeclared keys (`true` or a schema).
+    additional: Option<Value>,
+}
+
+/// `None` for unions (`anyOf`/`oneOf`): their keys depend on the branch.
+fn object_members(schemas: Option<&Map<String, Value>>, schema: &Value) -> Option<ObjectMembers> {
+    let mut members = ObjectMembers { properties: Vec::new(), required: BTreeSet::new(), additional: None };
+    let mut stack: Vec<&Value> = vec![schema];
+    let mut visited = 0;
+    while let Some(s) = stack.pop() {
+        visited += 1;
+        if visited > walk::MAX_REF_HOPS {
+            break;
+        }
+        let (s, _) = walk::deref_schema(schemas, s);
+        if s.get("anyOf").is_some() || s.get("oneOf").is_some() {
+            return None;
+        }
+        if let Some(props) = s.get("properties").and_then(Value::as_object) {
+            for (k, v) in props {
+                if !members.properties.iter().any(|(name, _)| name == k) {
+                    members.properties.push((k.clone(), v.clone()));
+                }
+            }
+        }
+        if let Some(req) = s.get("required").and_then(Value::as_array) {
+            members.required.extend(req.iter().filter_map(Value::as_str).map(str::to_string));
+        }
+        if let Some(a) = s.get("additionalProperties").filter(|a| *a != &Value::Bool(false)) {
+            members.additional.get_or_insert_with(|| a.clone());
+        }
+        if let Some(all) = s.get("allOf").and_then(Value::as_array) {
+            stack.extend(all.iter().rev());
+        }
+    }
+    Some(members)
+}
+
+/// Replaces a parameter's schema by `string`, keeping its description and saying how to write the
+/// value in it (for styles progenitor cannot produce from a typed value).
+fn retype_as_string(p: &mut Map<String, Value>, how: &str) {
+    let old = p.get("schema").cloned();
+    let mut s = string_schema(old.as_ref());
+    let description = match s.get("description").and_then(Value::as_str) {
+        Some(d) => format!("{d} ({how})"),
+        None => format!("Write the value {how}."),
+    };
+    if let Some(m) = s.as_object_mut() {
+        m.insert("description".into(), Value::String(description));
+    }
+    p.insert("schema".into(), s);
+}
+
 /// Repairs one parameter, or says why it must go.
 fn parameter(
     p: &mut Map<String, Value>,
@@ -202,13 +443,13 @@ fn parameter(
     names: &[String],
     schemas: Option<&Map<String, Value>>,
     report: &mut Report,
-) -> std::result::Result<(), (&'static str, String)> {
+) -> std::result::Result<(), Refused> {
     if location == "cookie" {
-        return Err(("cookie-parameter", "progenitor cannot send cookie parameters".into()));
+        return Err(Refused::Drop("cookie-parameter", "progenitor cannot send cookie parameters".into()));
     }
     if location == "header" && ["authorization", "accept", "content-type"].contains(&name.to_ascii_lowercase().as_str())
     {
-        return Err(("reserved-header", "OpenAPI ignores this header parameter".into()));
+        return Err(Refused::Ignore("reserved-header", "OpenAPI says to ignore this header parameter".into()));
     }
     if let Some(Value::Object(s)) = p.get_mut("schema") {
         if s.shift_remove("nullable").is_some() {
@@ -221,7 +462,7 @@ fn parameter(
     match location {
         "path" => {
             if !names.iter().any(|n| n == name) {
-                return Err(("path-parameter", "not in the path template".into()));
+                return Err(Refused::Ignore("path-parameter", "not in the path template".into()));
             }
             if p.get("required") != Some(&Value::Bool(true)) {
                 p.insert("required".into(), Value::Bool(true));
@@ -236,27 +477,7 @@ fn parameter(
                 );
             }
         }
-        "query" => {
-            match style.as_deref() {
-                None | Some("form") => {}
-                Some("deepObject") if matches!(shape, Shape::Object | Shape::Any | Shape::Union) => {
-                    return Err(("deep-object", "progenitor cannot send deepObject parameters".into()));
-                }
-                Some("spaceDelimited" | "pipeDelimited") if shape == Shape::Array => {
-                    return Err((
-                        "parameter-style",
-                        format!("progenitor cannot send {} arrays", style.unwrap_or_default()),
-                    ));
-                }
-                Some(_) => {
-                    p.shift_remove("style");
-                    report.count("parameter-style");
-                }
-            }
-            if shape == Shape::Object {
-                return Err(("object-query-parameter", "progenitor cannot serialize object query parameters".into()));
-            }
-        }
+        "query" => query_parameter(p, ptr, name, style.as_deref(), shape, report),
         _ => {
             if style.as_deref().is_some_and(|s| s != "simple") {
                 p.shift_remove("style");
@@ -279,6 +500,48 @@ fn parameter(
         }
     }
     Ok(())
+}
+
+/// A query parameter as progenitor sends it: `QueryParam` serialises scalars as `name=v`, arrays as
+/// repeated `name=a&name=b`, and a map as one `key=value` pair per entry, which is exactly `style: form,
+/// explode: true` (objects with declared members were already expanded by [`expand_object`]). Styles
+/// with another wire form are rewritten to a string the caller writes in that form, with a note.
+fn query_parameter(
+    p: &mut Map<String, Value>,
+    ptr: &str,
+    name: &str,
+    style: Option<&str>,
+    shape: Shape,
+    report: &mut Report,
+) {
+    let form = matches!(style, None | Some("form"));
+    let explode = p.get("explode").and_then(Value::as_bool).unwrap_or(form);
+    match (style, shape) {
+        (None | Some("form"), Shape::Object) if explode => {} // a free-form map (see expand_object)
+        (None | Some("form"), Shape::Object) => {
+            retype_as_string(p, "as `key1,value1,key2,value2`: style form, explode false");
+            p.shift_remove("explode");
+            report.note(ptr, "object-query-explode", format!("object `{name}` with explode: false typed as a string"));
+        }
+        (None | Some("form"), Shape::Array) if !explode => {
+            retype_as_string(p, "as `a,b,c`: style form, explode false");
+            p.shift_remove("explode");
+            report.note(ptr, "parameter-style", format!("array `{name}` with explode: false typed as a string"));
+        }
+        (Some(s @ ("spaceDelimited" | "pipeDelimited")), Shape::Array) => {
+            let how = if s == "spaceDelimited" { "as `a b c`: style spaceDelimited" } else { "as `a|b|c`: style pipeDelimited" };
+            retype_as_string(p, how);
+            p.shift_remove("style");
+            p.shift_remove("explode");
+            report.note(ptr, "parameter-style", format!("array `{name}` with style {s} typed as a string"));
+        }
+        (None | Some("form"), _) => {}
+        (Some(_), _) => {
+            // deepObject on a scalar, or a delimited style on a non-array: the same as form.
+            p.shift_remove("style");
+            report.count("parameter-style");
+        }
+    }
 }
 
 /// Media types ranked by preference, with what they are sent as (anything unknown as raw bytes).
@@ -771,6 +1034,47 @@ fn unique_component_key(doc: &Value, base: &str) -> String {
     walk::unique_name(base, &mut taken)
 }
 
+/// progenitor generates a WebSocket upgrade (`ResponseValue<reqwest::Upgraded>`, with the handshake
+/// headers) for operations marked `x-dropshot-websocket` that declare a `101`. A GET whose only success
+/// response is `101 Switching Protocols` is marked (rule `websocket-upgrade`); a body declared on the
+/// `101` is removed, since progenitor would try to decode the upgrade as JSON. A mark on an operation
+/// without a `101` is removed (progenitor refuses it).
+fn websocket_upgrade(op: &mut Map<String, Value>, op_ptr: &str, method: &str, declared: &[String], report: &mut Report) {
+    const MARK: &str = "x-dropshot-websocket";
+    let has_101 = status_codes(op).iter().any(|c| c == "101");
+    // `default` next to a `101` stands for the errors.
+    let other_success = declared.iter().any(|c| c.starts_with('2'));
+    if !has_101 {
+        if op.shift_remove(MARK).is_some() {
+            report.note(op_ptr, "websocket-upgrade", format!("`{MARK}` without a `101` response; removed"));
+        }
+        return;
+    }
+    if other_success {
+        return;
+    }
+    if method != "get" {
+        report.note(op_ptr, "websocket-upgrade", format!("`101` on a {method} operation is not a WebSocket; not marked"));
+        return;
+    }
+    let rptr = join(&join(op_ptr, "responses"), "101");
+    if let Some(Value::Object(r)) = op.get_mut("responses").and_then(|r| r.get_mut("101")) {
+        if r.shift_remove("content").is_some() {
+            report.note(&rptr, "websocket-upgrade", "body of the `101` removed: the response is the upgraded connection");
+        }
+    }
+    op.insert(MARK.into(), Value::Object(Map::new()));
+    report.count("websocket-upgrade");
+}
+
+/// The status codes an operation declares (`200`, `4XX`, `default`, ...).
+fn status_codes(op: &Map<String, Value>) -> Vec<String> {
+    op.get("responses")
+        .and_then(Value::as_object)
+        .map(|r| r.keys().filter(|k| !k.starts_with("x-")).cloned().collect())
+        .unwrap_or_default()
+}
+
 /// Unique operationIds: existing ones kept unless they collide with an earlier one once progenitor
 /// snake_cases them (`duplicate-operation-id`); missing ones synthesized from method + path
 /// (`synthesize-operation-id`), e.g. `GET /orgs/{org_id}/items` → `getOrgsByOrgIdItems`.
@@ -979,7 +1283,8 @@ mod tests {
         assert_eq!(
             paths["/a/{id}/{obj}"]["get"]["parameters"],
             json!([
-                {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
+                {"name": "id", "in": "path", "schema": {"type": "integer"}, "required": true},
+                {"name": "o", "in": "query", "schema": {"type": "object", "additionalProperties": true}},
                 {"name": "tags", "in": "header", "schema": {"type": "string"}},
                 {"name": "q", "in": "query", "schema": {"type": "string"}},
                 {"name": "obj", "in": "path", "required": true, "schema": {"type": "string"}}
@@ -989,7 +1294,7 @@ mod tests {
             "reserved-header",
             "cookie-parameter",
             "deep-object",
-            "object-query-parameter",
+            "object-query-form",
             "shadowing-parameter",
             "parameter-type",
             "parameter-name-collision",
@@ -1000,6 +1305,125 @@ mod tests {
         ] {
             assert!(r.rule_count(rule) > 0, "{rule}: {}", r.to_text());
         }
+        // Dropped: the cookie, the free-form deepObject, the shadowing `id` and the colliding `Q`. Left
+        // out without loss: `Authorization` (OpenAPI ignores it) and `gone` (not in the template).
+        let dropped: Vec<&str> = r.dropped_parameters().iter().map(|n| n.rule.as_str()).collect();
+        assert_eq!(dropped, ["cookie-parameter", "deep-object", "shadowing-parameter", "parameter-name-collision"]);
+    }
+
+    #[test]
+    fn deep_objects_expand_to_one_parameter_per_property() {
+        let (paths, r) = run_with(
+            json!({"/runs": {"get": {"operationId": "runs", "responses": {}, "parameters": [
+                {"name": "page", "in": "query", "style": "deepObject", "required": true, "schema": {"type": "object",
+                 "required": ["size"], "properties": {"size": {"type": "integer", "description": "per page"}, "after": {"type": "string"}}}},
+                {"name": "filter", "in": "query", "style": "deepObject", "explode": true,
+                 "schema": {"allOf": [{"$ref": "#/components/schemas/F"}, {"$ref": "#/components/schemas/Env"}]}},
+                {"name": "group", "in": "query", "style": "deepObject", "schema": {"type": "object", "additionalProperties": {"type": "string"}}},
+                {"name": "either", "in": "query", "style": "deepObject", "schema": {"oneOf": [{"$ref": "#/components/schemas/Env"}, {"$ref": "#/components/schemas/F"}]}},
+                {"name": "n", "in": "query", "style": "deepObject", "schema": {"type": "integer"}}
+            ]}}}),
+            json!({
+                "F": {"type": "object", "properties": {
+                    "status": {"type": "array", "items": {"type": "string", "enum": ["A", "B"]}},
+                    "createdAt": {"type": "object", "properties": {"from": {"type": "string", "format": "date-time"}}},
+                    "meta": {"type": "object", "additionalProperties": true}}},
+                "Env": {"type": "object", "properties": {"env": {"type": "string"}}}
+            }),
+        );
+        assert_eq!(
+            paths["/runs"]["get"]["parameters"],
+            json!([
+                {"name": "page[size]", "in": "query", "description": "per page", "required": true, "schema": {"type": "integer", "description": "per page"}},
+                {"name": "page[after]", "in": "query", "required": false, "schema": {"type": "string"}},
+                {"name": "filter[status]", "in": "query", "required": false, "schema": {"type": "array", "items": {"type": "string", "enum": ["A", "B"]}}},
+                {"name": "filter[createdAt][from]", "in": "query", "required": false, "schema": {"type": "string", "format": "date-time"}},
+                {"name": "filter[env]", "in": "query", "required": false, "schema": {"type": "string"}},
+                {"name": "n", "in": "query", "schema": {"type": "integer"}}
+            ])
+        );
+        let dropped: Vec<&str> = r.dropped_parameters().iter().map(|n| n.message.as_str()).collect();
+        assert_eq!(dropped.len(), 3, "{}", r.to_text());
+        assert!(dropped[0].contains("`filter[meta]`") && dropped[0].contains("free-form"), "{dropped:?}");
+        assert!(dropped[1].contains("`group`") && dropped[1].contains("free-form"), "{dropped:?}");
+        assert!(dropped[2].contains("`either`") && dropped[2].contains("union"), "{dropped:?}");
+        assert_eq!(r.rule_count("deep-object-array"), 1);
+        assert_eq!(r.rule_count("parameter-style"), 1, "deepObject on a scalar is plain form");
+    }
+
+    #[test]
+    fn styles_with_another_wire_form_become_strings() {
+        let (paths, r) = run(json!({"/a": {"get": {"operationId": "a", "responses": {}, "parameters": [
+            {"name": "lang", "in": "query", "style": "form", "explode": false, "schema": {"type": "array", "items": {"type": "string"}}},
+            {"name": "pos", "in": "query", "explode": false, "schema": {"type": "object", "description": "point", "properties": {"x": {"type": "number"}}}},
+            {"name": "ids", "in": "query", "style": "pipeDelimited", "schema": {"type": "array", "items": {"type": "integer"}}},
+            {"name": "tags", "in": "query", "style": "spaceDelimited", "explode": false, "schema": {"type": "array", "items": {"type": "string"}}}
+        ]}}}));
+        assert_eq!(
+            paths["/a"]["get"]["parameters"],
+            json!([
+                {"name": "lang", "in": "query", "style": "form", "schema": {"type": "string", "description": "Write the value as `a,b,c`: style form, explode false."}},
+                {"name": "pos", "in": "query", "schema": {"type": "string", "description": "point (as `key1,value1,key2,value2`: style form, explode false)"}},
+                {"name": "ids", "in": "query", "schema": {"type": "string", "description": "Write the value as `a|b|c`: style pipeDelimited."}},
+                {"name": "tags", "in": "query", "schema": {"type": "string", "description": "Write the value as `a b c`: style spaceDelimited."}}
+            ])
+        );
+        assert!(r.dropped_parameters().is_empty(), "{}", r.to_text());
+        assert_eq!(r.rule_count("parameter-style"), 3);
+        assert_eq!(r.rule_count("object-query-explode"), 1);
+    }
+
+    #[test]
+    fn form_objects_are_sent_member_by_member() {
+        // progenitor types a declared object as a struct with a builder and panics on an optional
+        // parameter of such a type; its members, sent one by one, are the same `key=value` pairs.
+        let (paths, r) = run_with(
+            json!({"/a": {"get": {"operationId": "a", "responses": {}, "parameters": [
+                {"name": "filters", "in": "query", "required": true, "schema": {"$ref": "#/components/schemas/F"}},
+                {"name": "meta", "in": "query", "schema": {"type": "object", "description": "any", "additionalProperties": {"type": "string"}}},
+                {"name": "opt", "in": "query", "style": "form", "explode": true,
+                 "schema": {"type": "object", "required": ["z"], "properties": {"z": {"type": "integer"}}}}
+            ]}}}),
+            json!({"F": {"type": "object", "required": ["a"], "additionalProperties": true, "properties": {
+                "a": {"type": "string", "description": "first"},
+                "b": {"type": "array", "items": {"type": "integer"}},
+                "c": {"type": "object", "properties": {"d": {"type": "string"}}}}}}),
+        );
+        assert_eq!(
+            paths["/a"]["get"]["parameters"],
+            json!([
+                {"name": "a", "in": "query", "description": "first", "required": true, "schema": {"type": "string", "description": "first"}},
+                {"name": "b", "in": "query", "required": false, "schema": {"type": "array", "items": {"type": "integer"}}},
+                {"name": "meta", "in": "query", "schema": {"type": "object", "description": "any", "additionalProperties": {"type": "string"}}},
+                {"name": "z", "in": "query", "required": false, "schema": {"type": "integer"}}
+            ])
+        );
+        let dropped: Vec<&str> = r.dropped_parameters().iter().map(|n| n.message.as_str()).collect();
+        assert_eq!(dropped.len(), 1, "{}", r.to_text());
+        assert!(dropped[0].contains("member `c` of form object `filters`"), "{dropped:?}");
+        assert_eq!(r.rule_count("object-query-form"), 3, "{}", r.to_text());
+        assert!(r.notes().iter().any(|n| n.message.contains("`filters` also allows undeclared keys")), "{}", r.to_text());
+    }
+
+    #[test]
+    fn a_101_as_the_only_success_is_a_websocket() {
+        let (paths, r) = run(json!({
+            "/ws": {"get": {"operationId": "ws", "responses": {
+                "101": {"description": "up", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "default": {"description": "", "content": {"application/json": {"schema": {}}}}}}},
+            "/both": {"get": {"operationId": "both", "responses": {"101": {"description": ""}, "200": {"description": ""}}}},
+            "/post": {"post": {"operationId": "post", "responses": {"101": {"description": ""}}}},
+            "/stale": {"get": {"operationId": "stale", "x-dropshot-websocket": {}, "responses": {"200": {"description": ""}}}}
+        }));
+        let ws = &paths["/ws"]["get"];
+        assert_eq!(ws["x-dropshot-websocket"], json!({}));
+        assert_eq!(ws["responses"]["101"], json!({"description": "up"}));
+        assert!(ws["responses"].get("4XX").is_some(), "errors stay: {ws}");
+        for other in ["/both", "/post", "/stale"] {
+            let op = paths[other].as_object().and_then(|i| i.values().next()).cloned().unwrap_or_default();
+            assert!(op.get("x-dropshot-websocket").is_none(), "{other}: {op}");
+        }
+        assert_eq!(r.rule_count("websocket-upgrade"), 4, "{}", r.to_text());
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! What typify 0.8 needs beyond valid OpenAPI 3.0 schemas: enums whose values collide as Rust variant
-//! names, unions of strings ("open enums") collapsed to `string`, `anyOf` with non-object branches made
-//! `oneOf` (typify flattens `anyOf` into a struct, which fails at run time for scalars), defaults that do
-//! not conform (or sit on unions), `additionalProperties: false` (forward compatibility), and nullable
+//! What typify 0.8 needs beyond valid OpenAPI 3.0 schemas: properties whose names collide as Rust
+//! fields (kept in the struct's `extra` map), enums whose values collide as Rust variant names, unions
+//! of strings ("open enums") collapsed to `string`, `anyOf` with non-object branches made `oneOf`
+//! (typify flattens `anyOf` into a struct, which fails at run time for scalars), defaults that do not
+//! conform (or sit on unions), `additionalProperties: false` (forward compatibility), and nullable
 //! component unions/enums/objects split into `X` (nullable wrapper) + `XValue`.
 
 use std::collections::BTreeSet;
@@ -49,22 +50,63 @@ pub fn lower_node(
     }
 }
 
-/// Properties whose names become the same Rust field (`foo-bar`, `foo_bar`, `FooBar`) do not compile;
-/// the later ones are dropped (serde then ignores them on input). Rule `property-name-collision`.
+/// Properties whose names become the same Rust field (`foo-bar`, `foo_bar`, `FooBar`) would not
+/// compile: typify names a field after its property (snake case) with a serde rename to the JSON name,
+/// and has no way to choose another field name. The later ones leave `properties` and are kept by the
+/// struct's flattened `extra` map (`additionalProperties: {}` makes typify emit
+/// `#[serde(flatten)] extra: Map<String, Value>`), under their JSON names: read and written unchanged
+/// on the wire, typed as `serde_json::Value`. Rule `property-name-collision` (a note, nothing dropped).
+/// Only when the object has a property that is itself called `extra` (the flatten field's name) are
+/// the colliding ones dropped, with a dropped-property note.
 fn property_names(obj: &mut Map<String, Value>, ptr: &str, report: &mut Report) {
     let Some(Value::Object(props)) = obj.get_mut("properties") else { return };
-    let mut seen = BTreeSet::new();
-    let dropped: Vec<String> = props.keys().filter(|k| !seen.insert(walk::ident_key(k))).cloned().collect();
-    for name in &dropped {
-        props.shift_remove(name);
-        report.note(
-            &join(&join(ptr, "properties"), name),
-            "property-name-collision",
-            format!("property `{name}` becomes the same Rust field as an earlier one; dropped"),
-        );
+    let mut first: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    let mut moved: Vec<(String, String)> = Vec::new();
+    for k in props.keys() {
+        match first.get(&walk::ident_key(k)) {
+            Some(earlier) => moved.push((k.clone(), earlier.clone())),
+            None => {
+                first.insert(walk::ident_key(k), k.clone());
+            }
+        }
     }
-    if let (false, Some(Value::Array(required))) = (dropped.is_empty(), obj.get_mut("required")) {
-        required.retain(|r| !r.as_str().is_some_and(|r| dropped.iter().any(|d| d == r)));
+    if moved.is_empty() {
+        return;
+    }
+    let extra_taken = first.contains_key("extra");
+    for (name, _) in &moved {
+        props.shift_remove(name);
+    }
+    if let Some(Value::Array(required)) = obj.get_mut("required") {
+        required.retain(|r| !r.as_str().is_some_and(|r| moved.iter().any(|(m, _)| m == r)));
+    }
+    // A typed map of other keys (`additionalProperties: {type: string}`) becomes untyped.
+    let retyped = obj.get("additionalProperties").and_then(Value::as_object).is_some_and(|s| !s.is_empty());
+    if !extra_taken {
+        obj.insert("additionalProperties".into(), Value::Object(Map::new()));
+    }
+    for (name, earlier) in &moved {
+        let pptr = join(&join(ptr, "properties"), name);
+        if extra_taken {
+            report.drop_property(
+                &pptr,
+                "property-name-collision",
+                format!(
+                    "property `{name}` becomes the same Rust field as `{earlier}`, and the object has a property \
+                     `extra` (typify's name for the map of other keys); dropped"
+                ),
+            );
+        } else {
+            let also = if retyped { "; the object's other undeclared keys are now untyped too" } else { "" };
+            report.note(
+                &pptr,
+                "property-name-collision",
+                format!(
+                    "property `{name}` becomes the same Rust field as `{earlier}`; kept under its JSON name in the \
+                     struct's `extra` map (serde_json::Value){also}"
+                ),
+            );
+        }
     }
 }
 
@@ -437,11 +479,29 @@ mod tests {
 
     #[test]
     fn property_name_collision() {
-        check(
-            json!({"type": "object", "required": ["foo_bar", "a"], "properties": {"foo-bar": {}, "foo_bar": {}, "FooBar": {}, "a": {}}}),
-            json!({"type": "object", "required": ["a"], "properties": {"foo-bar": {}, "a": {}}}),
-            "property-name-collision",
+        let (out, r) = lower_one(
+            json!({"type": "object", "required": ["foo_bar", "a"], "properties": {"foo-bar": {}, "foo_bar": {"type": "integer"}, "FooBar": {}, "a": {}}}),
+            None,
         );
+        assert_eq!(
+            out,
+            json!({"type": "object", "required": ["a"], "properties": {"foo-bar": {}, "a": {}}, "additionalProperties": {}})
+        );
+        assert_eq!(r.rule_count("property-name-collision"), 2);
+        assert!(r.dropped_properties().is_empty(), "{}", r.to_text());
+        assert!(r.notes()[0].message.contains("`foo_bar` becomes the same Rust field as `foo-bar`"), "{}", r.to_text());
+        // A typed map of other keys becomes untyped (the moved property need not fit it), and says so.
+        let (out, r) =
+            lower_one(json!({"properties": {"aB": {}, "a_b": {}}, "additionalProperties": {"type": "string"}}), None);
+        assert_eq!(out, json!({"properties": {"aB": {}}, "additionalProperties": {}}));
+        assert!(r.notes()[0].message.contains("now untyped"), "{}", r.to_text());
+        // Lowering the result again changes nothing.
+        let (again, r) = lower_one(out.clone(), None);
+        assert_eq!((again, r.rule_count("property-name-collision")), (out, 0));
+        // `extra` is typify's field for the map: with a property of that name the collision is dropped.
+        let (out, r) = lower_one(json!({"properties": {"extra": {}, "aB": {}, "a_b": {}}}), None);
+        assert_eq!(out, json!({"properties": {"extra": {}, "aB": {}}}));
+        assert_eq!(r.dropped_properties().len(), 1);
     }
 
     #[test]

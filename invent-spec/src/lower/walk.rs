@@ -146,6 +146,14 @@ pub enum Shape {
 
 /// The [`Shape`] of a schema, following references; `nullable` is reported separately.
 pub fn shape(schemas: Option<&Map<String, Value>>, schema: &Value) -> (Shape, bool) {
+    shape_at(schemas, schema, &mut { SHAPE_BUDGET })
+}
+
+/// How many schemas one [`shape`] call may look at through nested `allOf`s (bounds the work on
+/// reference cycles and wide self-referencing `allOf`s).
+const SHAPE_BUDGET: usize = 256;
+
+fn shape_at(schemas: Option<&Map<String, Value>>, schema: &Value, budget: &mut usize) -> (Shape, bool) {
     let (s, nullable) = deref_schema(schemas, schema);
     let shape = match s.get("type").and_then(Value::as_str) {
         Some("string") => Shape::String,
@@ -157,13 +165,36 @@ pub fn shape(schemas: Option<&Map<String, Value>>, schema: &Value) -> (Shape, bo
         _ if ["anyOf", "oneOf", "not"].iter().any(|k| s.get(*k).is_some()) => Shape::Union,
         _ if s.get("properties").is_some() || s.get("additionalProperties").is_some() => Shape::Object,
         _ if s.get("items").is_some() => Shape::Array,
-        _ if s.get("allOf").is_some() => Shape::Object,
+        _ if s.get("allOf").is_some() => all_of_shape(schemas, s, budget),
         _ => match s.get("enum").and_then(Value::as_array) {
             Some(values) if !values.is_empty() && values.iter().all(|v| v.is_string() || v.is_null()) => Shape::String,
             _ => Shape::Any,
         },
     };
     (shape, nullable)
+}
+
+/// An `allOf` is what its members agree on when they are all one scalar or array shape, ignoring
+/// members that only annotate (`allOf: [{$ref: Currency}, {example: USD}]` is a string); anything else
+/// is treated as an object, since typify merges it into a struct.
+fn all_of_shape(schemas: Option<&Map<String, Value>>, s: &Value, budget: &mut usize) -> Shape {
+    let Some(members) = s.get("allOf").and_then(Value::as_array) else { return Shape::Object };
+    let mut agreed: Option<Shape> = None;
+    for m in members {
+        if *budget == 0 {
+            return Shape::Object;
+        }
+        *budget -= 1;
+        match shape_at(schemas, m, budget).0 {
+            Shape::Any => {}
+            found if agreed.is_none_or(|a| a == found) => agreed = Some(found),
+            _ => return Shape::Object,
+        }
+    }
+    match agreed {
+        Some(shape @ (Shape::String | Shape::Integer | Shape::Number | Shape::Boolean | Shape::Array)) => shape,
+        _ => Shape::Object,
+    }
 }
 
 /// Refuses documents nested deeper than `max` levels (iteratively, so the check itself cannot overflow).
@@ -550,6 +581,24 @@ mod tests {
         while let Value::Array(mut a) = cur {
             cur = a.pop().unwrap_or(Value::Null);
         }
+    }
+
+    #[test]
+    fn all_of_takes_the_shape_its_members_agree_on() {
+        let schemas = json!({"Currency": {"type": "string", "enum": ["USD"]}, "O": {"type": "object"},
+                             "Loop": {"allOf": [{"$ref": "#/components/schemas/Loop"}, {"description": "x"}]}});
+        let schemas = schemas.as_object();
+        let shape_of = |v: Value| shape(schemas, &v).0;
+        assert_eq!(shape_of(json!({"allOf": [{"$ref": "#/components/schemas/Currency"}, {"example": "USD"}]})), Shape::String);
+        assert_eq!(shape_of(json!({"allOf": [{"type": "array", "items": {}}, {"maxItems": 3}]})), Shape::Array);
+        assert_eq!(shape_of(json!({"allOf": [{"$ref": "#/components/schemas/O"}, {"type": "string"}]})), Shape::Object);
+        assert_eq!(shape_of(json!({"allOf": [{"$ref": "#/components/schemas/O"}, {"description": "d"}]})), Shape::Object);
+        assert_eq!(shape_of(json!({"allOf": [{"description": "a"}, {"description": "b"}]})), Shape::Object);
+        // A reference cycle through a multi-member allOf ends instead of recursing forever, and a
+        // wide self-referencing allOf does not blow up exponentially.
+        assert_eq!(shape_of(json!({"$ref": "#/components/schemas/Loop"})), Shape::Object);
+        let wide = json!({"Wide": {"allOf": vec![json!({"$ref": "#/components/schemas/Wide"}); 16]}});
+        assert_eq!(shape(wide.as_object(), &json!({"$ref": "#/components/schemas/Wide"})).0, Shape::Object);
     }
 
     #[test]
