@@ -23,6 +23,10 @@ mod pagination;
 mod raw;
 mod retry;
 
+/// Live events over Invent's WebSocket routes (`Client::chat_events`, `Client::inbox_events`).
+#[cfg(feature = "events")]
+pub mod events;
+
 #[cfg(feature = "mock")]
 pub mod mock;
 
