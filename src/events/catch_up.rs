@@ -35,9 +35,10 @@ impl Client {
     /// The chats of this client's org created or updated since `since` (minus [`CATCH_UP_MARGIN`]), for
     /// after a [`super::ChatEvent::Gap`]: `client.chats_since(gap.since)`.
     ///
-    /// Reads `list_org_chats` page by page and stops at the first page with no recent chat. That relies
-    /// on the list being served newest first, as the docs' examples and the mock do; Invent does not
-    /// document the order, so the page limit bounds the cost either way.
+    /// Reads `list_org_chats` page by page and stops at the first page that holds an older chat. That
+    /// relies on the list being served newest first (as the mock does; Invent does not document the
+    /// order, and a chat created long ago but updated since may sit deeper); [`CATCH_UP_MAX_PAGES`]
+    /// bounds the cost either way.
     pub async fn chats_since(&self, since: DateTime<Utc>) -> Result<CatchUp, Error> {
         let cutoff = since - chrono::Duration::from_std(CATCH_UP_MARGIN).unwrap_or_default();
         let recent = |chat: &types::Chat| changed_at(chat).is_none_or(|at| at >= cutoff);
@@ -47,9 +48,10 @@ impl Client {
         let mut complete = true;
         while let Some(page) = pages.try_next().await? {
             read += 1;
-            let before = chats.len();
-            chats.extend(page.items.into_iter().filter(recent));
-            if chats.len() == before {
+            let (new, old): (Vec<_>, Vec<_>) = page.items.into_iter().partition(recent);
+            chats.extend(new);
+            // Newest first: the first chat older than the cutoff means the rest are older too.
+            if !old.is_empty() {
                 break;
             }
             if read == CATCH_UP_MAX_PAGES {

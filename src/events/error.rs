@@ -19,7 +19,7 @@ const BODY_PREVIEW: usize = 512;
 #[non_exhaustive]
 pub enum Disconnect {
     /// The upgrade request was answered with a status other than `101 Switching Protocols`.
-    Refused { status: StatusCode, headers: HeaderMap, body: Bytes },
+    Refused { status: StatusCode, headers: Box<HeaderMap>, body: Bytes },
     /// A `101` that is not a valid WebSocket handshake (wrong `Sec-WebSocket-Accept`, missing
     /// `Upgrade`), or an answer over HTTP/2, where this kind of upgrade does not exist.
     BadHandshake(String),
@@ -207,7 +207,7 @@ mod tests {
     use super::*;
 
     fn refused(status: u16) -> Disconnect {
-        Disconnect::Refused { status: StatusCode::from_u16(status).unwrap(), headers: HeaderMap::new(), body: Bytes::new() }
+        Disconnect::Refused { status: StatusCode::from_u16(status).unwrap(), headers: Box::default(), body: Bytes::new() }
     }
 
     #[test]
@@ -237,7 +237,7 @@ mod tests {
         let silent = Disconnect::Closed { code: 4321, reason: String::new() };
         assert!(silent.to_string().contains("4321 (application-defined): no reason given"));
         let body = Bytes::from(format!("{{\"message\":\"{}\"}}", "x".repeat(5000)));
-        let big = Disconnect::Refused { status: StatusCode::UNAUTHORIZED, headers: HeaderMap::new(), body };
+        let big = Disconnect::Refused { status: StatusCode::UNAUTHORIZED, headers: Box::default(), body };
         let text = EventError::Fatal { feed: Feed::Chats, cause: big }.to_string();
         assert!(text.starts_with("chats events (/orgs/{org_id}/chats/ws): the upgrade was refused with 401 Unauthorized"));
         assert!(text.len() < 700, "the body is cut: {}", text.len());

@@ -96,7 +96,7 @@ pub(crate) async fn open(client: &Client, feed: Feed, config: &EventsConfig) -> 
     }
     let status = response.status();
     if status != StatusCode::SWITCHING_PROTOCOLS {
-        let headers = response.headers().clone();
+        let headers = Box::new(response.headers().clone());
         let body = bounded_body(response).await;
         return Err(Disconnect::Refused { status, headers, body });
     }

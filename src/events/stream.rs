@@ -100,7 +100,7 @@ impl EventStream {
     }
 
     /// Events waiting in the buffer (at most [`super::EventsConfig::buffer`]).
-    pub fn buffered(&self) -> usize {
+    pub fn queued(&self) -> usize {
         self.items.len()
     }
 
