@@ -239,7 +239,7 @@ mod tests {
         let body = Bytes::from(format!("{{\"message\":\"{}\"}}", "x".repeat(5000)));
         let big = Disconnect::Refused { status: StatusCode::UNAUTHORIZED, headers: Box::default(), body };
         let text = EventError::Fatal { feed: Feed::Chats, cause: big }.to_string();
-        assert!(text.starts_with("chats events (/orgs/{org_id}/chats/ws): the upgrade was refused with 401 Unauthorized"));
+        assert!(text.starts_with("chat events (/orgs/{org_id}/chats/ws): the upgrade was refused with 401 Unauthorized"));
         assert!(text.len() < 700, "the body is cut: {}", text.len());
         assert!(Disconnect::Idle(Duration::from_secs(60)).to_string().contains("60s"));
     }

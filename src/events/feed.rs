@@ -49,6 +49,10 @@ impl Feed {
 
 impl fmt::Display for Feed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} events ({})", self.name(), self.template())
+        let what = match self {
+            Feed::Chats => "chat events",
+            Feed::Inbox => "inbox events",
+        };
+        write!(f, "{what} ({})", self.template())
     }
 }

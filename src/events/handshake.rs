@@ -87,13 +87,7 @@ pub(crate) async fn open(client: &Client, feed: Feed, config: &EventsConfig) -> 
         .header(header::SEC_WEBSOCKET_KEY, key.as_str());
     let response = request.send().await.map_err(|e| Disconnect::Connect(error_chain(&e)))?;
 
-    if response.version() != Version::HTTP_11 && response.version() != Version::HTTP_10 {
-        return Err(Disconnect::BadHandshake(format!(
-            "the server answered over {:?}; WebSocket upgrades need HTTP/1.1 (give \
-             ClientBuilder::events_http_client a client built with http1_only())",
-            response.version()
-        )));
-    }
+    check_version(response.version())?;
     let status = response.status();
     if status != StatusCode::SWITCHING_PROTOCOLS {
         let headers = Box::new(response.headers().clone());
@@ -106,6 +100,17 @@ pub(crate) async fn open(client: &Client, feed: Feed, config: &EventsConfig) -> 
         .max_message_size(Some(config.max_message_bytes))
         .max_frame_size(Some(config.max_message_bytes));
     Ok(WebSocketStream::from_raw_socket(upgraded, Role::Client, Some(ws_config)).await)
+}
+
+/// An upgrade only exists in HTTP/1.x; over HTTP/2 the request lost its `Upgrade` header on the way.
+fn check_version(version: Version) -> Result<(), Disconnect> {
+    if version == Version::HTTP_11 || version == Version::HTTP_10 {
+        return Ok(());
+    }
+    Err(Disconnect::BadHandshake(format!(
+        "the server answered over {version:?}; WebSocket upgrades need HTTP/1.1 (give \
+         ClientBuilder::events_http_client a client built with http1_only())"
+    )))
 }
 
 /// RFC 6455 §4.1: a `101` must carry `Upgrade: websocket`, `Connection: Upgrade` and the accept key
@@ -164,6 +169,17 @@ mod tests {
 
     fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
         pairs.iter().map(|(k, v)| (k.clone(), HeaderValue::from_str(v).unwrap())).collect()
+    }
+
+    #[test]
+    fn only_http_1_can_upgrade() {
+        assert!(check_version(Version::HTTP_11).is_ok());
+        assert!(check_version(Version::HTTP_10).is_ok());
+        for version in [Version::HTTP_2, Version::HTTP_3, Version::HTTP_09] {
+            let error = check_version(version).unwrap_err();
+            assert!(!error.is_retryable());
+            assert!(error.to_string().contains("events_http_client"), "{error}");
+        }
     }
 
     #[test]

@@ -30,7 +30,7 @@
 //! - `POST /orgs/{org}/contacts/{contact_id}/channels/{channel_id}/chats` creates a chat on a contact's
 //!   custom channel (400 on other channels), optionally with a first message authored as the contact.
 //! - The WebSocket routes `GET /orgs/{org}/chats/ws` and `GET /orgs/{org}/inbox/ws` (served by
-//!   [`super::events`], in front of the rest): every chat created in an org is sent to that org's
+//!   `src/mock/events.rs`, in front of the rest): every chat created in an org is sent to that org's
 //!   sockets as `{"type": "create", "data": Chat}`. Upgrades go through the same auth, org resolution,
 //!   429 cadence and request log (status 101) as any request. [`MockInvent::close_event_sockets`] closes
 //!   them with a chosen code.

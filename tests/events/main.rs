@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use invent_api::events::{ChatEvent, Disconnect, EventError, EventStream, EventsConfig, Feed, Gap};
-use invent_api::{Client, LimiterConfig};
+use invent_api::prelude::*;
+use invent_api::LimiterConfig;
 use serde_json::json;
 use server::{Conn, Server, Ws, KEY};
 use tokio::io::AsyncReadExt;
@@ -134,6 +135,14 @@ async fn the_upgrade_carries_auth_websocket_headers_and_the_clients_org() {
         assert_eq!(upgrade.header("sec-websocket-key").map(str::len), Some(24), "16 random bytes, base64");
     }
     assert_ne!(upgrades[0].header("sec-websocket-key"), upgrades[1].header("sec-websocket-key"));
+    assert_eq!(upgrades[0].header("user-agent"), Some(concat!("invent-api-rust/", env!("CARGO_PKG_VERSION"))));
+
+    // A supplied socket client is the one used (its own user agent shows it).
+    let own = reqwest::Client::builder().http1_only().user_agent("my-socket-client/1").build().unwrap();
+    let client = Client::builder().api_key(KEY).base_url(&server.base_url).events_http_client(own).build().unwrap();
+    let mut supplied = client.chat_events();
+    next_event(&mut supplied).await;
+    assert_eq!(server.upgrades()[3].header("user-agent"), Some("my-socket-client/1"));
     assert_eq!(chats.feed(), Feed::Chats);
     assert_eq!(inbox.feed(), Feed::Inbox);
 }
@@ -273,7 +282,7 @@ async fn a_close_with_a_final_code_ends_the_stream_with_code_and_reason() {
     assert!(matches!(&error, EventError::Fatal { cause: Disconnect::Closed { reason, .. }, .. } if reason == "token revoked"));
     assert_eq!(
         error.to_string(),
-        "chats events (/orgs/{org_id}/chats/ws): the server closed the connection with code 1008 (policy violation): token revoked (not retried)"
+        "chat events (/orgs/{org_id}/chats/ws): the server closed the connection with code 1008 (policy violation): token revoked (not retried)"
     );
     assert!(events.next().await.is_none(), "the error is the last item");
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -432,7 +441,6 @@ async fn each_connection_attempt_takes_a_limiter_slot() {
         let spacing = pair[1] - pair[0];
         assert!(spacing >= Duration::from_secs(30) && spacing < Duration::from_millis(30100), "{spacing:?}");
     }
-    // The slots are the client's: the next REST call of this client waits for the next one as well.
     assert_eq!(events.stats().attempts, 4);
 }
 
@@ -635,4 +643,91 @@ async fn a_connection_refused_is_retried_until_the_server_appears() {
     assert!(matches!(gap.cause, Some(Disconnect::Connect(_))), "{:?}", gap.cause);
     assert_eq!(created_id(&next_event(&mut events).await), "cht_up");
     assert!(events.connected().await);
+}
+
+#[tokio::test]
+async fn a_huge_refusal_body_is_kept_up_to_64_kib() {
+    let server = Server::start(|conn: Conn| async move {
+        let body = format!("{{\"message\":\"{}\"}}", "x".repeat(100_000));
+        conn.refuse(400, "", &body).await;
+    })
+    .await;
+    let mut events = server.client().chat_events();
+    let error = next(&mut events).await.unwrap_err();
+    let body = error.disconnect().and_then(Disconnect::body).unwrap();
+    assert_eq!(body.len(), 64 * 1024);
+    assert!(body.starts_with(b"{\"message\":\"xxx"));
+    assert!(error.to_string().len() < 1000, "the message shows a preview only");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_on_the_upgrade_pauses_the_clients_other_calls_too() {
+    let server = Server::start(|conn: Conn| async move {
+        if conn.upgrade.path == "/orgs/c/assistants" {
+            conn.refuse(200, "", "[]").await;
+        } else if conn.number == 0 {
+            conn.refuse(429, "Retry-After: 5\r\n", "slow down").await;
+        } else {
+            let mut ws = conn.accept().await;
+            hold(&mut ws).await;
+        }
+    })
+    .await;
+    let client = Client::builder().api_key(KEY).base_url(&server.base_url).build().unwrap(); // default limiter
+    let events = client.chat_events();
+    while server.count() == 0 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let refused_at = server.upgrades()[0].at;
+    // Let the client read the 429 (no virtual time passes while it does).
+    tokio::task::yield_now().await;
+    while events.stats().attempts == 1 && Instant::now() < refused_at + Duration::from_millis(50) {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    client.list_assistants().call().await.unwrap();
+    let rest = server.upgrades().into_iter().find(|u| u.path == "/orgs/c/assistants").unwrap();
+    let waited = rest.at - refused_at;
+    assert!(waited >= Duration::from_secs(5) && waited < Duration::from_millis(5100), "{waited:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stable_connection_resets_the_backoff_and_a_flapping_one_does_not() {
+    use std::sync::{Arc, Mutex};
+    for (lifetime, stable) in [(Duration::from_secs(20), true), (Duration::ZERO, false)] {
+        let closed_at = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&closed_at);
+        let server = Server::start(move |conn: Conn| {
+            let log = Arc::clone(&log);
+            async move {
+                let mut ws = conn.accept().await;
+                tokio::time::sleep(lifetime).await;
+                log.lock().unwrap().push(Instant::now());
+                ws.send(close(1001, "bye")).await.unwrap();
+                hold(&mut ws).await;
+            }
+        })
+        .await;
+        let config = EventsConfig::default()
+            .with_backoff(Duration::from_secs(1), Duration::from_secs(64))
+            .with_stable_after(Duration::from_secs(10));
+        let events = server.client().events_with(Feed::Chats, config).unwrap();
+        while server.count() < 8 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        drop(events);
+        let closes = closed_at.lock().unwrap().clone();
+        let upgrades = server.upgrades();
+        let delays: Vec<Duration> = (0..7).map(|i| upgrades[i + 1].at - closes[i]).collect();
+        eprintln!("lifetime {lifetime:?}: reconnect delays {delays:?}");
+        if stable {
+            // Every loss follows a stable connection: each wait is the first step, under 1 s.
+            assert!(delays.iter().all(|d| *d < Duration::from_secs(1)), "{delays:?}");
+        } else {
+            // Accept-and-drop counts as failures in a row: ceilings 1, 2, 4 … 64 s.
+            for (n, d) in delays.iter().enumerate() {
+                assert!(*d < Duration::from_secs(1 << n), "delay {n}: {d:?}");
+            }
+            assert!(delays[3..].iter().any(|d| *d >= Duration::from_secs(1)), "the backoff grows: {delays:?}");
+        }
+    }
 }

@@ -48,6 +48,29 @@ impl Subscriber for Recorder {
     fn exit(&self, _: &Id) {}
 }
 
+/// The process-wide default: records nothing, but keeps every callsite's interest at "sometimes".
+/// Without it, a callsite first hit by a test on another thread while the recorder is the only
+/// registered dispatcher is cached as "never" (tracing-core asks that thread's default, the no-op one),
+/// and the recorder misses it.
+struct Quiet;
+
+impl Subscriber for Quiet {
+    fn register_callsite(&self, _: &'static Metadata<'static>) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::sometimes()
+    }
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        false
+    }
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, _: &Event<'_>) {}
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
 impl Recorder {
     fn find(&self, name: &str) -> Vec<Vec<(String, String)>> {
         self.0.lock().unwrap().iter().filter(|(n, _)| n == name).map(|(_, f)| f.clone()).collect()
@@ -72,6 +95,7 @@ async fn a_stream_records_its_span_connections_losses_and_skips_without_the_key(
         hold(&mut ws).await;
     })
     .await;
+    let _ = tracing::subscriber::set_global_default(Quiet);
     let recorder = Recorder::default();
     let _guard = tracing::subscriber::set_default(recorder.clone());
     let config = EventsConfig::default().with_backoff(std::time::Duration::from_millis(1), std::time::Duration::from_millis(2));
@@ -80,7 +104,7 @@ async fn a_stream_records_its_span_connections_losses_and_skips_without_the_key(
     assert_eq!(created_id(&next_event(&mut events).await), "cht_1");
 
     let span = recorder.find("invent.events");
-    assert_eq!(span.len(), 1, "one span per stream");
+    assert_eq!(span.len(), 1, "one span per stream: {:?}", recorder.0.lock().unwrap());
     assert_eq!(field(&span[0], "feed"), "inbox");
     assert_eq!(field(&span[0], "org"), "org_x");
     assert_eq!(field(&span[0], "path"), "/orgs/{org_id}/inbox/ws");
