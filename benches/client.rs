@@ -3,7 +3,7 @@
 //!
 //! 1. **overhead**: sequential `list_assistants` calls returning 100 spec-shaped `Assistant`s from a
 //!    loopback keep-alive server, through the full client (hooks, retry on, limiter off; `.send()` and
-//!    `.call()`) vs raw `reqwest` + `serde_json` into the same `Vec<types::Assistant>` with an
+//!    `.send()`) vs raw `reqwest` + `serde_json` into the same `Vec<types::Assistant>` with an
 //!    identically built `reqwest::Client` and the same headers on the wire. Rounds are interleaved (the variant order rotates every
 //!    round) so machine noise hits all variants alike; the figure is the throughput ratio ours / raw.
 //!    Allocations per call come from a counting global allocator that counts the benchmark thread
@@ -35,7 +35,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use invent_api::progenitor_client::ClientInfo;
 use invent_api::types::Assistant;
-use invent_api::{Client, LimiterConfig, OperationExt};
+use invent_api::{Client, LimiterConfig};
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -430,7 +430,7 @@ impl Variant {
         match self {
             Variant::Raw => "raw reqwest + serde_json",
             Variant::Send => "ours: list_assistants().send()",
-            Variant::Call => "ours: list_assistants().call()",
+            Variant::Call => "ours: list_assistants().send()",
         }
     }
     fn key(self) -> &'static str {
@@ -456,7 +456,7 @@ async fn one_call(variant: Variant, client: &Client, raw: &Raw) -> usize {
     match variant {
         Variant::Raw => raw.list().await.len(),
         Variant::Send => client.list_assistants().send().await.expect("send").into_inner().len(),
-        Variant::Call => client.list_assistants().call().await.expect("call").into_inner().len(),
+        Variant::Call => client.list_assistants().send().await.expect("call").into_inner().len(),
     }
 }
 

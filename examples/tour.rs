@@ -33,7 +33,7 @@ pub async fn real_api(client: Client) -> Result {
         println!("  {}  {}", assistant.id, assistant.name);
     }
 
-    let contacts = client.list_contacts().page(1).take(5).call().await?;
+    let contacts = client.list_contacts().page(1).take(5).send().await?;
     let info = PageInfo::of(&contacts);
     println!("\nContacts: first {} of {}", contacts.len(), info.count.map_or("?".into(), |n| n.to_string()));
     for contact in contacts.iter() {
@@ -62,7 +62,7 @@ pub async fn mock_tour() -> Result {
     println!("   first: {} ({}), last: {}", assistants[0].name, assistants[0].id, assistants[assistants.len() - 1].name);
 
     println!("\n2. One page, with the pagination headers as PageInfo");
-    let page = client.list_assistants().page(3).take(20).call().await?;
+    let page = client.list_assistants().page(3).take(20).send().await?;
     let info = PageInfo::of(&page);
     println!("   {} items; {info:?}; {} pages in all", page.len(), info.total_pages().unwrap_or(0));
 
@@ -73,17 +73,17 @@ pub async fn mock_tour() -> Result {
         ..Default::default()
     };
     let body = types::CreateContactRequest { channel: Some(channel), ..Default::default() };
-    let contact = client.create_contact().body(body).call().await?.into_inner();
+    let contact = client.create_contact().body(body).send().await?.into_inner();
     println!("   created {} ({})", contact.id, contact.name.as_deref().unwrap_or("no name"));
     let found = client.list_contacts().search("jackson").collect_all().await?;
     println!("   contacts matching \"jackson\": {}", found.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", "));
 
     println!("\n4. Sending a chat message; the reply is a typed ChatMessage");
-    let chats = client.list_org_chats().take(1).call().await?.into_inner();
+    let chats = client.list_org_chats().take(1).send().await?.into_inner();
     let chat_id = chats.first().and_then(|c| c.id.clone()).ok_or("the org has no chats")?;
     let text: types::MessagePart = serde_json::from_value(json!({ "type": "text", "text": "Are you open on Saturday?" }))?;
     let body = types::CreateChatMessageRequest { message: vec![text] };
-    let reply = client.create_chat_message().chat_id(&chat_id).body(body).call().await?.into_inner();
+    let reply = client.create_chat_message().chat_id(&chat_id).body(body).send().await?.into_inner();
     let said: Vec<&str> = reply.messages.iter().flat_map(|m| &m.parts).filter_map(|p| p.get("text")?.as_str()).collect();
     let role = reply.role.map_or("?".to_string(), |r| r.to_string());
     println!("   chat {chat_id}, {role} replied: {}", said.join(" "));
@@ -96,7 +96,7 @@ pub async fn mock_tour() -> Result {
     }
 
     println!("\n6. A 404 is a typed error that keeps status, body and request id");
-    match client.get_assistant().assistant_id("ast_DoesNotExist0000000000").call().await {
+    match client.get_assistant().assistant_id("ast_DoesNotExist0000000000").send().await {
         Ok(assistant) => println!("   unexpectedly found {}", assistant.name),
         Err(err) if err.is_not_found() => {
             let body = err.body().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
@@ -124,7 +124,7 @@ pub async fn mock_tour() -> Result {
     println!("   socket open after {} upgrade request(s)", chat_events.stats().attempts);
     let channel_id = contact.channels.iter().find_map(|c| c.id.clone()).ok_or("the contact has no channel")?;
     let body = types::CreateContactChannelChatRequest { title: Some("Order #1042 arrived damaged".into()), ..Default::default() };
-    let created = client.create_contact_channel_chat().contact_id(&contact.id).channel_id(&channel_id).body(body).call().await?;
+    let created = client.create_contact_channel_chat().contact_id(&contact.id).channel_id(&channel_id).body(body).send().await?;
     println!("   created chat {} on {}'s channel", created.id.as_deref().unwrap_or("?"), contact.name.as_deref().unwrap_or("?"));
     loop {
         let next = tokio::time::timeout(Duration::from_secs(10), chat_events.try_next()).await;

@@ -97,6 +97,8 @@ pub(crate) struct CallOptions {
 #[derive(Debug, Clone)]
 pub struct Inner {
     pub(crate) org: Org,
+    /// `org` as it goes into a path (percent-encoded once, not per call).
+    pub(crate) org_path: Arc<str>,
     pub(crate) call: CallOptions,
     pub(crate) shared: Arc<Shared>,
 }
@@ -274,7 +276,8 @@ impl ClientBuilder {
             #[cfg(feature = "events")]
             sockets,
         };
-        let inner = Inner { org: self.org, call: CallOptions::default(), shared: Arc::new(shared) };
+        let inner =
+            Inner { org_path: self.org.path_segment().into(), org: self.org, call: CallOptions::default(), shared: Arc::new(shared) };
         Ok(Client::new_with_client(&base_url, http, inner))
     }
 }

@@ -8,7 +8,8 @@ use bytes::Bytes;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
-use crate::context::CallRecord;
+use crate::ConfigError;
+
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -17,39 +18,58 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// The server answered with a status the call does not treat as success.
+    /// The server answered with a status that is not a success (anything outside 2xx).
     Api(Box<ApiError>),
-    /// A success status whose body does not decode into the generated type. Status and body are kept.
+    /// A success status whose body does not decode into the generated type. Status, headers and body
+    /// are kept.
     Decode(Box<DecodeError>),
     /// No response: connection refused or dropped, TLS failure, timeout.
-    Transport { source: reqwest::Error, attempts: u32, note: Option<String> },
+    Transport {
+        /// What reqwest reported.
+        source: reqwest::Error,
+        /// Requests sent, including the first.
+        attempts: u32,
+        /// Why retrying stopped early, if it did.
+        note: Option<String>,
+    },
     /// A request argument was missing or invalid (nothing was sent).
     InvalidRequest(String),
-    /// A client-side failure that is none of the above (hook errors, configuration).
-    Other(String),
+    /// The client could not be configured (see [`ConfigError`]).
+    Config(ConfigError),
 }
 
 /// A non-success response.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ApiError {
+    /// The status the server answered with.
     pub status: StatusCode,
+    /// The response headers.
     pub headers: HeaderMap,
-    /// The raw body (the Invent error body shape is undocumented).
+    /// The raw body (the Invent error body shape is undocumented), at most the configured cap.
     pub body: Bytes,
+    /// Whether the body was longer than the cap and cut there.
+    pub truncated: bool,
     /// The body parsed as JSON, when it is JSON.
     pub parsed: Option<serde_json::Value>,
-    /// Attempts made, including the first (0 when unknown).
+    /// Attempts made, including the first (0 when the client refused to send, e.g. its rate limiter).
     pub attempts: u32,
-    /// Why retrying stopped early, if it did (retry budget spent, body not replayable, deadline, wait above cap).
+    /// Why retrying stopped early, if it did (retry budget spent, body not replayable, deadline, wait
+    /// above cap).
     pub note: Option<String>,
 }
 
 /// A success status with a body that does not match the spec.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct DecodeError {
-    pub status: Option<StatusCode>,
+    /// The (success) status of the response.
+    pub status: StatusCode,
+    /// The response headers.
     pub headers: HeaderMap,
+    /// The body as received.
     pub body: Bytes,
+    /// Why it did not decode.
     pub source: serde_json::Error,
 }
 
@@ -58,7 +78,7 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api(e) => Some(e.status),
-            Error::Decode(e) => e.status,
+            Error::Decode(e) => Some(e.status),
             Error::Transport { source, .. } => source.status(),
             _ => None,
         }
@@ -118,90 +138,44 @@ impl Error {
         }
     }
 
-    /// Build from progenitor's error plus what the hooks recorded during the call.
-    pub(crate) async fn from_progenitor<E>(error: progenitor_client::Error<E>, record: CallRecord) -> Error {
-        use progenitor_client::Error as P;
-        let api = |status: StatusCode, headers: HeaderMap, body: Bytes| {
-            let parsed = serde_json::from_slice(&body).ok();
-            Error::Api(Box::new(ApiError {
-                status,
-                headers,
-                body,
-                parsed,
-                attempts: record.attempts,
-                note: record.gave_up.clone(),
-            }))
-        };
-        match error {
-            P::ErrorResponse(rv) => {
-                let body = record.body.clone().unwrap_or_default();
-                api(rv.status(), rv.headers().clone(), body)
-            }
-            P::UnexpectedResponse(response) => {
-                let status = response.status();
-                let headers = response.headers().clone();
-                let body = response.bytes().await.unwrap_or_default();
-                api(status, headers, body)
-            }
-            P::InvalidResponsePayload(body, source) => match record.status {
-                Some(status) if !status.is_success() => api(status, record.headers.clone().unwrap_or_default(), body),
-                status => Error::Decode(Box::new(DecodeError {
-                    status,
-                    headers: record.headers.unwrap_or_default(),
-                    body,
-                    source,
-                })),
-            },
-            P::CommunicationError(source) | P::ResponseBodyError(source) | P::InvalidUpgrade(source) => {
-                Error::Transport { source, attempts: record.attempts, note: record.gave_up }
-            }
-            P::InvalidRequest(message) => Error::InvalidRequest(message),
-            P::Custom(message) => Error::Other(message),
+    /// The error body decoded as `T`: the type the operation declares (`Operation::ErrorBody`, e.g.
+    /// `types::Error`, or a by-status `types::<Operation>Error` enum), or any other
+    /// `DeserializeOwned` type. `None` without a body or when it does not decode.
+    pub fn body_as<T: crate::ResponseBody>(&self) -> Option<T> {
+        match self {
+            Error::Api(e) => T::decode(e.status.as_u16(), &e.body).ok(),
+            _ => None,
         }
     }
 }
 
-/// For `?` on plain `.send()` results. Prefer [`crate::OperationExt::call`], which also keeps the raw
-/// error body, the status of undecodable success bodies and the attempt count.
-impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
-    fn from(error: progenitor_client::Error<E>) -> Self {
-        use progenitor_client::Error as P;
+/// Request-building failures in generated code (`.build()?`): a URL or header reqwest rejects.
+impl From<reqwest::Error> for Error {
+    fn from(error: reqwest::Error) -> Self {
+        Error::InvalidRequest(format!("the request could not be built: {error}"))
+    }
+}
+
+/// A header parameter whose value cannot go into an HTTP header (generated code, `try_into()?`).
+impl From<reqwest::header::InvalidHeaderValue> for Error {
+    fn from(error: reqwest::header::InvalidHeaderValue) -> Self {
+        Error::InvalidRequest(format!("invalid header value: {error}"))
+    }
+}
+
+/// A form body that does not serialize (generated code, `form_urlencoded(&body)?`).
+impl From<progenitor_client::Error> for Error {
+    fn from(error: progenitor_client::Error) -> Self {
         match error {
-            P::ErrorResponse(rv) => {
-                let body = Bytes::from(serde_json::to_vec(rv.as_ref()).unwrap_or_default());
-                let parsed = serde_json::from_slice(&body).ok();
-                Error::Api(Box::new(ApiError {
-                    status: rv.status(),
-                    headers: rv.headers().clone(),
-                    body,
-                    parsed,
-                    attempts: 0,
-                    note: None,
-                }))
-            }
-            P::UnexpectedResponse(response) => Error::Api(Box::new(ApiError {
-                status: response.status(),
-                headers: response.headers().clone(),
-                body: Bytes::new(),
-                parsed: None,
-                attempts: 0,
-                note: Some("body not read (use .call() to keep it)".into()),
-            })),
-            P::InvalidResponsePayload(body, source) => {
-                Error::Decode(Box::new(DecodeError { status: None, headers: HeaderMap::new(), body, source }))
-            }
-            P::CommunicationError(source) | P::ResponseBodyError(source) | P::InvalidUpgrade(source) => {
-                Error::Transport { source, attempts: 0, note: None }
-            }
-            P::InvalidRequest(message) => Error::InvalidRequest(message),
-            P::Custom(message) => Error::Other(message),
+            progenitor_client::Error::InvalidRequest(message) => Error::InvalidRequest(message),
+            other => Error::InvalidRequest(other.to_string()),
         }
     }
 }
 
 impl From<crate::ConfigError> for Error {
     fn from(error: crate::ConfigError) -> Self {
-        Error::Other(error.to_string())
+        Error::Config(error)
     }
 }
 
@@ -218,14 +192,13 @@ impl fmt::Display for Error {
                 if !e.body.is_empty() {
                     write!(f, ": {}", preview(&e.body))?;
                 }
+                if e.truncated {
+                    write!(f, " (body truncated at {} bytes)", e.body.len())?;
+                }
                 Ok(())
             }
             Error::Decode(e) => {
-                write!(f, "could not decode the response body")?;
-                if let Some(status) = e.status {
-                    write!(f, " of {status}")?;
-                }
-                write!(f, ": {} (body: {})", e.source, preview(&e.body))
+                write!(f, "could not decode the {} response body: {} (body: {})", e.status, e.source, preview(&e.body))
             }
             Error::Transport { source, attempts: n, note } => {
                 write!(f, "request failed: {source}")?;
@@ -236,7 +209,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
-            Error::Other(m) => f.write_str(m),
+            Error::Config(e) => e.fmt(f),
         }
     }
 }
@@ -246,6 +219,7 @@ impl std::error::Error for Error {
         match self {
             Error::Decode(e) => Some(&e.source),
             Error::Transport { source, .. } => Some(source),
+            Error::Config(e) => Some(e),
             _ => None,
         }
     }

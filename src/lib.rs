@@ -12,12 +12,12 @@ extern crate self as invent_api;
 mod auth;
 mod backoff;
 mod budget;
+mod call;
 mod config;
-mod context;
 mod error;
 mod generated;
-mod hooks;
 mod limiter;
+mod multipart;
 mod operation;
 mod org;
 mod pagination;
@@ -36,12 +36,14 @@ pub mod mock;
 pub mod cli;
 
 pub use config::{ClientBuilder, ConfigError, Inner};
-pub use error::{Error, Result};
+pub use call::{ResponseBody, Unlisted};
+pub use error::{ApiError, DecodeError, Error, Result};
 pub use generated::{builder, types, ByteStream, Client, ResponseValue};
 pub use limiter::LimiterConfig;
-pub use operation::{Operation, OperationExt, OperationSpec};
+pub use multipart::FilePart;
+pub use operation::{Operation, OperationSpec, Quota};
 pub use org::{Org, CURRENT_ORG};
-pub use pagination::{ListOperation, PageInfo, Paginate};
+pub use pagination::{ListOperation, Page, PageInfo, Paginate};
 pub use raw::RawRequest;
 pub use retry::RetryConfig;
 
@@ -50,10 +52,10 @@ pub use progenitor_client;
 
 /// Everything a typical program needs: `use invent_api::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Client, Error, ListOperation, Operation, OperationExt, Org, PageInfo, Paginate};
+    pub use crate::{Client, Error, ListOperation, Operation, Org, PageInfo, Paginate};
 }
 
-/// Every operation of the vendored spec (id, method, path, org scope), in spec order.
-pub fn operations() -> &'static [OperationSpec] {
+/// Every operation of the vendored spec (id, method, path template, org scope, quota), in spec order.
+pub fn operations() -> &'static [&'static OperationSpec] {
     generated::OPERATIONS
 }

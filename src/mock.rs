@@ -54,7 +54,7 @@
 //!
 //! // A JSON error body.
 //! server.not_found("GET /orgs/c/contacts/{contact_id}/notes", "Contact not found");
-//! let err = client.list_contact_notes().contact_id("ct_x").call().await.unwrap_err();
+//! let err = client.list_contact_notes().contact_id("ct_x").send().await.unwrap_err();
 //! assert!(err.is_not_found());
 //! # }
 //! ```

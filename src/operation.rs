@@ -1,62 +1,54 @@
-//! The generic view of a generated operation: [`Operation`] (implemented by `build.rs` output for every
-//! builder), the operation table, and [`OperationExt::call`], which sends with full error context.
+//! The generic view of a generated operation: its [`OperationSpec`] (one generated static per
+//! operation), the [`Quota`] it counts against, and the [`Operation`] trait every builder implements.
 
 use std::future::Future;
 
-use crate::{context, ResponseValue};
+use crate::{Error, ResponseValue};
 
-/// One generated operation as the spec declares it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One generated operation as the spec declares it (a generated static per operation, so nothing is
+/// looked up by name at run time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OperationSpec {
     /// progenitor's snake_case id, also the `Client` method name (e.g. `list_assistants`).
     pub id: &'static str,
-    /// `GET`, `POST`, …
-    pub method: &'static str,
-    /// The path as generated, org segment inlined (`/orgs/c/assistants`).
-    pub path: &'static str,
+    /// The HTTP method.
+    pub method: reqwest::Method,
     /// The path template as the spec writes it (`/orgs/{org_id}/assistants`).
     pub template: &'static str,
-    /// Whether the client's org ([`crate::Client::for_org`]) applies.
+    /// Whether the client's org ([`crate::Client::for_org`]) fills the path's org segment.
     pub org_scoped: bool,
+    /// The server-side quota the operation counts against besides the per-IP limit.
+    pub quota: Quota,
 }
 
 impl OperationSpec {
-    /// Looks an operation up by its id.
-    pub fn find(id: &str) -> Option<&'static OperationSpec> {
-        crate::operations().iter().find(|op| op.id == id)
-    }
-
     /// Whether repeating the request cannot change the outcome (RFC 9110 §9.2.2).
     pub fn is_idempotent(&self) -> bool {
-        crate::retry::is_idempotent_method(self.method)
+        self.method.is_idempotent()
     }
+}
+
+/// Server-side quotas an operation can count against (from the spec's `x-invent-quota`, set in
+/// `spec-overrides.json`), each with its own client-side limiter bucket when configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Quota {
+    /// Only the per-IP request limit.
+    Shared,
+    /// Invent's assistant creations per org (10 per hour), see
+    /// [`crate::LimiterConfig::with_assistant_creations`].
+    AssistantCreations,
 }
 
 /// A request builder of one operation (every `builder::*` type implements it, by generated code).
 pub trait Operation: Sized + Send {
     /// The success body type.
     type Output: Send;
-    /// The declared error body type.
-    type ErrorBody: Send;
-    /// The operation id (`OperationInfo::operation_id`).
-    const ID: &'static str;
-    /// Sends the request exactly as the builder's own `send()` does.
-    fn dispatch(
-        self,
-    ) -> impl Future<Output = Result<ResponseValue<Self::Output>, progenitor_client::Error<Self::ErrorBody>>> + Send;
-
-    /// This operation's table entry.
-    fn spec() -> Option<&'static OperationSpec> {
-        OperationSpec::find(Self::ID)
-    }
+    /// The error body type the spec declares (read it with [`Error::body_as`]).
+    type ErrorBody;
+    /// This operation's spec entry.
+    const SPEC: &'static OperationSpec;
+    /// Sends the request (the builder's own `send`).
+    fn send(self) -> impl Future<Output = Result<ResponseValue<Self::Output>, Error>> + Send;
 }
-
-/// Sending with the crate's [`Error`]: status, headers, raw body and attempt count are always kept.
-pub trait OperationExt: Operation {
-    /// Sends the request; like `send()`, but failures are [`Error`] with everything the server said.
-    fn call(self) -> impl Future<Output = crate::Result<ResponseValue<Self::Output>>> + Send {
-        context::run(self.dispatch())
-    }
-}
-
-impl<T: Operation> OperationExt for T {}

@@ -1,8 +1,9 @@
 //! The `c` org alias: which org an org-scoped request (`/orgs/{org_id}/…`) goes to.
 //!
-//! `build.rs` inlines the org segment of every org-scoped path as `c` (the key's own org), so no call
-//! needs an org argument. A client made with [`Client::for_org`] rewrites that segment in its request
-//! hook; the same rewrite serves generated calls, raw calls, the CLI and the mocks.
+//! `build.rs` inlines the org segment of every org-scoped path (`/orgs/{org_id}/…`), so no call needs
+//! an org argument: generated code writes the client's org there (`c`, the key's own org, unless the
+//! client was made with [`Client::for_org`]). Raw calls to `/orgs/c/…` get the same org by a path
+//! rewrite.
 
 use std::fmt;
 
@@ -31,12 +32,17 @@ impl Org {
         }
     }
 
-    /// The path segment sent to the server.
+    /// The org as the server knows it (`c` or the id).
     pub fn segment(&self) -> &str {
         match self {
             Org::Current => CURRENT_ORG,
             Org::Id(id) => id,
         }
+    }
+
+    /// The segment as it goes into a URL path (percent-encoded).
+    pub(crate) fn path_segment(&self) -> String {
+        progenitor_client::encode_path(self.segment())
     }
 }
 
@@ -63,7 +69,9 @@ impl Client {
     /// connection pool, rate limiter and retry budget with `self`.
     pub fn for_org(&self, org: impl Into<Org>) -> Client {
         let mut client = self.clone();
-        client.inner.org = org.into();
+        let org = org.into();
+        client.inner.org_path = org.path_segment().into();
+        client.inner.org = org;
         client
     }
 

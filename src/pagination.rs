@@ -6,7 +6,7 @@
 use futures::stream::{self, Stream, TryStreamExt};
 use reqwest::header::HeaderMap;
 
-use crate::operation::{Operation, OperationExt};
+use crate::operation::Operation;
 use crate::{Error, ResponseValue};
 
 /// Invent's largest page.
@@ -73,7 +73,7 @@ pub trait Paginate: ListOperation {
             let request = self.clone();
             async move {
                 let Some(number) = next else { return Ok(None) };
-                let response = request.with_page(number, take).call().await?;
+                let response = request.with_page(number, take).send().await?;
                 let info = PageInfo::of(&response);
                 let items = response.into_inner();
                 let following = next_page(number, take, items.len() as u64, &info);

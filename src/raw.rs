@@ -1,15 +1,18 @@
 //! Raw calls: any path (e.g. an endpoint the spec does not document yet) with the same auth, org
-//! alias, retries, limiter and tracing as generated calls.
+//! alias, retries, limiter, errors and tracing as generated calls (they end in the same executor).
 
 use bytes::Bytes;
-use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
-use crate::context;
-use crate::hooks::RAW_OPERATION;
-use crate::{Client, Error, ResponseValue};
+use crate::call::{self, Raw};
+use crate::operation::{OperationSpec, Quota};
+use crate::{org, Client, Error, ResponseValue};
+
+/// The spec entry of raw calls (no template: their span records the path as sent).
+static RAW: OperationSpec =
+    OperationSpec { id: "raw", method: Method::GET, template: "", org_scoped: true, quota: Quota::Shared };
 
 /// A request to an arbitrary path, built by [`Client::raw`].
 #[derive(Debug)]
@@ -35,12 +38,14 @@ impl Client {
     }
 }
 
-impl<'a> RawRequest<'a> {
+impl RawRequest<'_> {
+    /// Adds a query parameter.
     pub fn query(mut self, key: impl Into<String>, value: impl ToString) -> Self {
         self.query.push((key.into(), value.to_string()));
         self
     }
 
+    /// Adds a header; an invalid name or value fails the call with [`Error::InvalidRequest`].
     pub fn header(mut self, name: &str, value: &str) -> Self {
         match (HeaderName::try_from(name), HeaderValue::try_from(value)) {
             (Ok(n), Ok(v)) => self.headers.push((n, v)),
@@ -61,31 +66,11 @@ impl<'a> RawRequest<'a> {
         self
     }
 
-    /// Sends the request. A non-success status is an [`Error::Api`] with the body kept.
+    /// Sends the request. Any 2xx is success (the body as bytes); anything else is an [`Error::Api`]
+    /// with the body kept.
     pub async fn send(self) -> crate::Result<ResponseValue<Bytes>> {
-        context::run(self.send_inner()).await
-    }
-
-    /// Sends the request and decodes a JSON success body.
-    pub async fn send_json<T: DeserializeOwned>(self) -> crate::Result<ResponseValue<T>> {
-        let response = self.send().await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.into_inner();
-        match serde_json::from_slice(&body) {
-            Ok(value) => Ok(ResponseValue::new(value, status, headers)),
-            Err(source) => Err(Error::Decode(Box::new(crate::error::DecodeError {
-                status: Some(status),
-                headers,
-                body,
-                source,
-            }))),
-        }
-    }
-
-    async fn send_inner(self) -> Result<ResponseValue<Bytes>, progenitor_client::Error<()>> {
         if let Some(message) = self.error {
-            return Err(progenitor_client::Error::InvalidRequest(message));
+            return Err(Error::InvalidRequest(message));
         }
         let url = format!("{}{}", self.client.baseurl, self.path);
         let mut builder = self.client.client.request(self.method, url).query(&self.query);
@@ -96,15 +81,20 @@ impl<'a> RawRequest<'a> {
             builder = builder.body(body);
         }
         let mut request = builder.build()?;
-        let info = OperationInfo { operation_id: RAW_OPERATION };
-        self.client.pre::<()>(&mut request, &info).await?;
-        let response = self.client.exec(request, &info).await?;
+        let inner = &self.client.inner;
+        org::apply(&mut request, &inner.shared.base_path, &inner.org);
+        call::execute::<Raw>(self.client, request, &RAW).await
+    }
+
+    /// Sends the request and decodes a JSON success body (an empty body reads as `null`).
+    pub async fn send_json<T: DeserializeOwned>(self) -> crate::Result<ResponseValue<T>> {
+        let response = self.send().await?;
         let status = response.status();
         let headers = response.headers().clone();
-        if !status.is_success() {
-            return Err(progenitor_client::Error::UnexpectedResponse(response));
+        let body = response.into_inner();
+        match call::json_body(&body) {
+            Ok(value) => Ok(ResponseValue::new(value, status, headers)),
+            Err(source) => Err(Error::Decode(Box::new(crate::error::DecodeError { status, headers, body, source }))),
         }
-        let body = response.bytes().await.map_err(progenitor_client::Error::ResponseBodyError)?;
-        Ok(ResponseValue::new(body, status, headers))
     }
 }

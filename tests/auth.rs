@@ -53,7 +53,7 @@ async fn the_key_never_shows_in_debug_or_errors() {
     assert!(!debug.contains(common::TEST_KEY), "key leaked in Client Debug: {debug}");
     let builder_debug = format!("{:?}", Client::builder().api_key(common::TEST_KEY));
     assert!(!builder_debug.contains(common::TEST_KEY), "key leaked in ClientBuilder Debug: {builder_debug}");
-    let err = client.list_assistants().call().await.expect_err("401");
+    let err = client.list_assistants().send().await.expect_err("401");
     for text in [format!("{err}"), format!("{err:?}")] {
         assert!(!text.contains(common::TEST_KEY), "key leaked in error: {text}");
     }

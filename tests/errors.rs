@@ -18,7 +18,7 @@ async fn not_found_keeps_status_headers_request_id_and_body() {
                 .json_body(serde_json::json!({"statusCode": 404, "message": "Assistant not found"}));
         })
         .await;
-    let err = common::client(&server).get_assistant().assistant_id("ast_missing").call().await.expect_err("404");
+    let err = common::client(&server).get_assistant().assistant_id("ast_missing").send().await.expect_err("404");
     assert!(err.is_not_found(), "{err:?}");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
     assert_eq!(err.request_id(), Some("req_123"));
@@ -39,7 +39,7 @@ async fn unauthorized_keeps_status_and_body_even_when_not_json() {
             then.status(401).header("content-type", "text/plain").body("Unauthorized: invalid API key");
         })
         .await;
-    let err = common::client(&server).list_contacts().call().await.expect_err("401");
+    let err = common::client(&server).list_contacts().send().await.expect_err("401");
     assert!(err.is_unauthorized());
     assert_eq!(&err.body().expect("body")[..], b"Unauthorized: invalid API key");
     let Error::Api(api) = &err else { panic!("expected Error::Api, got {err:?}") };
@@ -57,9 +57,9 @@ async fn undecodable_success_body_keeps_status_headers_and_body() {
             then.status(200).header("x-request-id", "req_dec").body(r#"{"id":"ast_1","name":"A","enabled":"yes"}"#);
         })
         .await;
-    let err = common::client(&server).get_assistant().assistant_id("ast_1").call().await.expect_err("bad body");
+    let err = common::client(&server).get_assistant().assistant_id("ast_1").send().await.expect_err("bad body");
     let Error::Decode(decode) = &err else { panic!("expected Error::Decode, got {err:?}") };
-    assert_eq!(decode.status.map(|s| s.as_u16()), Some(200));
+    assert_eq!(decode.status.as_u16(), 200);
     assert_eq!(&decode.body[..], br#"{"id":"ast_1","name":"A","enabled":"yes"}"#);
     assert_eq!(err.request_id(), Some("req_dec"));
     assert!(err.to_string().contains("200"), "{err}");
@@ -74,7 +74,7 @@ async fn undeclared_status_is_an_api_error_with_its_body() {
             then.status(418).body("teapot");
         })
         .await;
-    let err = common::client(&server).list_segments().call().await.expect_err("418");
+    let err = common::client(&server).list_segments().send().await.expect_err("418");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(418));
     assert_eq!(&err.body().expect("body")[..], b"teapot");
 }
@@ -105,7 +105,7 @@ async fn invalid_arguments_fail_before_sending() {
         then.status(200);
     }).await;
     // `assistant_id` is required and was not set.
-    let err = common::client(&server).get_assistant().call().await.expect_err("missing arg");
+    let err = common::client(&server).get_assistant().send().await.expect_err("missing arg");
     assert!(matches!(err, Error::InvalidRequest(ref m) if m.contains("assistant_id")), "{err:?}");
     any.assert_calls_async(0).await;
 }

@@ -326,9 +326,9 @@ async fn s24_retry_budget_is_shared_by_clones() {
 
 #[tokio::test(start_paused = true)]
 async fn s25_generated_operations_take_the_same_path() {
-    use invent_api::OperationExt;
+    
     let server = FaultServer::always(Reply::status(429).header("retry-after", "1")).await;
-    let error = client(&server).list_assistants().call().await.unwrap_err();
+    let error = client(&server).list_assistants().send().await.unwrap_err();
     assert_eq!(server.requests(), 3);
     assert!(error.is_rate_limited());
     assert_eq!(error.attempts(), 3);

@@ -44,7 +44,7 @@ async fn typed_helpers_match_parameters_and_bodies() {
         when.assistant_id("ast_missing");
         then.not_found(&fixture(json!({ "statusCode": 404, "message": "Assistant not found" })));
     });
-    let err = client.get_assistant().assistant_id("ast_missing").call().await.expect_err("404");
+    let err = client.get_assistant().assistant_id("ast_missing").send().await.expect_err("404");
     assert!(err.is_not_found(), "{err}");
     let invent_api::Error::Api(api) = &err else { panic!("expected an API error, got {err:?}") };
     assert_eq!(api.parsed.as_ref().and_then(|b| b["message"].as_str()), Some("Assistant not found"));
@@ -69,7 +69,7 @@ async fn rate_limited_then_success_is_retried() {
     let client = invent_api::mock::client(&server);
     let scenario = server.rate_limited("list_assistants", 2, Duration::ZERO, &vec![assistant(1)]);
 
-    let assistants = client.list_assistants().call().await.expect("retried past two 429s");
+    let assistants = client.list_assistants().send().await.expect("retried past two 429s");
     assert_eq!(assistants.len(), 1);
     scenario.limited.assert_calls(2);
     scenario.ok.assert_calls(1);
@@ -87,7 +87,7 @@ async fn throttle_then_a_typed_success_and_retry_after_is_reported() {
 
     // Without retries the 429 comes back to the caller, with the server's wait.
     let client = invent_api::mock::client_builder(&server).max_retries(0).build().expect("client");
-    let err = client.get_assistant().assistant_id("ast_1").call().await.expect_err("429");
+    let err = client.get_assistant().assistant_id("ast_1").send().await.expect_err("429");
     assert!(err.is_rate_limited(), "{err}");
     assert_eq!(err.retry_after(), Some(Duration::from_secs(1)));
     throttle.assert_calls(1);
@@ -115,7 +115,7 @@ async fn paginated_list_is_followed_to_the_end() {
     assert_eq!(PageInfo::of(&third), PageInfo { count: Some(250), page: Some(3), take: Some(10) });
 
     // A take above Invent's maximum is refused like the API does.
-    let err = client.list_assistants().take(500).call().await.expect_err("take > 100");
+    let err = client.list_assistants().take(500).send().await.expect_err("take > 100");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
 }
 
@@ -127,16 +127,16 @@ async fn error_scenarios_send_json_bodies() {
     server.not_found("GET /chats/{chat_id}/messages", "Chat not found");
     server.error_json("POST /chats/{chat_id}/messages", 400, &json!({ "message": ["message must not be empty"] }));
 
-    let err = client.list_contacts().call().await.expect_err("401");
+    let err = client.list_contacts().send().await.expect_err("401");
     assert!(err.is_unauthorized(), "{err}");
     let expected = invent_api::mock::error_body(401, "Invalid API key");
     assert_eq!(err.body().map(|b| serde_json::from_slice::<serde_json::Value>(b).unwrap()), Some(expected));
 
-    let err = client.list_chat_messages().chat_id("chat_gone").call().await.expect_err("404");
+    let err = client.list_chat_messages().chat_id("chat_gone").send().await.expect_err("404");
     assert!(err.is_not_found(), "{err}");
 
     let body: types::CreateChatMessageRequest = fixture(json!({ "message": [{ "type": "text", "text": "" }] }));
-    let err = client.create_chat_message().chat_id("chat_1").body(body).call().await.expect_err("400");
+    let err = client.create_chat_message().chat_id("chat_1").body(body).send().await.expect_err("400");
     let invent_api::Error::Api(api) = &err else { panic!("expected an API error, got {err:?}") };
     assert_eq!(api.parsed, Some(json!({ "message": ["message must not be empty"] })));
 }
@@ -181,7 +181,7 @@ async fn readme_example() -> Result<(), invent_api::Error> {
     // Error bodies: `{"statusCode": 404, "error": "Not Found", "message": "…"}`.
     server.not_found("GET /orgs/c/contacts/{contact_id}/notes", "Contact not found");
     server.unauthorized("list_contacts");
-    assert!(client.list_contact_notes().contact_id("ct_x").call().await.unwrap_err().is_not_found());
-    assert!(client.list_contacts().call().await.unwrap_err().is_unauthorized());
+    assert!(client.list_contact_notes().contact_id("ct_x").send().await.unwrap_err().is_not_found());
+    assert!(client.list_contacts().send().await.unwrap_err().is_unauthorized());
     Ok(())
 }

@@ -55,7 +55,7 @@ async fn pagination_headers_and_bare_array_bodies() {
 
     // Through the client: PageInfo, typed items, and the paginator walking 3 pages.
     let client = mock.client();
-    let page = client.list_assistants().page(2).take(10).call().await.expect("page 2");
+    let page = client.list_assistants().page(2).take(10).send().await.expect("page 2");
     assert_eq!(PageInfo::of(&page), PageInfo { count: Some(25), page: Some(2), take: Some(10) });
     let before = mock.request_count();
     let pages: Vec<_> = client.list_assistants().pages_with(10).try_collect().await.expect("pages");
@@ -80,13 +80,13 @@ async fn bearer_auth_is_required() {
     }
     // The client's typed error keeps the status and the parsed body.
     let wrong = mock.client_builder().api_key("sk_not_the_mock_key").build().expect("client");
-    let err = wrong.list_assistants().call().await.expect_err("401");
+    let err = wrong.list_assistants().send().await.expect_err("401");
     assert!(err.is_unauthorized(), "{err}");
     let body: Value = serde_json::from_slice(err.body().expect("body kept")).expect("JSON");
     assert_eq!(body["error"], "Unauthorized");
     // A custom key works when configured.
     let custom = MockInvent::builder().api_key("sk_custom").start().await;
-    assert_eq!(custom.client().list_assistants().call().await.expect("custom key").len(), 10);
+    assert_eq!(custom.client().list_assistants().send().await.expect("custom key").len(), 10);
     assert_eq!(custom.api_key(), "sk_custom");
 }
 
@@ -108,9 +108,9 @@ async fn sub_orgs_serve_their_own_data() {
     assert!(mock.requests().iter().any(|r| r.path == format!("/orgs/{}/assistants", sub_ids[0])), "sub-org id in the path");
 
     // A parent assistant is not reachable through the sub-org, and vice versa.
-    let err = sub.get_assistant().assistant_id(&parent[0]).call().await.expect_err("not in the sub-org");
+    let err = sub.get_assistant().assistant_id(&parent[0]).send().await.expect_err("not in the sub-org");
     assert!(err.is_not_found());
-    let found = sub.get_assistant().assistant_id(&sub_assistants[0]).call().await.expect("in the sub-org");
+    let found = sub.get_assistant().assistant_id(&sub_assistants[0]).send().await.expect("in the sub-org");
     assert_eq!(found.id, sub_assistants[0]);
 
     // A contact created in a sub-org stays there.
@@ -118,7 +118,7 @@ async fn sub_orgs_serve_their_own_data() {
         channel: Some(types::CreateContactRequestChannel { email: Some("sub@example.com".into()), ..Default::default() }),
         ..Default::default()
     };
-    let created = sub.create_contact().body(body).call().await.expect("create").into_inner();
+    let created = sub.create_contact().body(body).send().await.expect("create").into_inner();
     let sub_contacts = sub.list_contacts().collect_all().await.expect("sub contacts");
     let parent_contacts = client.list_contacts().collect_all().await.expect("parent contacts");
     assert!(sub_contacts.iter().any(|c| c.id == created.id));
@@ -128,7 +128,7 @@ async fn sub_orgs_serve_their_own_data() {
     let by_id = client.for_org(mock.org_id()).list_assistants().collect_all().await.expect("parent by id");
     assert_eq!(by_id.len(), parent.len());
     assert!(sub.list_sub_organizations().collect_all().await.expect("none").is_empty());
-    let err = client.for_org("org_unknown").list_assistants().call().await.expect_err("unknown org");
+    let err = client.for_org("org_unknown").list_assistants().send().await.expect_err("unknown org");
     assert!(err.is_not_found(), "{err}");
 }
 
@@ -154,7 +154,7 @@ async fn every_nth_request_is_a_429_and_the_client_retries_it() {
     // With retries the 429s are invisible: 10 calls, all fine, and the server saw the extra attempts.
     let client = mock.client();
     for _ in 0..10 {
-        client.list_assistants().call().await.expect("retried past the 429");
+        client.list_assistants().send().await.expect("retried past the 429");
     }
     assert_eq!(mock.request_count(), 6 + 10 + (mock.rate_limited_count() - 2));
     assert!(mock.rate_limited_count() >= 5);
@@ -162,7 +162,7 @@ async fn every_nth_request_is_a_429_and_the_client_retries_it() {
     let no_retry = client.with_max_retries(0);
     let mut limited = None;
     for _ in 0..3 {
-        if let Err(err) = no_retry.list_assistants().call().await {
+        if let Err(err) = no_retry.list_assistants().send().await {
             limited = Some(err);
         }
     }
@@ -185,13 +185,13 @@ async fn created_contacts_are_listed_first_and_counted() {
         }),
         segment_ids: vec![vip.clone()],
     };
-    let created = client.create_contact().body(body).call().await.expect("created").into_inner();
+    let created = client.create_contact().body(body).send().await.expect("created").into_inner();
     assert_eq!(created.name.as_deref(), Some("Mary Jackson"));
     assert!(created.id.starts_with("ctc_"));
     assert_eq!(created.channels[0].user_id.as_deref(), Some("+15550100999"));
     assert_eq!(created.segments.len(), 1);
 
-    let first = client.list_contacts().take(5).call().await.expect("list");
+    let first = client.list_contacts().take(5).send().await.expect("list");
     assert_eq!(PageInfo::of(&first).count, Some(13));
     assert_eq!(first[0].id, created.id, "newest first");
     let in_segment = client.list_contacts().segment_id(&vip).collect_all().await.expect("by segment");
@@ -200,13 +200,13 @@ async fn created_contacts_are_listed_first_and_counted() {
     assert_eq!(found.len(), 1);
 
     // Bad bodies are 400s, unknown segments 404s, all with JSON bodies.
-    let no_channel = client.create_contact().body(types::CreateContactRequest::default()).call().await;
+    let no_channel = client.create_contact().body(types::CreateContactRequest::default()).send().await;
     assert_eq!(no_channel.expect_err("no channel").status().map(|s| s.as_u16()), Some(400));
     let body = types::CreateContactRequest {
         channel: Some(types::CreateContactRequestChannel { email: Some("x@example.com".into()), ..Default::default() }),
         segment_ids: vec!["seg_missing".into()],
     };
-    let err = client.create_contact().body(body).call().await.expect_err("unknown segment");
+    let err = client.create_contact().body(body).send().await.expect_err("unknown segment");
     assert!(err.is_not_found());
     assert_eq!(client.list_contacts().collect_all().await.expect("list").len(), 13, "nothing half-created");
 }
@@ -222,7 +222,7 @@ async fn chat_messages_get_an_assistant_reply_and_are_stored() {
 
     let part: types::MessagePart = serde_json::from_value(json!({ "type": "text", "text": "Hello there" })).expect("part");
     let body = types::CreateChatMessageRequest { message: vec![part] };
-    let reply = client.create_chat_message().chat_id(&chat_id).body(body).call().await.expect("reply").into_inner();
+    let reply = client.create_chat_message().chat_id(&chat_id).body(body).send().await.expect("reply").into_inner();
     assert_eq!(reply.role.map(|r| r.to_string()).as_deref(), Some("assistant"));
     let text = reply.messages[0].parts[0].get("text").and_then(Value::as_str).unwrap_or_default();
     assert!(text.contains("Hello there"), "{text}");
@@ -230,15 +230,15 @@ async fn chat_messages_get_an_assistant_reply_and_are_stored() {
     let messages = client.list_chat_messages().chat_id(&chat_id).collect_all().await.expect("messages");
     assert_eq!(messages.len(), before + 2, "the user message and the reply");
     assert_eq!(messages[0].id, reply.id, "newest first");
-    assert_eq!(messages[1].role.map(|r| r.to_string()).as_deref(), Some("user"));
+    assert_eq!(messages[1].role.as_ref().map(|r| r.to_string()).as_deref(), Some("user"));
     let reply_id = reply.id.clone().expect("message id");
-    let fetched = client.get_chat_message().chat_id(&chat_id).message_id(&reply_id).call().await.expect("get");
+    let fetched = client.get_chat_message().chat_id(&chat_id).message_id(&reply_id).send().await.expect("get");
     assert_eq!(fetched.id, reply.id);
 
     let empty = types::CreateChatMessageRequest { message: vec![] };
-    let err = client.create_chat_message().chat_id(&chat_id).body(empty).call().await.expect_err("empty");
+    let err = client.create_chat_message().chat_id(&chat_id).body(empty).send().await.expect_err("empty");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
-    let err = client.list_chat_messages().chat_id("cht_missing").call().await.expect_err("unknown chat");
+    let err = client.list_chat_messages().chat_id("cht_missing").send().await.expect_err("unknown chat");
     assert!(err.is_not_found());
 }
 
@@ -251,7 +251,7 @@ async fn unknown_routes_and_ids_are_json_404s() {
         assert_eq!(body["statusCode"], 404, "{path}");
         assert_eq!(body["error"], "Not Found", "{path}");
     }
-    let err = mock.client().get_assistant().assistant_id("ast_missing").call().await.expect_err("404");
+    let err = mock.client().get_assistant().assistant_id("ast_missing").send().await.expect_err("404");
     assert!(err.is_not_found());
     assert!(err.request_id().is_some_and(|id| id.starts_with("req_mock_")));
     let recorded = mock.requests();
@@ -265,10 +265,10 @@ async fn assistants_can_be_created_and_updated_within_the_creation_limit() {
     let client = mock.client().with_max_retries(0);
     for i in 0..10 {
         let body = types::CreateAssistantRequest::builder().name(format!("Bot {i}"));
-        client.create_assistant().body(body).call().await.expect("within the limit");
+        client.create_assistant().body(body).send().await.expect("within the limit");
     }
     let body = types::CreateAssistantRequest::builder().name("One too many");
-    let err = client.create_assistant().body(body).call().await.expect_err("limit");
+    let err = client.create_assistant().body(body).send().await.expect_err("limit");
     assert!(err.is_rate_limited());
     assert_eq!(err.retry_after(), Some(std::time::Duration::from_secs(3600)));
 
@@ -279,7 +279,7 @@ async fn assistants_can_be_created_and_updated_within_the_creation_limit() {
         .update_assistant()
         .assistant_id(&all[0].id)
         .body(types::UpdateAssistantRequest::builder().enabled(false))
-        .call()
+        .send()
         .await
         .expect("update")
         .into_inner();

@@ -42,7 +42,7 @@ async fn for_org_sends_the_sub_org_id_and_leaves_the_parent_client_alone() {
     sub_client.get_assistant().assistant_id("ast_9").send().await.expect("sub-org call");
     client.get_assistant().assistant_id("ast_9").send().await.expect("parent call");
     // Per call: a one-off handle, no state kept.
-    client.for_org("org_sub42").get_assistant().assistant_id("ast_9").call().await.expect("per-call");
+    client.for_org("org_sub42").get_assistant().assistant_id("ast_9").send().await.expect("per-call");
     sub.assert_calls_async(2).await;
     parent.assert_calls_async(1).await;
 }
@@ -95,7 +95,6 @@ fn every_org_scoped_operation_is_generated_with_the_alias() {
     let scoped: Vec<_> = ops.iter().filter(|op| op.org_scoped).collect();
     assert!(scoped.len() >= 30, "expected most operations to be org-scoped, got {}", scoped.len());
     for op in &scoped {
-        assert!(op.path.starts_with("/orgs/c"), "{} is org-scoped but its path is {}", op.id, op.path);
         assert!(op.template.starts_with("/orgs/{"), "{} template {}", op.id, op.template);
     }
     for op in ops.iter().filter(|op| !op.org_scoped) {

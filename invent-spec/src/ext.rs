@@ -1,12 +1,12 @@
-//! Reads progenitor's own output (with `syn`) to learn each operation's builder, method, path and
-//! response types, and renders the extension code the thin layer builds on: the operation table and
-//! `impl crate::Operation` / `impl crate::ListOperation` for every builder. Generated, never hand-edited.
+//! Renders the extension code the thin layer builds on, from the rewritten client: one `OperationSpec`
+//! static per operation, the operation table, and `impl Operation` / `impl ListOperation` for every
+//! builder. Generated, never hand-edited.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use quote::ToTokens;
-use serde_json::Value;
+
+use crate::SpecError;
 
 /// One generated operation, as progenitor emitted it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +23,10 @@ pub struct OperationMeta {
     pub template: String,
     /// Whether the leading `orgs/{..}` segment was inlined, so the client's org applies.
     pub org_scoped: bool,
+    /// `x-invent-quota`: the server-side quota the operation counts against, besides the per-IP limit.
+    pub quota: Option<String>,
+    /// Pointer to the operation in the lowered document.
+    pub pointer: String,
     /// Success type inside `ResponseValue<..>`.
     pub output: String,
     /// Error body type inside `Error<..>`.
@@ -38,123 +42,88 @@ pub struct ListMeta {
     pub take_type: String,
 }
 
-/// Collects operation metadata from the generated client file.
-pub fn operations(_doc: &Value, file: &syn::File, org_scoped: &[(String, String, String)]) -> Vec<OperationMeta> {
-    let Some(builder_items) = file.items.iter().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
-        _ => None,
-    }) else {
-        return Vec::new();
-    };
-
-    // `impl Client { pub fn list_x(&self) -> builder::ListX<'_> }`: method name → builder name, in order.
-    let mut order = Vec::new();
-    for item in &file.items {
-        let syn::Item::Impl(imp) = item else { continue };
-        if imp.trait_.is_some() || type_name(&imp.self_ty).as_deref() != Some("Client") {
-            continue;
-        }
-        for f in &imp.items {
-            let syn::ImplItem::Fn(f) = f else { continue };
-            if let syn::ReturnType::Type(_, ty) = &f.sig.output {
-                if let Some(b) = type_name(ty) {
-                    order.push((f.sig.ident.to_string(), b));
+/// Operation metadata from the rewritten client (see [`crate::rewrite`]).
+pub fn operations(rewritten: &[crate::rewrite::Rewritten]) -> Vec<OperationMeta> {
+    rewritten
+        .iter()
+        .map(|r| {
+            let list = match (r.setters.contains("page"), r.setters.contains("take"), vec_item(&r.output)) {
+                (true, true, Some(item)) => {
+                    let inner = |name: &str| r.fields.get(name).and_then(|t| option_inner(t)).unwrap_or_default();
+                    Some(ListMeta { item, page_type: inner("page"), take_type: inner("take") })
                 }
+                _ => None,
+            };
+            OperationMeta {
+                id: r.op.id.clone(),
+                builder: r.builder.clone(),
+                method: r.op.method.clone(),
+                path: r.op.path.clone(),
+                template: r.op.template.clone(),
+                org_scoped: r.op.org_scoped,
+                quota: r.op.quota.clone(),
+                pointer: r.op.pointer.clone(),
+                output: r.output.clone(),
+                error: r.error.clone(),
+                list,
             }
-        }
-    }
-
-    // Per builder: its setters (name → value type) and the `send` signature and doc.
-    let mut builders: BTreeMap<String, (BTreeMap<String, String>, Option<(String, String, String)>)> = BTreeMap::new();
-    let mut fields: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    for item in builder_items {
-        match item {
-            syn::Item::Struct(s) => {
-                let map = s
-                    .fields
-                    .iter()
-                    .filter_map(|f| Some((f.ident.as_ref()?.to_string(), tokens(&f.ty))))
-                    .collect();
-                fields.insert(s.ident.to_string(), map);
-            }
-            syn::Item::Impl(imp) if imp.trait_.is_none() => {
-                let Some(name) = type_name(&imp.self_ty) else { continue };
-                let entry = builders.entry(name).or_default();
-                for f in &imp.items {
-                    let syn::ImplItem::Fn(f) = f else { continue };
-                    let fname = f.sig.ident.to_string();
-                    if fname == "send" {
-                        entry.1 = send_signature(f);
-                    } else {
-                        entry.0.insert(fname, String::new());
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    let mut out = Vec::new();
-    for (id, builder) in order {
-        let Some((setters, Some((output, error, doc)))) = builders.get(&builder) else { continue };
-        let (method, path) = parse_send_doc(&doc);
-        let scoped = org_scoped.iter().find(|(m, p, _)| *m == method && *p == path);
-        let template = scoped.map(|(_, _, t)| t.clone()).unwrap_or_else(|| path.clone());
-        let field_types = fields.get(&builder);
-        let list = match (setters.contains_key("page"), setters.contains_key("take"), vec_item(output)) {
-            (true, true, Some(item)) => {
-                let inner = |name: &str| {
-                    field_types
-                        .and_then(|f| f.get(name))
-                        .and_then(|t| option_inner(t))
-                        .unwrap_or_default()
-                };
-                Some(ListMeta { item, page_type: inner("page"), take_type: inner("take") })
-            }
-            _ => None,
-        };
-        out.push(OperationMeta {
-            id,
-            builder,
-            method,
-            path,
-            template,
-            org_scoped: scoped.is_some(),
-            output: output.clone(),
-            error: error.clone(),
-            list,
-        });
-    }
-    out
+        })
+        .collect()
 }
 
-/// Renders the extension code (included next to the generated client, in the same module).
-pub fn render(ops: &[OperationMeta]) -> String {
+/// Quota classes the runtime knows (`x-invent-quota` value → `Quota` variant).
+const QUOTAS: &[(&str, &str)] = &[("assistant-creations", "AssistantCreations")];
+
+/// Renders the extension code (included next to the generated client, in the same module): one
+/// `OperationSpec` static per operation, the table of all of them, and the `Operation` /
+/// `ListOperation` impls. `runtime` is the path of the hand-written crate (`crate`).
+pub fn render(ops: &[OperationMeta], runtime: &str) -> Result<String, SpecError> {
     let mut s = String::new();
-    s.push_str("// Generated by invent-spec from progenitor's output; do not edit.\n\n");
-    s.push_str("/// Every generated operation: id, HTTP method, path as sent, path template, org-scoped.\n");
-    s.push_str("pub(crate) const OPERATIONS: &[crate::operation::OperationSpec] = &[\n");
+    s.push_str("// Generated by invent-spec from the lowered document and progenitor's output; do not edit.\n\n");
+    s.push_str("/// One `OperationSpec` per operation: what the executor needs to send it.\n");
+    s.push_str("pub(crate) mod op_specs {\n");
     for op in ops {
+        let quota = match &op.quota {
+            None => "Shared",
+            Some(q) => QUOTAS.iter().find(|(k, _)| k == q).map(|(_, v)| *v).ok_or_else(|| {
+                let known: Vec<&str> = QUOTAS.iter().map(|(k, _)| *k).collect();
+                SpecError::new(
+                    format!("{}/x-invent-quota", op.pointer),
+                    "quota",
+                    format!("unknown quota `{q}` (known: {known:?})"),
+                )
+            })?,
+        };
         let _ = writeln!(
             s,
-            "    crate::operation::OperationSpec {{ id: {:?}, method: {:?}, path: {:?}, template: {:?}, org_scoped: {} }},",
-            op.id, op.method, op.path, op.template, op.org_scoped
+            "    pub(crate) static {konst}: {runtime}::OperationSpec = {runtime}::OperationSpec {{ id: {id:?}, method: ::reqwest::Method::{method}, template: {template:?}, org_scoped: {org}, quota: {runtime}::Quota::{quota} }};",
+            konst = op.id.to_uppercase(),
+            id = op.id,
+            method = op.method,
+            template = op.template,
+            org = op.org_scoped,
         );
+    }
+    s.push_str("}\n\n");
+    s.push_str("/// Every generated operation, in spec order.\n");
+    s.push_str(&format!("pub(crate) static OPERATIONS: &[&{runtime}::OperationSpec] = &[\n"));
+    for op in ops {
+        let _ = writeln!(s, "    &op_specs::{},", op.id.to_uppercase());
     }
     s.push_str("];\n\n");
     for op in ops {
         let _ = writeln!(
             s,
-            "impl<'a> crate::operation::Operation for builder::{b}<'a> {{\n    type Output = {o};\n    type ErrorBody = {e};\n    const ID: &'static str = {id:?};\n    fn dispatch(self) -> impl ::std::future::Future<Output = ::std::result::Result<ResponseValue<{o}>, Error<{e}>>> + Send {{\n        builder::{b}::send(self)\n    }}\n}}\n",
+            "impl<'a> {runtime}::Operation for builder::{b}<'a> {{\n    type Output = {o};\n    type ErrorBody = {e};\n    const SPEC: &'static {runtime}::OperationSpec = &op_specs::{konst};\n    fn send(self) -> impl ::std::future::Future<Output = ::std::result::Result<ResponseValue<{o}>, {runtime}::Error>> + Send {{\n        builder::{b}::send(self)\n    }}\n}}\n",
             b = op.builder,
             o = op.output,
             e = op.error,
-            id = op.id,
+            konst = op.id.to_uppercase(),
         );
         if let Some(list) = &op.list {
             let _ = writeln!(
                 s,
-                "impl<'a> crate::pagination::ListOperation for builder::{b}<'a> {{\n    type Item = {item};\n    fn with_page(self, page: u64, take: u64) -> Self {{\n        self.page({page}).take({take})\n    }}\n}}\n",
+                "impl<'a> {runtime}::ListOperation for builder::{b}<'a> {{\n    type Item = {item};\n    fn with_page(self, page: u64, take: u64) -> Self {{\n        self.page({page}).take({take})\n    }}\n}}\n",
                 b = op.builder,
                 item = list.item,
                 page = convert("page", &list.page_type),
@@ -162,7 +131,7 @@ pub fn render(ops: &[OperationMeta]) -> String {
             );
         }
     }
-    s
+    Ok(s)
 }
 
 /// Expression converting a `u64` variable to the setter's parameter type.
@@ -178,88 +147,24 @@ fn tokens<T: ToTokens>(t: &T) -> String {
     t.to_token_stream().to_string()
 }
 
-fn type_name(ty: &syn::Type) -> Option<String> {
-    match ty {
-        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-        _ => None,
-    }
-}
-
-/// `Result<ResponseValue<T>, Error<E>>` → (T, E, doc).
-fn send_signature(f: &syn::ImplItemFn) -> Option<(String, String, String)> {
-    let syn::ReturnType::Type(_, ty) = &f.sig.output else { return None };
-    let args = generic_args(ty, "Result")?;
-    let ok = generic_args(args.first()?, "ResponseValue")?;
-    let err = generic_args(args.get(1)?, "Error")?;
-    let doc = f
-        .attrs
-        .iter()
-        .filter(|a| a.path().is_ident("doc"))
-        .filter_map(|a| match &a.meta {
-            syn::Meta::NameValue(nv) => match &nv.value {
-                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    Some((tokens(ok.first()?), tokens(err.first()?), doc))
-}
-
-/// The generic arguments of `Name<..>` when `ty`'s last path segment is `Name`.
-fn generic_args<'t>(ty: &'t syn::Type, name: &str) -> Option<Vec<&'t syn::Type>> {
-    let syn::Type::Path(p) = ty else { return None };
-    let seg = p.path.segments.last()?;
-    if seg.ident != name {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(a) = &seg.arguments else { return None };
-    Some(
-        a.args
-            .iter()
-            .filter_map(|g| match g {
-                syn::GenericArgument::Type(t) => Some(t),
-                _ => None,
-            })
-            .collect(),
-    )
-}
-
-/// ``Sends a `GET` request to `/orgs/c/x` `` → ("GET", "/orgs/c/x").
-fn parse_send_doc(doc: &str) -> (String, String) {
-    let mut parts = doc.split('`');
-    let _ = parts.next();
-    let method = parts.next().unwrap_or_default().to_string();
-    let _ = parts.next();
-    let path = parts.next().unwrap_or_default().to_string();
-    (method, path)
-}
-
 /// `:: std :: vec :: Vec < T >` → `T`.
 fn vec_item(ty: &str) -> Option<String> {
     let parsed: syn::Type = syn::parse_str(ty).ok()?;
-    let args = generic_args(&parsed, "Vec")?;
+    let args = crate::rewrite::generic_args(&parsed, "Vec")?;
     Some(tokens(args.first()?))
 }
 
 /// `Result < Option < T > , String >` → `T`.
 fn option_inner(ty: &str) -> Option<String> {
     let parsed: syn::Type = syn::parse_str(ty).ok()?;
-    let args = generic_args(&parsed, "Result")?;
-    let opt = generic_args(args.first()?, "Option")?;
+    let args = crate::rewrite::generic_args(&parsed, "Result")?;
+    let opt = crate::rewrite::generic_args(args.first()?, "Option")?;
     Some(tokens(opt.first()?))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn send_doc_gives_method_and_path() {
-        assert_eq!(parse_send_doc("Sends a `GET` request to `/orgs/c/x`"), ("GET".into(), "/orgs/c/x".into()));
-        assert_eq!(parse_send_doc(""), (String::new(), String::new()));
-    }
 
     #[test]
     fn type_helpers_unwrap_the_generated_shapes() {

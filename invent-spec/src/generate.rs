@@ -7,7 +7,7 @@ use std::panic::{self, AssertUnwindSafe};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use serde_json::{Map, Value};
 
-use crate::{ext, lower, overrides, LowerOptions, Report, SpecError};
+use crate::{ext, lower, names, overrides, rewrite, LowerOptions, Report, SpecError};
 
 // Uses from sibling modules (owned by the lowering work; keep these signatures):
 //   SpecError::new(pointer: impl Into<String>, rule: &str, message: impl Into<String>) -> SpecError
@@ -28,8 +28,6 @@ pub struct Options {
     pub lower: LowerOptions,
     /// `with_inner_type` for the generated `Client` (e.g. `crate::Inner`).
     pub inner_type: Option<String>,
-    /// `HooksMode::Expected`: the crate must implement `ClientHooks<Inner>` for `Client`.
-    pub hooks_expected: bool,
     /// Inline the path parameter that follows a leading `orgs` segment as this literal (Invent: `c`),
     /// so org-scoped operations default to the key's own org and a request hook can remap it.
     pub org_scope_alias: Option<String>,
@@ -39,8 +37,10 @@ pub struct Options {
     pub cli_crate: Option<String>,
     /// Extra derives on every generated type (the CLI needs `schemars::JsonSchema`).
     pub derives: Vec<String>,
-    /// Emit the extension code (operation table, `Operation` impls, pagination) for the thin layer.
-    pub extensions: bool,
+    /// Path of the hand-written runtime the generated code calls (`crate` inside invent-api): when
+    /// set, every `send` is rewritten onto it (see [`crate::rewrite`]) and the extension code
+    /// (operation table, `Operation` impls, pagination) is emitted.
+    pub runtime: Option<String>,
 }
 
 impl Options {
@@ -51,13 +51,12 @@ impl Options {
             file: Some(file.to_string()),
             overrides,
             inner_type: Some("crate::Inner".to_string()),
-            hooks_expected: true,
             org_scope_alias: Some("c".to_string()),
             mock_crate: Some("invent_api".to_string()),
             cli_crate: cli.then(|| "invent_api".to_string()),
             // The CLI's `CliConfig` bounds need `JsonSchema` on every generated type.
             derives: if cli { vec!["schemars::JsonSchema".to_string()] } else { Vec::new() },
-            extensions: true,
+            runtime: Some("crate".to_string()),
             ..Default::default()
         }
     }
@@ -68,7 +67,7 @@ impl Options {
 pub struct Output {
     /// The client module (`types`, `builder`, `Client`).
     pub client: String,
-    /// Extension code for the thin layer (empty unless `Options::extensions`).
+    /// Extension code for the thin layer (empty unless `Options::runtime` is set).
     pub ext: String,
     pub mock: Option<String>,
     pub cli: Option<String>,
@@ -93,21 +92,28 @@ pub fn generate(mut doc: Value, opts: &Options) -> Result<Output, SpecError> {
         report.merge(overrides::apply(&mut doc, o).map_err(with_file)?);
     }
     report.merge(lower::lower(&mut doc, &opts.lower).map_err(with_file)?);
-    let org_scoped = match &opts.org_scope_alias {
-        Some(alias) => inline_org_scope(&mut doc, alias, &mut report),
-        None => Vec::new(),
-    };
+    if let Some(alias) = &opts.org_scope_alias {
+        inline_org_scope(&mut doc, alias, &mut report);
+    }
 
     let spec = parse_openapi(&doc).map_err(with_file)?;
-    let settings = settings(opts);
+    let settings = settings(opts, &doc);
 
     let client_tokens = run_progenitor(&doc, "generate the client", |spec| {
         Generator::new(&settings).generate_tokens(spec)
     }, &spec)
     .map_err(with_file)?;
-    let client_file = to_file(client_tokens, "client").map_err(with_file)?;
-    let operations = ext::operations(&doc, &client_file, &org_scoped);
-    let ext_code = if opts.extensions { ext::render(&operations) } else { String::new() };
+    let mut client_file = to_file(client_tokens, "client").map_err(with_file)?;
+    let (operations, ext_code) = match &opts.runtime {
+        Some(runtime) => {
+            let rewrite_opts = rewrite::Options { runtime: runtime.clone(), org_alias: opts.org_scope_alias.clone() };
+            let rewritten = rewrite::rewrite(&mut client_file, &doc, &rewrite_opts, &mut report).map_err(with_file)?;
+            let operations = ext::operations(&rewritten);
+            let code = ext::render(&operations, runtime).map_err(with_file)?;
+            (operations, code)
+        }
+        None => (Vec::new(), String::new()),
+    };
     let client = prettyplease::unparse(&client_file);
 
     // progenitor's httpmock and CLI generators emit `to_string()` / `value_parser!` for array query
@@ -142,18 +148,20 @@ pub fn generate(mut doc: Value, opts: &Options) -> Result<Output, SpecError> {
     Ok(Output { client, ext: ext_code, mock, cli, lowered: doc, report, operations })
 }
 
-/// `invent-spec generate`: a self-contained client module (Builder interface, no inner type, no hooks).
+/// `invent-spec generate`: the client and extension code `build.rs` generates from `doc` (org alias,
+/// runtime `crate`), in one file for reading and diffing; it compiles inside invent-api only.
 pub fn generate_standalone(doc: Value) -> Result<(String, Report), SpecError> {
-    let out = generate(doc, &Options::default())?;
-    Ok((out.client, out.report))
+    let out = generate(doc, &Options::invent_crate("openapi.json", None, false))?;
+    Ok((format!("{}\n{}", out.client, out.ext), out.report))
 }
 
-fn settings(opts: &Options) -> GenerationSettings {
+fn settings(opts: &Options, doc: &Value) -> GenerationSettings {
     let mut settings = GenerationSettings::default();
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
-        .with_hooks(if opts.hooks_expected { HooksMode::Expected } else { HooksMode::Optional });
+        // The rewritten `send`s call the crate's executor, not progenitor's hooks.
+        .with_hooks(HooksMode::Optional);
     if let Some(inner) = &opts.inner_type {
         if let Ok(tokens) = inner.parse() {
             settings.with_inner_type(tokens);
@@ -162,7 +170,26 @@ fn settings(opts: &Options) -> GenerationSettings {
     for derive in &opts.derives {
         settings.with_derive(derive);
     }
+    // Binary parts of multipart bodies: the lowering points them at a placeholder component.
+    if let Some(runtime) = &opts.runtime {
+        for key in file_part_components(doc) {
+            settings.with_replacement(names::component_type(&key), format!("{runtime}::multipart::FilePart"), std::iter::empty());
+        }
+    }
     settings
+}
+
+/// Component keys the lowering marked as file parts.
+fn file_part_components(doc: &Value) -> Vec<String> {
+    doc.pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter(|(_, s)| s.get(crate::lower::operations::FILE_PART).is_some())
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn parse_openapi(doc: &Value) -> Result<openapiv3::OpenAPI, SpecError> {
@@ -256,12 +283,12 @@ fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
-/// Replaces the path parameter that follows a leading `orgs` segment with `alias` in every path.
-/// Returns `(METHOD, new path, original path)` for every operation that became org-scoped.
-fn inline_org_scope(doc: &mut Value, alias: &str, report: &mut Report) -> Vec<(String, String, String)> {
+/// Replaces the path parameter that follows a leading `orgs` segment with `alias` in every path, and
+/// marks each operation it scopes with [`rewrite::ops::ORG_SCOPE`] (the parameter and the original
+/// template), which the generator reads to take the org from the client.
+fn inline_org_scope(doc: &mut Value, alias: &str, report: &mut Report) {
     let rule = "org-scope-alias";
-    let mut scoped = Vec::new();
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return scoped };
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
     let existing: Vec<String> = paths.keys().cloned().collect();
     let mut renamed = Map::new();
     for (path, mut item) in std::mem::take(paths) {
@@ -281,9 +308,12 @@ fn inline_org_scope(doc: &mut Value, alias: &str, report: &mut Report) -> Vec<(S
         if let Some(obj) = item.as_object_mut() {
             remove_path_param(obj.get_mut("parameters"), &param);
             for method in METHODS {
-                if let Some(op) = obj.get_mut(method) {
+                if let Some(Value::Object(op)) = obj.get_mut(method) {
                     remove_path_param(op.get_mut("parameters"), &param);
-                    scoped.push((method.to_uppercase(), new_path.clone(), path.clone()));
+                    op.insert(
+                        rewrite::ops::ORG_SCOPE.into(),
+                        serde_json::json!({ "param": param, "template": path }),
+                    );
                     report.count(rule);
                 }
             }
@@ -291,7 +321,6 @@ fn inline_org_scope(doc: &mut Value, alias: &str, report: &mut Report) -> Vec<(S
         renamed.insert(new_path, item);
     }
     *paths = renamed;
-    scoped
 }
 
 /// `/orgs/{org_id}/x` → (`org_id`, `/orgs/c/x`).

@@ -8,9 +8,11 @@ pub mod ext;
 pub mod fetch;
 pub mod generate;
 pub mod lower;
+pub mod names;
 pub mod overrides;
 pub mod pointer;
 pub mod report;
+pub mod rewrite;
 pub mod surface;
 
 pub use error::SpecError;

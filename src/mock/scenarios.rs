@@ -43,8 +43,8 @@ impl Route {
             assert!(path.starts_with('/'), "route `{route}`: the path must start with `/`");
             return Route { method: method.to_ascii_uppercase(), path: path.to_string() };
         }
-        match crate::OperationSpec::find(route) {
-            Some(op) => Route { method: op.method.to_string(), path: op.path.to_string() },
+        match crate::operations().iter().find(|op| op.id == route) {
+            Some(op) => Route::from(*op),
             None => {
                 let known: Vec<&str> = crate::operations().iter().map(|op| op.id).collect();
                 panic!("unknown operation `{route}`; use \"METHOD /path\" or one of: {}", known.join(", "))
@@ -93,7 +93,7 @@ impl From<&str> for Route {
 
 impl From<&crate::OperationSpec> for Route {
     fn from(op: &crate::OperationSpec) -> Route {
-        Route { method: op.method.to_string(), path: op.path.to_string() }
+        Route { method: op.method.to_string(), path: op.template.to_string() }
     }
 }
 
@@ -264,9 +264,10 @@ mod tests {
     #[test]
     fn routes_parse_ids_and_patterns() {
         let r = Route::parse("list_assistants");
-        assert_eq!((r.method.as_str(), r.path.as_str()), ("GET", "/orgs/c/assistants"));
+        // By operation id: the template, so the route matches the key's org (`c`) and sub-orgs alike.
+        assert_eq!((r.method.as_str(), r.path.as_str()), ("GET", "/orgs/{org_id}/assistants"));
         let r = Route::parse("get_assistant");
-        assert_eq!(r.path_regex(), "^/orgs/c/assistants/[^/]+$");
+        assert_eq!(r.path_regex(), "^/orgs/[^/]+/assistants/[^/]+$");
         let r = Route::parse("patch /chats/{chat_id}/state");
         assert_eq!(r.method, "PATCH");
         assert_eq!(r.path_regex(), "^/chats/[^/]+/state$");

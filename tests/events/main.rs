@@ -684,7 +684,7 @@ async fn a_429_on_the_upgrade_pauses_the_clients_other_calls_too() {
     while events.stats().attempts == 1 && Instant::now() < refused_at + Duration::from_millis(50) {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
-    client.list_assistants().call().await.unwrap();
+    client.list_assistants().send().await.unwrap();
     let rest = server.upgrades().into_iter().find(|u| u.path == "/orgs/c/assistants").unwrap();
     let waited = rest.at - refused_at;
     assert!(waited >= Duration::from_secs(5) && waited < Duration::from_millis(5100), "{waited:?}");

@@ -6,7 +6,6 @@ use std::time::Duration;
 use futures::StreamExt;
 use invent_api::events::{Disconnect, EventsConfig, Feed};
 use invent_api::mock::server::MockInvent;
-use invent_api::prelude::*;
 use invent_api::{types, Client};
 use serde_json::json;
 
@@ -24,7 +23,7 @@ async fn contact_with_channel(client: &Client, name: &str) -> (String, String) {
         ..Default::default()
     };
     let body = types::CreateContactRequest { channel: Some(channel), ..Default::default() };
-    let contact = client.create_contact().body(body).call().await.unwrap().into_inner();
+    let contact = client.create_contact().body(body).send().await.unwrap().into_inner();
     let channel = contact.channels[0].id.clone().unwrap();
     (contact.id, channel)
 }
@@ -33,7 +32,7 @@ async fn create_chat(client: &Client, contact: &(String, String), title: &str) -
     let text: types::MessagePart = serde_json::from_value(json!({"type": "text", "text": "My order is late"})).unwrap();
     let body = types::CreateContactChannelChatRequest { title: Some(title.into()), message: vec![text], ..Default::default() };
     let call = client.create_contact_channel_chat().contact_id(&contact.0).channel_id(&contact.1).body(body);
-    call.call().await.unwrap().into_inner()
+    call.send().await.unwrap().into_inner()
 }
 
 #[tokio::test]
@@ -66,9 +65,9 @@ async fn every_chat_created_through_the_mock_reaches_the_sockets_of_its_org() {
     assert_eq!(created_id(&next_event(&mut sub_chats).await), sub_created.id.unwrap());
 
     // The chat is stored like any other: listed first, with the first message authored as the contact.
-    let listed = client.list_org_chats().take(1).call().await.unwrap().into_inner();
+    let listed = client.list_org_chats().take(1).send().await.unwrap().into_inner();
     assert_eq!(listed[0].id.as_deref(), Some(id.as_str()));
-    let messages = client.list_chat_messages().chat_id(&id).call().await.unwrap().into_inner();
+    let messages = client.list_chat_messages().chat_id(&id).send().await.unwrap().into_inner();
     assert_eq!(messages.len(), 1);
 
     // Upgrades are logged with the status the client got.
@@ -85,7 +84,7 @@ async fn a_chat_on_a_non_custom_channel_is_refused_and_sends_no_event() {
     let seeded = world.orgs[0].contacts.iter().find(|c| c["channels"][0]["type"] != "custom").unwrap();
     let (contact, channel) = (seeded["id"].as_str().unwrap(), seeded["channels"][0]["id"].as_str().unwrap());
     let body = types::CreateContactChannelChatRequest::default();
-    let error = client.create_contact_channel_chat().contact_id(contact).channel_id(channel).body(body).call().await.unwrap_err();
+    let error = client.create_contact_channel_chat().contact_id(contact).channel_id(channel).body(body).send().await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
 }
 
@@ -132,7 +131,7 @@ async fn catch_up_reads_at_most_the_page_limit() {
 async fn the_upgrade_goes_through_the_mocks_auth_and_429_cadence() {
     let mock = MockInvent::builder().rate_limit_every(2).start().await;
     // Request 1: a REST call; request 2 (the upgrade) gets the 429; request 3 (the retry) is upgraded.
-    mock.client().list_assistants().take(1).call().await.unwrap();
+    mock.client().list_assistants().take(1).send().await.unwrap();
     let events = mock.client().events_with(Feed::Inbox, quick()).unwrap();
     assert!(events.connected().await);
     let statuses: Vec<(String, u16)> = mock.requests().into_iter().map(|r| (r.path, r.status)).collect();

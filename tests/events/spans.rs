@@ -13,9 +13,12 @@ use tracing::{Event, Metadata, Subscriber};
 use super::server::{Conn, Server, KEY};
 use super::{close, create, created_id, gap, hold, next_event};
 
-/// Spans and events as `(name or message, fields)`, in order.
+/// A span or event: its name (or message) and its fields as text.
+type Entry = (String, Vec<(String, String)>);
+
+/// Spans and events, in order.
 #[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<(String, Vec<(String, String)>)>>>);
+struct Recorder(Arc<Mutex<Vec<Entry>>>);
 
 struct Fields<'a>(&'a mut Vec<(String, String)>);
 

@@ -48,15 +48,14 @@ pub fn lower(doc: &mut Value, report: &mut Report) -> Result<()> {
                 push_down(op, &shared);
                 report.count("path-parameters");
             }
-            if !request_body(op, &op_ptr, report) {
-                item.shift_remove(m);
-                continue;
-            }
+            request_body(op, &op_ptr, report);
             parameters(op, &op_ptr, &names, schemas.as_ref(), report);
             responses(op, &op_ptr, report);
         }
     }
     operation_ids(paths, report);
+    hoist_typed_responses(doc, report);
+    mark_file_parts(doc, report);
     Ok(())
 }
 
@@ -282,49 +281,49 @@ fn parameter(
     Ok(())
 }
 
-/// Media types ranked the way progenitor can send them; `None` = cannot be sent at all.
-fn request_rank(media: &str) -> Option<(u8, &'static str)> {
+/// Media types ranked by preference, with what they are sent as (anything unknown as raw bytes).
+fn request_rank(media: &str) -> (u8, &'static str) {
     let m = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    Some(match m.as_str() {
+    match m.as_str() {
         "application/json" => (0, "application/json"),
         _ if m.ends_with("+json") || m.ends_with("/json") => (1, "application/json"),
         "application/x-www-form-urlencoded" => (2, "application/x-www-form-urlencoded"),
-        "application/octet-stream" => (3, "application/octet-stream"),
-        "text/plain" | "text/x-markdown" => (4, "text/plain"),
-        _ if m.starts_with("multipart/") => return None,
-        _ if m.starts_with("text/") => (5, "text/plain"),
-        _ => (6, "application/octet-stream"),
-    })
+        _ if m.starts_with("multipart/") => (3, MULTIPART),
+        "application/octet-stream" => (4, "application/octet-stream"),
+        "text/plain" | "text/x-markdown" => (5, "text/plain"),
+        _ if m.starts_with("text/") => (6, "text/plain"),
+        _ => (7, "application/octet-stream"),
+    }
 }
 
-/// Keeps one request media type. Returns `false` when the operation has to be dropped.
-fn request_body(op: &mut Map<String, Value>, op_ptr: &str, report: &mut Report) -> bool {
+const MULTIPART: &str = "multipart/form-data";
+
+/// Extension on operations whose body is sent as `multipart/form-data`: `{"encoding": {property:
+/// content type}}`. progenitor sees the body as JSON (so typify generates its struct); the generator
+/// replaces the JSON encoding with the crate's multipart encoder (`rewrite::multipart`).
+pub const MULTIPART_BODY: &str = "x-invent-multipart";
+
+/// Marks the placeholder component that binary properties of multipart bodies point to; the generator
+/// replaces its type with the crate's file-part type (typify `with_replacement`).
+pub const FILE_PART: &str = "x-invent-file-part";
+
+/// Keeps one request media type (JSON first: where an operation offers JSON and multipart, users get
+/// the JSON body).
+fn request_body(op: &mut Map<String, Value>, op_ptr: &str, report: &mut Report) {
     let bptr = join(op_ptr, "requestBody");
-    let Some(Value::Object(body)) = op.get_mut("requestBody") else { return true };
+    let Some(Value::Object(body)) = op.get_mut("requestBody") else { return };
     let Some(Value::Object(content)) = body.get_mut("content") else {
         op.shift_remove("requestBody");
         report.count("request-media-type");
-        return true;
+        return;
     };
     if content.is_empty() {
         op.shift_remove("requestBody");
         report.count("request-media-type");
-        return true;
+        return;
     }
-    let best = content
-        .iter()
-        .enumerate()
-        .filter_map(|(i, (k, _))| request_rank(k).map(|(rank, target)| (rank, i, k.clone(), target)))
-        .min();
-    let Some((_, _, chosen, target)) = best else {
-        let types: Vec<&String> = content.keys().collect();
-        report.drop_operation(
-            op_ptr,
-            "multipart-body",
-            format!("request body only as {types:?}, which progenitor cannot send; operation dropped"),
-        );
-        return false;
-    };
+    let best = content.iter().enumerate().map(|(i, (k, _))| (request_rank(k), i, k.clone())).min();
+    let Some(((_, target), _, chosen)) = best else { return };
     let mut media = content.shift_remove(&chosen).unwrap_or_default();
     let others: Vec<String> = content.keys().cloned().collect();
     content.clear();
@@ -334,6 +333,25 @@ fn request_body(op: &mut Map<String, Value>, op_ptr: &str, report: &mut Report) 
     let base = chosen.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if base != target && !(target == "text/plain" && base == "text/x-markdown") {
         report.note(&bptr, "request-media-type", format!("`{chosen}` is sent as `{target}`"));
+    }
+    if target == MULTIPART {
+        let mut encoding = Map::new();
+        if let Some(Value::Object(e)) = media.as_object_mut().and_then(|m| m.shift_remove("encoding")) {
+            for (property, spec) in e {
+                if let Some(ct) = spec.get("contentType").and_then(Value::as_str) {
+                    encoding.insert(property, Value::String(ct.to_string()));
+                }
+            }
+        }
+        if media.get("schema").is_none() {
+            if let Some(m) = media.as_object_mut() {
+                m.insert("schema".into(), serde_json::json!({ "type": "object" }));
+            }
+        }
+        content.insert("application/json".into(), media);
+        op.insert(MULTIPART_BODY.into(), serde_json::json!({ "encoding": encoding }));
+        report.count("multipart-body");
+        return;
     }
     let key = if target == "text/plain" && base == "text/x-markdown" { base.clone() } else { target.to_string() };
     if let Some(m) = media.as_object_mut() {
@@ -352,7 +370,6 @@ fn request_body(op: &mut Map<String, Value>, op_ptr: &str, report: &mut Report) 
         }
     }
     content.insert(key, media);
-    true
 }
 
 fn binary_schema(old: Option<&Value>) -> Value {
@@ -414,6 +431,7 @@ fn describe(kind: &str) -> &str {
 
 fn responses(op: &mut Map<String, Value>, op_ptr: &str, report: &mut Report) {
     let rptr = join(op_ptr, "responses");
+    let op_has_typed_responses = op.contains_key(TYPED_RESPONSES);
     let Some(Value::Object(responses)) = op.get_mut("responses") else { return };
     // JSON-ish media types → application/json; JSON without schema → `{}`.
     for (code, r) in responses.iter_mut() {
@@ -446,6 +464,11 @@ fn responses(op: &mut Map<String, Value>, op_ptr: &str, report: &mut Report) {
         content.insert("application/json".into(), media);
         content.extend(rest);
         let _ = code;
+    }
+    // Already lowered: the recorded responses are authoritative, and what is left is what progenitor
+    // can type.
+    if op_has_typed_responses {
+        return;
     }
     let codes: Vec<String> = responses.keys().filter(|k| !k.starts_with("x-")).cloned().collect();
     let has_success = codes.iter().any(|c| c != "default" && is_success(c));
@@ -524,6 +547,30 @@ fn responses(op: &mut Map<String, Value>, op_ptr: &str, report: &mut Report) {
             }
         }
     }
+    // progenitor can type one success and one error body; the others are recorded for the generated
+    // client's own by-status decoding (`x-invent-responses`, see `hoist_typed_responses`) and only then
+    // removed from what progenitor sees. Upgrades stay as they were: a socket is not a body.
+    let typed_elsewhere = !drop.is_empty() && !kinds.values().any(|k| k == "upgrade");
+    if typed_elsewhere {
+        let mut classes = Map::new();
+        for (class, rule, members) in [("success", "one-success-type", &success), ("errors", "one-error-type", &errors)] {
+            if drop.iter().any(|(_, r, _)| *r == rule) {
+                let entries = members
+                    .iter()
+                    .map(|c| typed_response_entry(c, &kind_of(c), responses.get(c.as_str())))
+                    .collect();
+                classes.insert(class.into(), Value::Array(entries));
+            }
+        }
+        op.insert(TYPED_RESPONSES.into(), Value::Object(classes));
+        let Some(Value::Object(responses)) = op.get_mut("responses") else { return };
+        for (code, _, _) in &drop {
+            if responses.shift_remove(code).is_some() {
+                report.count("typed-responses");
+            }
+        }
+        return;
+    }
     for (code, rule, kind) in drop {
         if responses.shift_remove(&code).is_some() {
             let class = if rule == "one-success-type" { "success" } else { "error" };
@@ -537,6 +584,191 @@ fn responses(op: &mut Map<String, Value>, op_ptr: &str, report: &mut Report) {
             );
         }
     }
+}
+
+/// Extension on operations whose responses progenitor cannot type on its own: `{"success": [...],
+/// "errors": [...]}`, each present when that class has more than one kind of body, listing its responses
+/// in status order (`status`, `kind` = `json` | `none` | `raw`, `schema` for JSON). Read by the
+/// generator (`rewrite::responses`), which types them by status.
+pub const TYPED_RESPONSES: &str = "x-invent-responses";
+
+fn typed_response_entry(code: &str, kind: &str, response: Option<&Value>) -> Value {
+    let mut entry = Map::new();
+    entry.insert("status".into(), Value::String(code.to_string()));
+    let content = response.and_then(|r| r.get("content")).and_then(Value::as_object);
+    let short = if kind.starts_with("json:") { "json" } else { kind };
+    entry.insert("kind".into(), Value::String(short.to_string()));
+    if short == "json" {
+        let schema = content.and_then(|c| c.get("application/json")).and_then(|m| m.get("schema"));
+        entry.insert("schema".into(), schema.cloned().unwrap_or_else(|| Value::Object(Map::new())));
+    }
+    if let Some(description) = response.and_then(|r| r.get("description")).and_then(Value::as_str) {
+        entry.insert("description".into(), Value::String(description.to_string()));
+    }
+    Value::Object(entry)
+}
+
+/// Moves every inline JSON schema of a typed-responses operation into `components/schemas`
+/// (`<OperationId>Response<status>`), so typify generates a type for it whatever progenitor sees,
+/// and points both the extension and the response progenitor keeps at that component.
+fn hoist_typed_responses(doc: &mut Value, report: &mut Report) {
+    let mut hoisted: Vec<(String, Value)> = Vec::new();
+    let mut taken: BTreeSet<String> = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().map(|k| walk::ident_key(k)).collect())
+        .unwrap_or_default();
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut() {
+        for m in walk::METHODS {
+            let Some(Value::Object(op)) = item.get_mut(m) else { continue };
+            let op_id = op.get("operationId").and_then(Value::as_str).unwrap_or_default().to_string();
+            let Some(Value::Object(classes)) = op.get_mut(TYPED_RESPONSES) else { continue };
+            let mut refs: BTreeMap<String, Value> = BTreeMap::new();
+            // Equal inline schemas share one component: responses progenitor keeps because they have
+            // the same body must stay one type.
+            let mut by_schema: BTreeMap<String, Value> = BTreeMap::new();
+            for entry in classes.values_mut().filter_map(Value::as_array_mut).flatten() {
+                let status = entry.get("status").and_then(Value::as_str).unwrap_or_default().to_string();
+                let Some(schema) = entry.get_mut("schema") else { continue };
+                let is_plain_ref = schema.as_object().is_some_and(|s| s.len() == 1 && s.contains_key("$ref"));
+                if !is_plain_ref {
+                    let text = schema.to_string();
+                    let reference = match by_schema.get(&text) {
+                        Some(reference) => reference.clone(),
+                        None => {
+                            let key = walk::unique_name(
+                                &format!("{}Response{}", walk::pascal(&op_id), walk::pascal(&status)),
+                                &mut taken,
+                            );
+                            hoisted.push((key.clone(), schema.clone()));
+                            report.count("typed-responses-hoist");
+                            let reference = serde_json::json!({ "$ref": format!("#/components/schemas/{key}") });
+                            by_schema.insert(text, reference.clone());
+                            reference
+                        }
+                    };
+                    *schema = reference;
+                }
+                if let (Some(status), Some(schema)) = (entry.get("status").and_then(Value::as_str), entry.get("schema")) {
+                    refs.insert(status.to_string(), schema.clone());
+                }
+            }
+            // The responses progenitor still sees use the same components (no second inline type).
+            if let Some(Value::Object(responses)) = op.get_mut("responses") {
+                for (status, r) in responses.iter_mut() {
+                    let (Some(schema), Some(media)) = (refs.get(status), r.pointer_mut("/content/application~1json")) else {
+                        continue;
+                    };
+                    if let Some(media) = media.as_object_mut() {
+                        media.insert("schema".into(), schema.clone());
+                    }
+                }
+            }
+        }
+    }
+    if hoisted.is_empty() {
+        return;
+    }
+    let schemas = doc
+        .as_object_mut()
+        .map(|d| d.entry("components").or_insert_with(|| Value::Object(Map::new())))
+        .and_then(Value::as_object_mut)
+        .map(|c| c.entry("schemas").or_insert_with(|| Value::Object(Map::new())))
+        .and_then(Value::as_object_mut);
+    if let Some(schemas) = schemas {
+        schemas.extend(hoisted);
+    }
+}
+
+/// Points the binary properties of multipart bodies (`type: string, format: binary`, or arrays of them)
+/// at one placeholder component marked [`FILE_PART`], which the generator replaces with the crate's
+/// file-part type. Bodies given by `$ref` are changed in their component.
+fn mark_file_parts(doc: &mut Value, report: &mut Report) {
+    let mut bodies: Vec<String> = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            for m in walk::METHODS {
+                if item.get(m).and_then(|op| op.get(MULTIPART_BODY)).is_none() {
+                    continue;
+                }
+                // Follow `$ref`s to the object whose properties are the parts.
+                let mut target =
+                    format!("{}/requestBody/content/application~1json/schema", join(&join("/paths", path), m));
+                for _ in 0..8 {
+                    match doc.pointer(&target).and_then(|s| s.get("$ref")).and_then(Value::as_str) {
+                        Some(r) if r.starts_with("#/") => target = r[1..].to_string(),
+                        _ => break,
+                    }
+                }
+                bodies.push(target);
+            }
+        }
+    }
+    let key = unique_component_key(doc, "InventFilePart");
+    let file_ref = serde_json::json!({ "$ref": format!("#/components/schemas/{key}") });
+    let mut replaced = 0;
+    for target in bodies {
+        let Some(schema) = doc.pointer_mut(&target) else { continue };
+        replaced += file_part_properties(schema, &file_ref);
+    }
+    if replaced == 0 {
+        return;
+    }
+    report.count_n("multipart-file-part", replaced);
+    let placeholder = serde_json::json!({
+        "type": "object",
+        "description": "A file sent as one part of a multipart body (bytes or a stream, with a file name and content type).",
+        FILE_PART: true,
+    });
+    if let Some(schemas) = doc
+        .as_object_mut()
+        .map(|d| d.entry("components").or_insert_with(|| Value::Object(Map::new())))
+        .and_then(Value::as_object_mut)
+        .map(|c| c.entry("schemas").or_insert_with(|| Value::Object(Map::new())))
+        .and_then(Value::as_object_mut)
+    {
+        schemas.insert(key, placeholder);
+    }
+}
+
+/// Replaces the binary properties of an object schema (and of its `allOf` members); returns how many.
+fn file_part_properties(schema: &mut Value, file_ref: &Value) -> usize {
+    let mut n = 0;
+    if let Some(Value::Array(members)) = schema.get_mut("allOf") {
+        for member in members {
+            n += file_part_properties(member, file_ref);
+        }
+    }
+    let Some(Value::Object(properties)) = schema.get_mut("properties") else { return n };
+    for property in properties.values_mut() {
+        let binary = |s: &Value| s.get("format").and_then(Value::as_str) == Some("binary");
+        let nullable = property.get("nullable").cloned();
+        let replacement = if binary(property) {
+            file_ref.clone()
+        } else if property.get("type").and_then(Value::as_str) == Some("array")
+            && property.get("items").is_some_and(binary)
+        {
+            serde_json::json!({ "type": "array", "items": file_ref })
+        } else {
+            continue;
+        };
+        *property = match nullable {
+            Some(Value::Bool(true)) => serde_json::json!({ "allOf": [replacement], "nullable": true }),
+            _ => replacement,
+        };
+        n += 1;
+    }
+    n
+}
+
+fn unique_component_key(doc: &Value, base: &str) -> String {
+    let mut taken: BTreeSet<String> = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().map(|k| walk::ident_key(k)).collect())
+        .unwrap_or_default();
+    walk::unique_name(base, &mut taken)
 }
 
 /// Unique operationIds: existing ones kept unless they collide with an earlier one once progenitor
@@ -624,7 +856,7 @@ mod tests {
     }
 
     #[test]
-    fn default_becomes_4xx_5xx_and_minority_responses_drop() {
+    fn default_becomes_4xx_5xx_and_other_body_types_are_typed_by_status() {
         let (paths, r) = run(json!({"/a": {"get": {"operationId": "a", "responses": {
             "200": {"description": "", "content": {"application/json": {"schema": {"type": "string"}}}},
             "204": {"description": ""},
@@ -632,29 +864,45 @@ mod tests {
             "401": {"description": ""},
             "404": {"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/E"}}}},
             "default": {"description": "", "content": {"application/json": {}}}}}}}));
+        let op = &paths["/a"]["get"];
+        // progenitor sees one success and one error type; the 200's inline schema became a component.
         assert_eq!(
-            paths["/a"]["get"]["responses"],
+            op["responses"],
             json!({
-                "200": {"description": "", "content": {"application/json": {"schema": {"type": "string"}}}},
+                "200": {"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AResponse200"}}}},
                 "400": {"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/E"}}}},
                 "404": {"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/E"}}}}
             })
         );
-        assert_eq!(r.dropped_responses().len(), 4, "{}", r.to_text());
+        // Every response is still there for the generator, by status.
+        let statuses = |class: &str| -> Vec<String> {
+            op[TYPED_RESPONSES][class].as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap().to_string()).collect()
+        };
+        assert_eq!(statuses("success"), ["200", "204"]);
+        assert_eq!(statuses("errors"), ["400", "401", "404", "4XX", "5XX"]);
+        assert_eq!(op[TYPED_RESPONSES]["errors"][1]["kind"], "none");
+        // `4XX` and `5XX` (both the former `default`) have one body schema: one component.
+        assert_eq!(op[TYPED_RESPONSES]["errors"][3]["schema"], json!({"$ref": "#/components/schemas/AResponse4XX"}));
+        assert_eq!(op[TYPED_RESPONSES]["errors"][4]["schema"], json!({"$ref": "#/components/schemas/AResponse4XX"}));
+        assert!(r.dropped_responses().is_empty(), "{}", r.to_text());
+        assert_eq!(r.rule_count("typed-responses"), 4);
+        assert_eq!(r.rule_count("typed-responses-hoist"), 2);
         assert_eq!(r.rule_count("default-response"), 1);
     }
 
     #[test]
-    fn default_alone_stays() {
+    fn default_alone_stays_and_the_other_error_is_typed() {
         let (paths, r) = run(json!({"/a": {"get": {"operationId": "a", "responses": {
             "default": {"description": "", "content": {"application/json": {"schema": {"type": "string"}}}},
             "404": {"description": ""}}}}}));
+        let op = &paths["/a"]["get"];
         assert_eq!(
-            paths["/a"]["get"]["responses"],
-            json!({
-            "default": {"description": "", "content": {"application/json": {"schema": {"type": "string"}}}}})
+            op["responses"],
+            json!({"default": {"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AResponseDefault"}}}}})
         );
-        assert_eq!(r.dropped_responses().len(), 1);
+        assert_eq!(op[TYPED_RESPONSES]["errors"].as_array().map(Vec::len), Some(2));
+        assert!(op[TYPED_RESPONSES].get("success").is_none());
+        assert!(r.dropped_responses().is_empty());
     }
 
     #[test]
@@ -666,7 +914,8 @@ mod tests {
                 "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}}},
             "put": {"operationId": "b", "responses": {}, "requestBody": {"content": {
                 "application/octet-stream": {"schema": {"type": "string", "contentMediaType": "image/png", "description": "d"}}}}},
-            "patch": {"operationId": "c", "responses": {}, "requestBody": {"content": {"multipart/form-data": {}}}}}}));
+            "patch": {"operationId": "c", "responses": {}, "requestBody": {"content": {"multipart/form-data": {
+                "encoding": {"meta": {"contentType": "application/json"}}}}}}}}));
         assert_eq!(
             paths["/a"]["post"]["requestBody"],
             json!({"content": {"application/json": {"schema": {"type": "object"}}}})
@@ -675,9 +924,38 @@ mod tests {
             paths["/a"]["put"]["requestBody"],
             json!({"content": {"application/octet-stream": {"schema": {"type": "string", "description": "d", "format": "binary"}}}})
         );
-        assert!(paths["/a"].get("patch").is_none());
-        assert_eq!(r.dropped_operations().len(), 1);
+        // A multipart-only body is kept: typed as JSON for typify, sent as multipart by the generator.
+        assert_eq!(
+            paths["/a"]["patch"]["requestBody"],
+            json!({"content": {"application/json": {"schema": {"type": "object"}}}})
+        );
+        assert_eq!(paths["/a"]["patch"][MULTIPART_BODY], json!({"encoding": {"meta": "application/json"}}));
+        assert!(r.dropped_operations().is_empty());
         assert!(r.rule_count("request-media-type") >= 2);
+        assert_eq!(r.rule_count("multipart-body"), 1);
+    }
+
+    #[test]
+    fn binary_properties_of_multipart_bodies_become_file_parts() {
+        let mut doc = json!({
+            "paths": {"/up": {"post": {"operationId": "up", "responses": {}, "requestBody": {"content": {
+                "multipart/form-data": {"schema": {"$ref": "#/components/schemas/Body"}}}}}}},
+            "components": {"schemas": {"Body": {"type": "object", "properties": {
+                "file": {"type": "string", "format": "binary"},
+                "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                "maybe": {"type": "string", "format": "binary", "nullable": true},
+                "name": {"type": "string"}}}}}
+        });
+        let mut r = Report::new();
+        lower(&mut doc, &mut r).unwrap();
+        let props = &doc["components"]["schemas"]["Body"]["properties"];
+        let file = json!({"$ref": "#/components/schemas/InventFilePart"});
+        assert_eq!(props["file"], file);
+        assert_eq!(props["files"], json!({"type": "array", "items": file}));
+        assert_eq!(props["maybe"], json!({"allOf": [file], "nullable": true}));
+        assert_eq!(props["name"], json!({"type": "string"}));
+        assert_eq!(doc["components"]["schemas"]["InventFilePart"][FILE_PART], true);
+        assert_eq!(r.rule_count("multipart-file-part"), 3);
     }
 
     #[test]

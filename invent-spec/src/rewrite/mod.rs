@@ -1,0 +1,272 @@
+//! Post-processing of progenitor's client into the crate's one call path. progenitor's output is read
+//! and changed with `syn` (never by hand): every builder's `send` goes through the crate's executor and
+//! returns the crate's error (`send`), operations with several body types get by-status enums
+//! (`responses`), enums that responses reach accept values the spec does not list (`open_enums`).
+//! Every generated operation must match one operation of the lowered document (`ops`), or generation
+//! fails: nothing is scoped, named or decoded by guesswork.
+
+pub mod ops;
+pub mod open_enums;
+pub mod responses;
+pub mod send;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use quote::{format_ident, quote, ToTokens};
+use serde_json::Value;
+use syn::visit::Visit;
+
+use crate::{Report, SpecError};
+
+pub use ops::LoweredOp;
+
+/// How the rewritten code names the hand-written runtime.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Path of the crate that provides `Error`, `ResponseBody`, `Unlisted`, `call::` and `multipart::`.
+    pub runtime: String,
+    /// The alias inlined into org-scoped paths (`c`), when org scoping is on.
+    pub org_alias: Option<String>,
+}
+
+/// One rewritten operation.
+#[derive(Debug, Clone)]
+pub struct Rewritten {
+    pub op: LoweredOp,
+    /// The builder struct in `builder::`.
+    pub builder: String,
+    /// `Output` of `send` (tokens).
+    pub output: String,
+    /// The error body type (tokens).
+    pub error: String,
+    /// Setter names of the builder.
+    pub setters: BTreeSet<String>,
+    /// Field types of the builder (name → tokens).
+    pub fields: BTreeMap<String, String>,
+}
+
+/// Rewrites `file` in place and returns one entry per operation, in the order of `impl Client`.
+pub fn rewrite(file: &mut syn::File, doc: &Value, opts: &Options, report: &mut Report) -> Result<Vec<Rewritten>, SpecError> {
+    let runtime: syn::Path = syn::parse_str(&opts.runtime)
+        .map_err(|e| SpecError::at_root("generated-send", format!("runtime path `{}`: {e}", opts.runtime)))?;
+    let lowered = ops::index(doc)?;
+    let order = client_methods(file);
+
+    let type_names: BTreeSet<String> = module_items(file, "types")
+        .map(|items| items.iter().filter_map(item_name).collect())
+        .unwrap_or_default();
+    let mut new_types: Vec<syn::Item> = Vec::new();
+    let mut taken = BTreeSet::new();
+    let mut roots: BTreeSet<String> = BTreeSet::new();
+    let mut done: BTreeMap<String, Rewritten> = BTreeMap::new();
+
+    let builder_items = module_items_mut(file, "builder")
+        .ok_or_else(|| SpecError::at_root("generated-send", "progenitor emitted no `builder` module"))?;
+    let fields = builder_fields(builder_items);
+    for item in builder_items.iter_mut() {
+        let syn::Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() {
+            continue;
+        }
+        let Some(builder) = type_name(&imp.self_ty) else { continue };
+        let setters: BTreeSet<String> = imp
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                syn::ImplItem::Fn(f) if f.sig.ident != "send" && f.sig.ident != "new" => Some(f.sig.ident.to_string()),
+                _ => None,
+            })
+            .collect();
+        let Some(f) = imp.items.iter_mut().find_map(|i| match i {
+            syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let inspected = send::inspect(f)?;
+        let op = lowered.get(&inspected.id).ok_or_else(|| {
+            SpecError::at_root(
+                "generated-send",
+                format!("progenitor generated `{}`, which matches no operation of the lowered document", inspected.id),
+            )
+        })?;
+        let success = responses::by_status(op, "success", &type_names, &mut taken, &runtime)?;
+        let errors = responses::by_status(op, "errors", &type_names, &mut taken, &runtime)?;
+        let output: syn::Type = match &success {
+            Some(s) => {
+                let ident = format_ident!("{}", s.name);
+                syn::parse_quote!(types::#ident)
+            }
+            None => inspected.output.clone(),
+        };
+        let error: syn::Type = match &errors {
+            Some(e) => {
+                let ident = format_ident!("{}", e.name);
+                syn::parse_quote!(types::#ident)
+            }
+            None => inspected.error.clone(),
+        };
+        for by_status in [&success, &errors].into_iter().flatten() {
+            roots.insert(by_status.name.clone());
+            roots.extend(by_status.members.iter().cloned());
+            let items: syn::File = syn::parse2(by_status.tokens.clone()).map_err(|e| {
+                SpecError::new(op.pointer.clone(), "typed-responses", format!("generated enum does not parse: {e}"))
+            })?;
+            new_types.extend(items.items);
+            report.count("typed-responses-enum");
+        }
+        let mut names = open_enums::Names::default();
+        names.visit_type(&output);
+        names.visit_type(&error);
+        roots.extend(names.0);
+        let decoder = decoder(&output, success.is_some(), &runtime);
+        let multipart = op.multipart.as_ref().map(|encoding| {
+            let pairs = encoding.iter().map(|(k, v)| quote!((#k, #v)));
+            quote!(&[#(#pairs),*])
+        });
+        send::rewrite_fn(
+            f,
+            &send::Target {
+                op,
+                output: &output,
+                decoder,
+                runtime: &runtime,
+                alias: opts.org_alias.as_deref(),
+                multipart,
+            },
+        )?;
+        report.count("generated-send");
+        done.insert(
+            inspected.id.clone(),
+            Rewritten {
+                op: op.clone(),
+                builder: builder.clone(),
+                output: send::type_string(&output),
+                error: send::type_string(&error),
+                setters,
+                fields: fields.get(&builder).cloned().unwrap_or_default(),
+            },
+        );
+    }
+
+    if let Some(missing) = lowered.keys().find(|id| !done.contains_key(*id)) {
+        let op = &lowered[missing];
+        return Err(SpecError::new(
+            op.pointer.clone(),
+            "generated-send",
+            format!("operation `{missing}` is in the lowered document but progenitor generated no builder for it"),
+        ));
+    }
+
+    let types = module_items_mut(file, "types")
+        .ok_or_else(|| SpecError::at_root("generated-send", "progenitor emitted no `types` module"))?;
+    types.extend(new_types);
+    let opened = open_enums::open(types, &roots, &runtime)?;
+    report.count_n("open-enum", opened);
+
+    let mut out = Vec::new();
+    for (id, _) in order {
+        if let Some(r) = done.remove(&id) {
+            out.push(r);
+        }
+    }
+    out.extend(done.into_values());
+    Ok(out)
+}
+
+/// The executor's decoder for a success type.
+fn decoder(output: &syn::Type, by_status: bool, runtime: &syn::Path) -> proc_macro2::TokenStream {
+    let text = send::type_string(output).replace(' ', "");
+    match text.as_str() {
+        _ if by_status => quote!(#runtime::call::Body<#output>),
+        "()" => quote!(#runtime::call::Empty),
+        "ByteStream" => quote!(#runtime::call::Stream),
+        "reqwest::Upgraded" | "::reqwest::Upgraded" => quote!(#runtime::call::Upgrade),
+        _ => quote!(#runtime::call::Body<#output>),
+    }
+}
+
+/// `impl Client { pub fn list_x(&self) -> builder::ListX<'_> }`: method → builder, in order.
+fn client_methods(file: &syn::File) -> Vec<(String, String)> {
+    let mut order = Vec::new();
+    for item in &file.items {
+        let syn::Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() || type_name(&imp.self_ty).as_deref() != Some("Client") {
+            continue;
+        }
+        for f in &imp.items {
+            let syn::ImplItem::Fn(f) = f else { continue };
+            if let syn::ReturnType::Type(_, ty) = &f.sig.output {
+                if let Some(b) = type_name(ty) {
+                    order.push((f.sig.ident.to_string(), b));
+                }
+            }
+        }
+    }
+    order
+}
+
+fn builder_fields(items: &[syn::Item]) -> BTreeMap<String, BTreeMap<String, String>> {
+    items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) => Some((
+                s.ident.to_string(),
+                s.fields
+                    .iter()
+                    .filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.to_token_stream().to_string())))
+                    .collect(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+fn module_items<'f>(file: &'f syn::File, name: &str) -> Option<&'f Vec<syn::Item>> {
+    file.items.iter().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == name => m.content.as_ref().map(|(_, items)| items),
+        _ => None,
+    })
+}
+
+fn module_items_mut<'f>(file: &'f mut syn::File, name: &str) -> Option<&'f mut Vec<syn::Item>> {
+    file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == name => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    })
+}
+
+fn item_name(item: &syn::Item) -> Option<String> {
+    match item {
+        syn::Item::Struct(s) => Some(s.ident.to_string()),
+        syn::Item::Enum(e) => Some(e.ident.to_string()),
+        syn::Item::Type(t) => Some(t.ident.to_string()),
+        _ => None,
+    }
+}
+
+pub(crate) fn type_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// The generic arguments of `Name<..>` when `ty`'s last path segment is `Name`.
+pub(crate) fn generic_args<'t>(ty: &'t syn::Type, name: &str) -> Option<Vec<&'t syn::Type>> {
+    let syn::Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
+    if seg.ident != name {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(a) = &seg.arguments else { return None };
+    Some(
+        a.args
+            .iter()
+            .filter_map(|g| match g {
+                syn::GenericArgument::Type(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+    )
+}

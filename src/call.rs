@@ -1,0 +1,280 @@
+//! The executor every generated `send` (and every raw call) ends in: adds the API key, runs the retry
+//! loop with the limiter, treats any 2xx as success and decodes it, turns anything else into
+//! [`Error`] with status, headers and (bounded) body, and records one tracing span per call.
+//! Generated code reaches it through `call::execute`, the decoders and `call::org_segment`.
+
+use std::marker::PhantomData;
+use std::time::Instant;
+
+use bytes::Bytes;
+use reqwest::header::AUTHORIZATION;
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+
+use crate::error::{ApiError, DecodeError};
+use crate::operation::OperationSpec;
+use crate::{retry, ByteStream, Client, Error, ResponseValue};
+
+/// Sends `request` for `op` and decodes the answer with `D`.
+pub(crate) async fn execute<D: Decode>(
+    client: &Client,
+    mut request: reqwest::Request,
+    op: &OperationSpec,
+) -> Result<ResponseValue<D::Output>, Error> {
+    let inner = &client.inner;
+    request.headers_mut().insert(AUTHORIZATION, inner.shared.api_key.header());
+    // Raw calls have no template: their span shows the path as sent.
+    let path = if op.template.is_empty() { request.url().path() } else { op.template };
+    let span = tracing::info_span!(
+        target: "invent_api::call",
+        "invent.request",
+        operation = op.id,
+        method = %request.method(),
+        path,
+        org = %inner.org,
+        status = tracing::field::Empty,
+        attempts = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    );
+    let started = Instant::now();
+    let outcome = retry::execute(&client.client, inner, request, op.id).instrument(span.clone()).await;
+    span.record("attempts", outcome.attempts);
+    span.record("duration_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+    let response = match outcome.result {
+        Ok(response) => response,
+        Err(source) => {
+            span.in_scope(|| tracing::warn!(error = %source, "request failed"));
+            return Err(Error::Transport { source, attempts: outcome.attempts, note: outcome.gave_up });
+        }
+    };
+    let status = response.status();
+    span.record("status", status.as_u16());
+    if status.is_success() || (D::UPGRADE && status == StatusCode::SWITCHING_PROTOCOLS) {
+        return D::decode(response, outcome.attempts).instrument(span).await;
+    }
+    Err(api_error(response, outcome.attempts, outcome.gave_up, MAX_KEPT_ERROR_BODY).await)
+}
+
+/// Error bodies are kept up to this many bytes.
+const MAX_KEPT_ERROR_BODY: usize = 1 << 20;
+
+/// A non-success response as [`Error::Api`], its body kept up to `cap` bytes.
+pub(crate) async fn api_error(mut response: reqwest::Response, attempts: u32, note: Option<String>, cap: usize) -> Error {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let (body, truncated) = read_bounded(response, cap).await;
+    let parsed = serde_json::from_slice(&body).ok();
+    Error::Api(Box::new(ApiError { status, headers, body, truncated, parsed, attempts, note }))
+}
+
+/// Reads at most `cap` bytes of the body; `true` when more was there (the rest is not read).
+async fn read_bounded(mut response: reqwest::Response, cap: usize) -> (Bytes, bool) {
+    let mut body = bytes::BytesMut::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) if body.len() + chunk.len() > cap => {
+                body.extend_from_slice(&chunk[..cap - body.len()]);
+                return (body.freeze(), true);
+            }
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) | Err(_) => return (body.freeze(), false),
+        }
+    }
+}
+
+/// The org segment generated code writes into org-scoped paths (already percent-encoded).
+#[allow(dead_code, reason = "named by generated code when the spec has org-scoped operations")]
+pub(crate) fn org_segment(client: &Client) -> &str {
+    &client.inner.org_path
+}
+
+/// Decodes a JSON body; an empty body (204, or 200 with nothing) reads as JSON `null`, so types that
+/// carry no data (`()`, `serde_json::Value`, `Option<T>`) accept it and all others fail to decode.
+pub(crate) fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        serde_json::from_slice(b"null")
+    } else {
+        serde_json::from_slice(body)
+    }
+}
+
+/// A success body type: every `DeserializeOwned` type (whatever the 2xx status), and the generated
+/// by-status enums (`types::<Operation>Success` / `types::<Operation>Error`) of operations that declare
+/// several body types. Also how [`Error::body_as`] reads error bodies.
+pub trait ResponseBody: Sized {
+    /// Decodes `body`, which arrived with `status`.
+    fn decode(status: u16, body: &Bytes) -> Result<Self, serde_json::Error>;
+}
+
+impl<T: DeserializeOwned> ResponseBody for T {
+    fn decode(_status: u16, body: &Bytes) -> Result<Self, serde_json::Error> {
+        json_body(body)
+    }
+}
+
+/// How a success response becomes the operation's output.
+pub(crate) trait Decode {
+    type Output;
+    /// Whether `101 Switching Protocols` is the success (WebSocket operations).
+    const UPGRADE: bool = false;
+    fn decode(
+        response: reqwest::Response,
+        attempts: u32,
+    ) -> impl std::future::Future<Output = Result<ResponseValue<Self::Output>, Error>> + Send;
+}
+
+/// A typed body ([`ResponseBody`]).
+pub(crate) struct Body<T>(PhantomData<T>);
+/// No body declared: whatever arrives is read and dropped.
+#[allow(dead_code, reason = "named by generated code when the spec has such operations")]
+pub(crate) struct Empty;
+/// A non-JSON body, streamed to the caller.
+#[allow(dead_code, reason = "named by generated code when the spec has such operations")]
+pub(crate) struct Stream;
+/// A WebSocket upgrade.
+#[allow(dead_code, reason = "named by generated code when the spec has such operations")]
+pub(crate) struct Upgrade;
+/// The body as bytes, whatever it is (raw calls).
+pub(crate) struct Raw;
+
+impl Decode for Raw {
+    type Output = Bytes;
+    async fn decode(mut response: reqwest::Response, attempts: u32) -> Result<ResponseValue<Bytes>, Error> {
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        match response.bytes().await {
+            Ok(body) => Ok(ResponseValue::new(body, status, headers)),
+            Err(source) => Err(Error::Transport { source, attempts, note: None }),
+        }
+    }
+}
+
+impl<T: ResponseBody + Send> Decode for Body<T> {
+    type Output = T;
+    async fn decode(mut response: reqwest::Response, attempts: u32) -> Result<ResponseValue<T>, Error> {
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            Err(source) => return Err(Error::Transport { source, attempts, note: None }),
+        };
+        match T::decode(status.as_u16(), &body) {
+            Ok(value) => Ok(ResponseValue::new(value, status, headers)),
+            Err(source) => Err(Error::Decode(Box::new(DecodeError { status, headers, body, source }))),
+        }
+    }
+}
+
+impl Decode for Empty {
+    type Output = ();
+    async fn decode(mut response: reqwest::Response, attempts: u32) -> Result<ResponseValue<()>, Error> {
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        // Read to the end so the connection goes back to the pool.
+        if let Err(source) = response.bytes().await {
+            return Err(Error::Transport { source, attempts, note: None });
+        }
+        Ok(ResponseValue::new((), status, headers))
+    }
+}
+
+impl Decode for Stream {
+    type Output = ByteStream;
+    async fn decode(mut response: reqwest::Response, _attempts: u32) -> Result<ResponseValue<ByteStream>, Error> {
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        Ok(ResponseValue::new(ByteStream::new(Box::pin(response.bytes_stream())), status, headers))
+    }
+}
+
+impl Decode for Upgrade {
+    type Output = reqwest::Upgraded;
+    const UPGRADE: bool = true;
+    async fn decode(mut response: reqwest::Response, attempts: u32) -> Result<ResponseValue<reqwest::Upgraded>, Error> {
+        let status = response.status();
+        if status != StatusCode::SWITCHING_PROTOCOLS {
+            return Err(Error::Decode(Box::new(DecodeError {
+                status,
+                headers: std::mem::take(response.headers_mut()),
+                body: response.bytes().await.unwrap_or_default(),
+                source: <serde_json::Error as serde::de::Error>::custom("expected 101 Switching Protocols"),
+            })));
+        }
+        let headers = response.headers().clone();
+        match response.upgrade().await {
+            Ok(upgraded) => Ok(ResponseValue::new(upgraded, status, headers)),
+            Err(source) => Err(Error::Transport { source, attempts, note: None }),
+        }
+    }
+}
+
+/// The raw JSON of a union variant this version of the spec does not list (the `Unknown` variant of
+/// generated tagged and untagged enums). Compares, hashes and orders by its JSON text, so the enums it
+/// sits in keep their derives.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Unlisted(pub serde_json::Value);
+
+impl std::ops::Deref for Unlisted {
+    type Target = serde_json::Value;
+    fn deref(&self) -> &serde_json::Value {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Unlisted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::hash::Hash for Unlisted {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.to_string().hash(state);
+    }
+}
+
+impl PartialOrd for Unlisted {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Unlisted {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.to_string().cmp(&other.0.to_string())
+    }
+}
+
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Unlisted {
+    fn schema_name() -> String {
+        "Unlisted".to_string()
+    }
+    fn json_schema(gen: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        <serde_json::Value as schemars::JsonSchema>::json_schema(gen)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_bodies_read_as_null() {
+        assert_eq!(json_body::<()>(b"").ok(), Some(()));
+        assert_eq!(json_body::<serde_json::Value>(b" \n").ok(), Some(serde_json::Value::Null));
+        assert_eq!(json_body::<Option<u32>>(b"").ok(), Some(None));
+        assert!(json_body::<Vec<u32>>(b"").is_err(), "typed data expected");
+        assert_eq!(json_body::<Vec<u32>>(b"[1]").ok(), Some(vec![1]));
+    }
+
+    #[test]
+    fn unlisted_orders_by_text() {
+        let a = Unlisted(serde_json::json!({"type": "a"}));
+        let b = Unlisted(serde_json::json!({"type": "b"}));
+        assert!(a < b);
+        assert_eq!(a.to_string(), r#"{"type":"a"}"#);
+    }
+}
