@@ -2,9 +2,12 @@
 //!
 //! With `INVENT_API_KEY` set, it makes a few read-only calls against the real Invent API. Without it, it
 //! starts a local mock Invent on loopback (no network needed) and walks through the client: pagination,
-//! creating a contact, chatting, sub-orgs, typed errors and transparent 429 retries.
+//! creating a contact, chatting, sub-orgs, typed errors, transparent 429 retries and live chat events.
+
+use std::time::Duration;
 
 use futures::TryStreamExt;
+use invent_api::events::{self, ChatEvent};
 use invent_api::mock::server::MockInvent;
 use invent_api::prelude::*;
 use invent_api::types;
@@ -111,5 +114,33 @@ pub async fn mock_tour() -> Result {
         println!("   #{} {} {} → 429, retried as {outcome}", limited.number, limited.method, limited.path);
     }
     println!("   {} requests, {} answered 429, and every call above succeeded", mock.request_count(), mock.rate_limited_count());
+
+    println!("\n8. Live events: subscribe to the org's chat events, create a chat, receive it");
+    let mut chat_events = client.chat_events(); // GET /orgs/c/chats/ws, Bearer auth, reconnects by itself
+    if !chat_events.connected().await {
+        let error = chat_events.try_next().await.err().map_or("the stream ended".into(), |e| e.to_string());
+        return Err(format!("no event socket: {error}").into());
+    }
+    println!("   socket open after {} upgrade request(s)", chat_events.stats().attempts);
+    let channel_id = contact.channels.iter().find_map(|c| c.id.clone()).ok_or("the contact has no channel")?;
+    let body = types::CreateContactChannelChatRequest { title: Some("Order #1042 arrived damaged".into()), ..Default::default() };
+    let created = client.create_contact_channel_chat().contact_id(&contact.id).channel_id(&channel_id).body(body).send().await?;
+    println!("   created chat {} on {}'s channel", created.id.as_deref().unwrap_or("?"), contact.name.as_deref().unwrap_or("?"));
+    loop {
+        let next = tokio::time::timeout(Duration::from_secs(10), chat_events.try_next()).await;
+        let event = next.map_err(|_| "no event within 10 s")??.ok_or("the event stream ended")?;
+        match &event {
+            ChatEvent::ChatCreated(chat) => {
+                let title = chat.title.as_deref().unwrap_or("?");
+                println!("   event: ChatCreated {} \"{title}\"", chat.id.as_deref().unwrap_or("?"));
+                let line = events::json_line(&event);
+                let shown: String = line.chars().take(110).collect();
+                println!("   as a JSON line ({} bytes): {shown}…", line.len());
+                break;
+            }
+            ChatEvent::Gap(gap) => println!("   gap: {} reconnect(s), last cause: {:?}", gap.reconnects, gap.cause.as_ref().map(|c| c.to_string())),
+            other => println!("   event: {}", other.to_json()),
+        }
+    }
     Ok(())
 }

@@ -86,6 +86,9 @@ pub(crate) struct Shared {
     pub(crate) max_error_body: usize,
     /// Backoff randomness (seeded by `RetryConfig::jitter_seed`).
     pub(crate) jitter: Jitter,
+    /// The HTTP/1.1 client WebSocket upgrades go through (feature `events`).
+    #[cfg(feature = "events")]
+    pub(crate) sockets: crate::events::handshake::SocketClient,
 }
 
 /// Per-handle settings: cheap to change on a clone (`for_org`, `with_max_retries`, `with_timeouts`).
@@ -132,11 +135,14 @@ pub struct ClientBuilder {
     retry: RetryConfig,
     limiter: Option<LimiterConfig>,
     max_error_body: usize,
+    #[cfg(feature = "events")]
+    events_http: Option<reqwest::Client>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientBuilder")
+        let mut f = f.debug_struct("ClientBuilder");
+        f
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("base_url", &self.base_url)
             .field("org", &self.org)
@@ -147,8 +153,10 @@ impl std::fmt::Debug for ClientBuilder {
             .field("http", &self.http)
             .field("retry", &self.retry)
             .field("limiter", &self.limiter)
-            .field("max_error_body", &self.max_error_body)
-            .finish()
+            .field("max_error_body", &self.max_error_body);
+        #[cfg(feature = "events")]
+        f.field("events_http", &self.events_http);
+        f.finish()
     }
 }
 
@@ -166,6 +174,8 @@ impl Default for ClientBuilder {
             retry: RetryConfig::default(),
             limiter: Some(LimiterConfig::default()),
             max_error_body: DEFAULT_MAX_ERROR_BODY,
+            #[cfg(feature = "events")]
+            events_http: None,
         }
     }
 }
@@ -233,6 +243,16 @@ impl ClientBuilder {
         self
     }
 
+    /// (Feature `events`.) The `reqwest::Client` for WebSocket upgrades. It must speak HTTP/1.1 (build it
+    /// with `.http1_only()`): over HTTP/2 there is no `Upgrade`. Default: the client given to
+    /// [`ClientBuilder::http_client`] if any, else one built on first use with the connect timeout and
+    /// user agent.
+    #[cfg(feature = "events")]
+    pub fn events_http_client(mut self, client: reqwest::Client) -> Self {
+        self.events_http = Some(client);
+        self
+    }
+
     /// Builds the client. Fails on a missing key, a non-HTTPS base URL or a bad setting.
     pub fn build(self) -> Result<Client, ConfigError> {
         let key = self.api_key.as_deref().ok_or(ConfigError::MissingApiKey { variable: ENV_API_KEY })?;
@@ -243,6 +263,12 @@ impl ClientBuilder {
             Some(config) => Some(Limiter::new(config)?),
             None => None,
         };
+        #[cfg(feature = "events")]
+        let sockets = crate::events::handshake::SocketClient::new(
+            self.events_http.or_else(|| self.http.clone()),
+            self.connect_timeout,
+            self.user_agent.clone(),
+        );
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
@@ -264,6 +290,8 @@ impl ClientBuilder {
             attempt_timeout: self.attempt_timeout,
             deadline: self.deadline,
             max_error_body: self.max_error_body,
+            #[cfg(feature = "events")]
+            sockets,
         };
         let inner =
             Inner { org_path: self.org.path_segment().into(), org: self.org, call: CallOptions::default(), shared: Arc::new(shared) };

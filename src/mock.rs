@@ -1,7 +1,8 @@
 //! Mocks of the Invent API for tests and demos (feature `mock`).
 //!
 //! - [`server::MockInvent`]: a stateful local Invent server on loopback with spec-shaped seed data,
-//!   pagination headers, Bearer auth, sub-orgs and an optional deterministic 429 cadence.
+//!   pagination headers, Bearer auth, sub-orgs, an optional deterministic 429 cadence, and both
+//!   WebSocket routes (an event for every chat created through it).
 //! - [`MockServerExt`] and [`operations`]: progenitor's typed [`httpmock`] helpers, one per
 //!   operation, generated from the same spec as the client: `server.list_assistants(|when, then| …)`
 //!   matches the operation's method and path, `when` has a typed method per parameter and `body(&T)`,
@@ -90,6 +91,7 @@ use serde::de::DeserializeOwned;
 use crate::{Client, ClientBuilder};
 
 pub mod data;
+mod events;
 pub mod scenarios;
 pub mod server;
 

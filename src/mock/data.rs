@@ -294,37 +294,7 @@ impl World {
             let (title, question) = CHAT_TOPICS[(i + index) % CHAT_TOPICS.len()];
             let at = seed_time(hours(i, chats));
             let assistant = assistants.get(i % assistants.len().max(1));
-            let assistant_id = assistant.map(|a| a["id"].clone()).unwrap_or(Value::Null);
-            let mut chat = json!({
-                "id": chat_id,
-                "title": title,
-                "model": MODEL,
-                "members": [],
-                "temporary": false,
-                "visibility": "PRIVATE",
-                "pinned": false,
-                "status": "COMPLETED",
-                "created_at": at,
-                "updated_at": at,
-                "org_id": org_id,
-                "state": {
-                    "id": chat_id,
-                    "state": "OPEN",
-                    "integration_id": "internal",
-                    "ai_enabled": true,
-                    "admin_unseen_count": 0,
-                    "user_unseen_count": 0,
-                },
-            });
-            if let Some(assistant) = assistant {
-                chat["state"]["assistant_id"] = assistant_id.clone();
-                chat["state"]["assistant"] = json!({
-                    "id": assistant["id"],
-                    "name": assistant["name"],
-                    "enabled": assistant["enabled"],
-                    "deleted": false,
-                });
-            }
+            let chat = chat(&chat_id, title, &org_id, "internal", &at, assistant);
             let question = message(make_id("msg", stream(7), 2 * i as u64), "user", question, None, &at);
             let reply_text = format!("Thanks for asking about {}! Someone from {name} will follow up shortly.", title.to_lowercase());
             let reply = message(make_id("msg", stream(7), 2 * i as u64 + 1), "assistant", &reply_text, Some(MODEL), &at);
@@ -405,6 +375,42 @@ pub fn channel(id: String, kind: &str, name: &str, email: &str, phone: &str, at:
         "created_at": at,
         "updated_at": at,
     })
+}
+
+/// A `Chat` of `org_id` on integration `integration_id`, handled by `assistant` if any (not conformed:
+/// callers add members and conform).
+pub fn chat(id: &str, title: &str, org_id: &str, integration_id: &str, at: &str, assistant: Option<&Value>) -> Value {
+    let mut chat = json!({
+        "id": id,
+        "title": title,
+        "model": MODEL,
+        "members": [],
+        "temporary": false,
+        "visibility": "PRIVATE",
+        "pinned": false,
+        "status": "COMPLETED",
+        "created_at": at,
+        "updated_at": at,
+        "org_id": org_id,
+        "state": {
+            "id": id,
+            "state": "OPEN",
+            "integration_id": integration_id,
+            "ai_enabled": true,
+            "admin_unseen_count": 0,
+            "user_unseen_count": 0,
+        },
+    });
+    if let Some(assistant) = assistant {
+        chat["state"]["assistant_id"] = assistant["id"].clone();
+        chat["state"]["assistant"] = json!({
+            "id": assistant["id"],
+            "name": assistant["name"],
+            "enabled": assistant["enabled"],
+            "deleted": false,
+        });
+    }
+    chat
 }
 
 /// A `ChatMessage` with one text part, conformed.

@@ -27,6 +27,13 @@
 //!   429 with `Retry-After: 0` and `retry-after-ms: 0`: deterministic, and never two in a row for n ≥ 2.
 //! - More than 10 assistant creations per org is a 429 with `Retry-After: 3600`, like Invent's limit.
 //! - Every response carries an `x-request-id` (`req_mock_000001`, …).
+//! - `POST /orgs/{org}/contacts/{contact_id}/channels/{channel_id}/chats` creates a chat on a contact's
+//!   custom channel (400 on other channels), optionally with a first message authored as the contact.
+//! - The WebSocket routes `GET /orgs/{org}/chats/ws` and `GET /orgs/{org}/inbox/ws` (served by
+//!   `src/mock/events.rs`, in front of the rest): every chat created in an org is sent to that org's
+//!   sockets as `{"type": "create", "data": Chat}`. Upgrades go through the same auth, org resolution,
+//!   429 cadence and request log (status 101) as any request. [`MockInvent::close_event_sockets`] closes
+//!   them with a chosen code.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -34,6 +41,7 @@ use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
 use serde_json::{json, Map, Value};
 
 use super::data::{self, Seed, World};
+use super::events::{Front, MockEvent, RecordStatus, EVENT_BACKLOG};
 use crate::{types, Client, ClientBuilder};
 
 /// The API key the mock accepts unless [`MockInventBuilder::api_key`] sets another.
@@ -112,12 +120,14 @@ impl MockInventBuilder {
 
     /// Starts the server on `127.0.0.1` (a free port).
     pub async fn start(self) -> MockInvent {
+        let (events, _) = tokio::sync::broadcast::channel(EVENT_BACKLOG);
         let state = Arc::new(Mutex::new(State {
             world: World::seeded(&self.seed),
             api_key: self.api_key.clone(),
             rate_limit_every: self.rate_limit_every,
             requests: Vec::new(),
             rate_limited: 0,
+            events: events.clone(),
         }));
         let server = MockServer::start_async().await;
         let handler = Arc::clone(&state);
@@ -126,13 +136,20 @@ impl MockInventBuilder {
                 then.respond_with(move |request: &HttpMockRequest| handle(&handler, request));
             })
             .await;
-        MockInvent { server, state, api_key: self.api_key }
+        let record: RecordStatus = {
+            let state = Arc::clone(&state);
+            Arc::new(move |request_id: &str, status: u16| record_status(&state, request_id, status))
+        };
+        let front = Front::start(server.base_url(), events, record).await;
+        MockInvent { server, front, state, api_key: self.api_key }
     }
 }
 
 /// A running mock Invent server. Dropping it stops serving.
 pub struct MockInvent {
+    /// The REST routes; reached through `front`, which adds the WebSocket routes.
     server: MockServer,
+    front: Front,
     state: Arc<Mutex<State>>,
     api_key: String,
 }
@@ -159,7 +176,18 @@ impl MockInvent {
 
     /// `http://127.0.0.1:<port>`.
     pub fn base_url(&self) -> String {
-        self.server.base_url()
+        self.front.base_url()
+    }
+
+    /// Closes every open event socket with `code` and `reason` (e.g. 1012 "service restart" to test
+    /// reconnection, 1008 to test a refusal).
+    pub fn close_event_sockets(&self, code: u16, reason: &str) {
+        let _ = self.lock().events.send(MockEvent::Close { code, reason: reason.to_string() });
+    }
+
+    /// Event sockets open now (and upgrades being answered).
+    pub fn event_sockets(&self) -> usize {
+        self.lock().events.receiver_count()
     }
 
     /// The key the server accepts.
@@ -225,6 +253,17 @@ struct State {
     rate_limit_every: Option<u64>,
     requests: Vec<RecordedRequest>,
     rate_limited: u64,
+    /// To the event sockets ([`super::events`]).
+    events: tokio::sync::broadcast::Sender<MockEvent>,
+}
+
+/// The front server upgraded (or refused) request `req_mock_NNNNNN`: log the status the client got.
+fn record_status(state: &Mutex<State>, request_id: &str, status: u16) {
+    let Some(number) = request_id.strip_prefix("req_mock_").and_then(|n| n.parse::<usize>().ok()) else { return };
+    let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(request) = number.checked_sub(1).and_then(|i| state.requests.get_mut(i)) {
+        request.status = status;
+    }
 }
 
 /// A response before it becomes an `HttpMockResponse`.
@@ -232,11 +271,13 @@ struct Reply {
     status: u16,
     body: Value,
     headers: Vec<(&'static str, String)>,
+    /// Sent to the event sockets once the reply is made.
+    event: Option<MockEvent>,
 }
 
 impl Reply {
     fn ok(body: Value) -> Reply {
-        Reply { status: 200, body, headers: Vec::new() }
+        Reply { status: 200, body, headers: Vec::new(), event: None }
     }
 
     fn error(status: u16, message: impl Into<String>) -> Reply {
@@ -245,11 +286,17 @@ impl Reply {
             status,
             body: json!({ "statusCode": status, "error": reason, "message": message.into() }),
             headers: Vec::new(),
+            event: None,
         }
     }
 
     fn not_found(what: &str, id: &str) -> Reply {
         Reply::error(404, format!("{what} {id} not found"))
+    }
+
+    fn event(mut self, event: MockEvent) -> Reply {
+        self.event = Some(event);
+        self
     }
 
     fn header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
@@ -267,7 +314,7 @@ fn handle(state: &Mutex<State>, request: &HttpMockRequest) -> HttpMockResponse {
     let method = request.method_str().to_ascii_uppercase();
     let path = uri.path().to_string();
 
-    let reply = if state.rate_limit_every.is_some_and(|n| number % n == 0) {
+    let mut reply = if state.rate_limit_every.is_some_and(|n| number % n == 0) {
         state.rate_limited += 1;
         Reply::error(429, "Too many requests: the limit is 500 requests per minute")
             .header("retry-after", "0")
@@ -281,6 +328,10 @@ fn handle(state: &Mutex<State>, request: &HttpMockRequest) -> HttpMockResponse {
         route(&mut state.world, &call, &segments).unwrap_or_else(|reply| reply)
     };
 
+    if let Some(event) = reply.event.take() {
+        // No socket listening is fine.
+        let _ = state.events.send(event);
+    }
     state.requests.push(RecordedRequest {
         number,
         method,
@@ -416,6 +467,9 @@ fn org_route(world: &mut World, org: usize, call: &Call<'_>, rest: &[&str]) -> O
         }
         ("GET", ["connections"]) | ("GET", ["inbox"]) => page(Vec::new(), q),
         ("GET", ["chats"]) => page(world.orgs[org].chats.iter().collect(), q),
+        // The admission check of a WebSocket upgrade (see `super::events`): auth and org passed.
+        ("GET", ["chats" | "inbox", "ws"]) => Ok(Reply::ok(json!({ "org_id": world.orgs[org].id }))),
+        ("POST", ["contacts", contact, "channels", channel, "chats"]) => create_channel_chat(world, org, contact, channel, call),
         ("GET", ["orgs"]) => {
             let subs = &world.orgs[org].sub_orgs;
             page(subs.iter().map(|&i| &world.orgs[i].summary).collect(), q)
@@ -623,6 +677,53 @@ fn update_contact(world: &mut World, org: usize, id: &str, call: &Call<'_>) -> H
     updated["updated_at"] = json!(at);
     *contact = data::conform::<types::Contact>(updated).map_err(|e| Reply::error(500, e))?;
     Ok(Reply::ok(contact.clone()))
+}
+
+fn create_channel_chat(world: &mut World, org: usize, contact_id: &str, channel_id: &str, call: &Call<'_>) -> Handled {
+    let body = call.body::<types::CreateContactChannelChatRequest>()?;
+    let contact = contact(world, org, contact_id)?.clone();
+    let channels = contact["channels"].as_array().cloned().unwrap_or_default();
+    let channel = channels.iter().find(|c| c["id"] == channel_id).ok_or_else(|| Reply::not_found("Channel", channel_id))?;
+    if channel["type"] != "custom" {
+        return Err(Reply::error(400, "chats can only be created on custom channels"));
+    }
+    let handler = match body.get("assistant_id").and_then(Value::as_str) {
+        Some(id) => Some(assistant(world, org, id)?.clone()),
+        None => None,
+    };
+    let at = now();
+    let id = world.new_id("cht");
+    let title = body["title"].as_str().unwrap_or("New chat").to_string();
+    let org_id = world.orgs[org].id.clone();
+    let mut chat = data::chat(&id, &title, &org_id, "custom", &at, handler.as_ref());
+    // The contact channel is the only member (the admin is not).
+    chat["members"] = json!([{
+        "id": world.new_id("mbr"),
+        "contact_channel": {
+            "id": channel["id"],
+            "type": "custom",
+            "user_id": channel["user_id"],
+            "name": channel["name"],
+            "contact": { "id": contact["id"], "name": contact["name"], "blocked": contact["blocked"], "is_admin": false },
+        },
+    }]);
+    let chat = data::conform::<types::Chat>(chat).map_err(|e| Reply::error(500, e))?;
+    let mut messages = Vec::new();
+    if let Some(parts) = body["message"].as_array().filter(|p| !p.is_empty()) {
+        let first = json!({
+            "id": world.new_id("msg"),
+            "role": "user",
+            "status": "COMPLETED",
+            "created_at": at,
+            "updated_at": at,
+            "messages": [{ "role": "user", "parts": parts }],
+        });
+        messages.push(data::conform::<types::ChatMessage>(first).map_err(|e| Reply::error(500, e))?);
+    }
+    world.messages.insert(id.clone(), messages);
+    world.chat_org.insert(id, org);
+    world.orgs[org].chats.insert(0, chat.clone());
+    Ok(Reply::ok(chat.clone()).event(MockEvent::ChatCreated { org_id, chat }))
 }
 
 fn create_sub_org(world: &mut World, parent: usize, call: &Call<'_>) -> Handled {

@@ -1,0 +1,122 @@
+//! [`EventStream`], the consumer's end: a bounded buffer filled by the stream's task, counters, and
+//! a way to wait for the first connection.
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures::Stream;
+use tokio::sync::{mpsc, watch};
+
+use super::{ChatEvent, EventError, Feed};
+
+/// One item of the stream.
+pub(crate) type Item = Result<ChatEvent, EventError>;
+
+/// A live stream of [`ChatEvent`]s from one of Invent's WebSocket routes (see the [module
+/// docs](super)). An `Err` is always the last item. Dropping the stream closes the socket (close code
+/// 1000) and ends its task.
+#[derive(Debug)]
+pub struct EventStream {
+    feed: Feed,
+    items: mpsc::Receiver<Item>,
+    counters: Arc<Counters>,
+    status: watch::Receiver<Status>,
+}
+
+/// Counters of one stream since it was created.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EventStats {
+    /// Upgrade requests sent (each took a limiter slot).
+    pub attempts: u64,
+    /// Upgrades that succeeded.
+    pub connections: u64,
+    /// Text and binary frames received.
+    pub frames: u64,
+    /// Frames that were not JSON: logged (target `invent_api::events`) and skipped.
+    pub skipped_frames: u64,
+    /// Events dropped because the buffer was full (each reported in a [`super::Gap`]).
+    pub dropped_events: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) attempts: AtomicU64,
+    pub(crate) connections: AtomicU64,
+    pub(crate) frames: AtomicU64,
+    pub(crate) skipped_frames: AtomicU64,
+    pub(crate) dropped_events: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn add(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// What the task tells the stream about the connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Status {
+    pub(crate) connections: u64,
+    pub(crate) ended: bool,
+}
+
+impl EventStream {
+    pub(crate) fn new(
+        feed: Feed,
+        items: mpsc::Receiver<Item>,
+        counters: Arc<Counters>,
+        status: watch::Receiver<Status>,
+    ) -> EventStream {
+        EventStream { feed, items, counters, status }
+    }
+
+    /// A stream whose only item is `error` (set-up failed before any task started).
+    pub(crate) fn failed(feed: Feed, error: EventError) -> EventStream {
+        let (tx, items) = mpsc::channel(1);
+        let _ = tx.try_send(Err(error));
+        let (_, status) = watch::channel(Status { connections: 0, ended: true });
+        EventStream::new(feed, items, Arc::default(), status)
+    }
+
+    /// The route this stream follows.
+    pub fn feed(&self) -> Feed {
+        self.feed
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> EventStats {
+        let c = &self.counters;
+        let get = |n: &AtomicU64| n.load(Ordering::Relaxed);
+        EventStats {
+            attempts: get(&c.attempts),
+            connections: get(&c.connections),
+            frames: get(&c.frames),
+            skipped_frames: get(&c.skipped_frames),
+            dropped_events: get(&c.dropped_events),
+        }
+    }
+
+    /// Events waiting in the buffer (at most [`super::EventsConfig::buffer`]).
+    pub fn queued(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Waits until the socket is open (`true`: from now on, events reach this stream), or the stream
+    /// has ended (`false`; its last item says why). Events are not consumed.
+    pub async fn connected(&self) -> bool {
+        let mut status = self.status.clone();
+        let waited = status.wait_for(|s| s.connections > 0 || s.ended).await.map(|s| s.connections > 0);
+        waited.unwrap_or_else(|_| self.status.borrow().connections > 0)
+    }
+}
+
+impl Stream for EventStream {
+    type Item = Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Item>> {
+        self.items.poll_recv(cx)
+    }
+}
