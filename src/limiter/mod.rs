@@ -1,80 +1,93 @@
-//! Client-side rate limiter (default 500 requests/minute, Invent's per-IP limit), shared by all clones:
-//! a GCRA per bucket that learns from 429s (pause until the server's wait, halve the rate, recover
-//! linearly over one period), plus an optional bucket for `create_assistant` (10/hour/org).
+//! Client-side rate limiter (default 500 requests/minute, Invent's per-IP limit), shared by all clones
+//! of a client: which buckets a call draws from ([`Quota`]), and the backends — local buckets, or
+//! (feature `redis`) buckets shared by every process using the same Redis and key prefix.
+//!
+//! Why a GCRA *plus* a sliding-window log: a GCRA alone with burst `b` lets `requests + b − 1` through
+//! in some window of `period` (the burst, then the steady flow), so keeping it under the limit means
+//! spacing requests `period / (requests − b + 1)` apart — half the configured rate when the burst is
+//! half the limit, one per period when `burst == requests`. Here the GCRA runs at the full rate
+//! (`period / requests`) and only shapes bursts; the window log (`window.rs`) holds the exact bound
+//! (never more than `requests` in any window of `period` plus a small skew margin, see
+//! `settings::skew_margin`). Sustained rate: `requests` per `period + margin`, ≥ 98 %.
 
-use std::sync::Mutex;
+mod bucket;
+mod settings;
+mod window;
+
+#[cfg(feature = "redis")]
+mod link;
+#[cfg(feature = "redis")]
+mod shared;
+
+#[cfg(test)]
+mod proptests;
+
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use crate::config::ConfigError;
+use bucket::Bucket;
+use settings::Rule;
+
+pub use settings::LimiterConfig;
+#[cfg(feature = "redis")]
+pub use settings::SharedRedis;
 
 /// Operation id of the assistant-creation endpoint (its own, much lower server limit).
 const CREATE_ASSISTANT: &str = "create_assistant";
-/// After a 429 the rate never drops below this fraction of the configured one.
-const MIN_RATE: f64 = 1.0 / 16.0;
-/// 429s within this window after a slowdown are the same event (requests already in flight when the
-/// server started refusing) and halve the rate once, not once each.
-const SAME_THROTTLE: Duration = Duration::from_secs(1);
 
-/// Limiter settings. The guarantee: never more than `requests` requests in any window of `period`,
-/// with up to `burst` of them sent back to back after an idle spell.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct LimiterConfig {
-    /// Requests allowed per `period` (default 500).
-    pub requests: u32,
-    /// Window of the limit (default 60 s).
-    pub period: Duration,
-    /// Requests that may go at once after an idle spell (default 10, at most `requests`). A larger
-    /// burst lowers the sustained rate: the limiter spaces requests `period / (requests - burst)` apart
-    /// (one slot of margin, for clock and latency differences at the server's window edge) so that
-    /// burst plus steady flow stay under the limit in any window.
-    pub burst: u32,
-    /// A second bucket for `create_assistant`: `(count, period)`, e.g. `(10, 1 h)`, Invent's per-org
-    /// limit. Off by default: other processes of the org share that quota, so a local bucket cannot be
-    /// exact; turn it on when this program is the only one creating assistants.
-    pub assistant_creations: Option<(u32, Duration)>,
+/// Which server quotas a call counts against. Chosen from the operation in one place
+/// ([`Quota::of_operation`]), so generated quota classes can replace the lookup by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Quota {
+    /// Every request: the per-IP limit.
+    General,
+    /// `create_assistant`: the per-org creation limit, and the per-IP limit too.
+    AssistantCreation,
 }
 
-impl Default for LimiterConfig {
-    fn default() -> Self {
-        Self { requests: 500, period: Duration::from_secs(60), burst: 10, assistant_creations: None }
-    }
-}
-
-impl LimiterConfig {
-    /// `requests` per `period`, burst `min(10, requests)`.
-    pub fn new(requests: u32, period: Duration) -> Self {
-        Self { requests, period, burst: requests.clamp(1, 10), assistant_creations: None }
-    }
-    /// Sets the burst.
-    pub fn with_burst(mut self, burst: u32) -> Self {
-        self.burst = burst;
-        self
-    }
-    /// Adds the `create_assistant` bucket (Invent: `with_assistant_creations(10, Duration::from_secs(3600))`).
-    pub fn with_assistant_creations(mut self, count: u32, period: Duration) -> Self {
-        self.assistant_creations = Some((count, period));
-        self
+impl Quota {
+    pub(crate) fn of_operation(operation: &str) -> Quota {
+        if operation == CREATE_ASSISTANT {
+            Quota::AssistantCreation
+        } else {
+            Quota::General
+        }
     }
 }
 
 /// The limiter of one client (all clones share it through `Shared`).
 #[derive(Debug)]
 pub(crate) struct Limiter {
-    main: Bucket,
+    general: Bucket,
     assistants: Option<Bucket>,
+    #[cfg(feature = "redis")]
+    shared: Option<std::sync::Arc<shared::SharedBuckets>>,
 }
 
 impl Limiter {
     pub(crate) fn new(config: &LimiterConfig) -> Result<Limiter, ConfigError> {
-        let main = Bucket::new("limiter", config.requests, config.period, config.burst)?;
+        let general = Bucket::new(Rule::new("limiter", "general", config.requests, config.period, config.burst)?);
         let assistants = match config.assistant_creations {
-            Some((count, period)) => Some(Bucket::new("limiter.assistant_creations", count, period, count)?),
+            Some((count, period)) => Some(Bucket::new(Rule::new(
+                "limiter.assistant_creations",
+                "assistant_creations",
+                count,
+                period,
+                count,
+            )?)),
             None => None,
         };
-        Ok(Limiter { main, assistants })
+        Ok(Limiter {
+            general,
+            assistants,
+            #[cfg(feature = "redis")]
+            shared: match &config.shared {
+                Some(settings) => Some(std::sync::Arc::new(shared::SharedBuckets::new(settings)?)),
+                None => None,
+            },
+        })
     }
 
     /// Waits for a slot in the main bucket.
@@ -86,12 +99,27 @@ impl Limiter {
     /// Waits for a slot for `operation`, unless that wait would exceed `limit`: then nothing is taken
     /// and the wait is returned, so the caller can report it instead of sleeping past a deadline.
     pub(crate) async fn acquire_within(&self, operation: &str, limit: Option<Duration>) -> Result<(), Duration> {
-        let until = limit.map(|l| Instant::now() + l);
+        self.acquire_for(Quota::of_operation(operation), limit).await
+    }
+
+    pub(crate) async fn acquire_for(&self, quota: Quota, limit: Option<Duration>) -> Result<(), Duration> {
+        // A limit too large for the clock is no limit.
+        let until = limit.and_then(|l| Instant::now().checked_add(l));
         // The hour-scale bucket first: when it refuses, no slot of the main bucket is wasted.
-        if let Some(bucket) = self.assistant_bucket(operation) {
+        for bucket in self.buckets(quota) {
+            #[cfg(feature = "redis")]
+            if let Some(shared) = &self.shared {
+                match shared.acquire(bucket, until).await {
+                    Some(admitted) => {
+                        admitted?;
+                        continue;
+                    }
+                    None => {} // Redis unusable: this bucket's local twin decides (see `link.rs`)
+                }
+            }
             bucket.acquire(until).await?;
         }
-        self.main.acquire(until).await
+        Ok(())
     }
 
     /// A 429 arrived for `operation`: slow down the bucket that limits it. The main bucket pauses
@@ -99,129 +127,24 @@ impl Limiter {
     /// wait above the cap reads as a quota running out, not as "too fast", so it only cuts the rate.
     /// The assistant bucket takes the full wait, so later creations fail fast instead of asking.
     pub(crate) fn throttled(&self, operation: &str, wait: Option<Duration>, beyond_cap: bool) {
-        let now = Instant::now();
-        match self.assistant_bucket(operation) {
-            Some(bucket) => bucket.throttled(now, wait),
-            None => self.main.throttled(now, wait.filter(|_| !beyond_cap)),
+        let (bucket, wait) = match self.assistant_bucket(Quota::of_operation(operation)) {
+            Some(bucket) => (bucket, wait),
+            None => (&self.general, wait.filter(|_| !beyond_cap)),
+        };
+        bucket.throttled(wait);
+        #[cfg(feature = "redis")]
+        if let Some(shared) = &self.shared {
+            shared::SharedBuckets::throttled(shared, bucket, wait);
         }
     }
 
-    fn assistant_bucket(&self, operation: &str) -> Option<&Bucket> {
-        self.assistants.as_ref().filter(|_| operation == CREATE_ASSISTANT)
-    }
-}
-
-/// One GCRA bucket ("virtual scheduling"): `tat` is when the bucket would be empty again; a request
-/// may go at `tat - tolerance`. Callers reserve their slot before sleeping, so N waiting tasks are
-/// spaced out rather than woken together.
-#[derive(Debug)]
-struct Bucket {
-    name: &'static str,
-    /// Spacing at the full rate.
-    interval: Duration,
-    /// `(burst - 1) · interval`: how far ahead of `tat` a request may go.
-    tolerance: Duration,
-    /// Time to climb back to the full rate after a 429.
-    recovery: Duration,
-    state: Mutex<State>,
-}
-
-#[derive(Debug)]
-struct State {
-    tat: Instant,
-    /// No request goes before this (the server's last `Retry-After`).
-    paused_until: Instant,
-    /// When the rate was last cut, and the fraction of the configured rate it was cut to.
-    cut: Option<(Instant, f64)>,
-}
-
-impl State {
-    /// Fraction of the configured rate allowed now: climbs linearly from the cut back to 1.
-    fn rate(&self, now: Instant, recovery: Duration) -> f64 {
-        match self.cut {
-            None => 1.0,
-            Some((at, low)) => {
-                let progress = (now - at).as_secs_f64() / recovery.as_secs_f64().max(f64::MIN_POSITIVE);
-                low + (1.0 - low) * progress.min(1.0)
-            }
-        }
-    }
-}
-
-impl Bucket {
-    fn new(setting: &'static str, requests: u32, period: Duration, burst: u32) -> Result<Bucket, ConfigError> {
-        let invalid = |reason: String| ConfigError::InvalidSetting { setting, reason };
-        if requests == 0 || period.is_zero() {
-            return Err(invalid("the limit must allow at least one request per non-zero period".into()));
-        }
-        if burst == 0 || burst > requests {
-            return Err(invalid(format!("burst {burst} must be between 1 and the {requests} requests per period")));
-        }
-        // One slot of margin: exactly `requests` per window drew a 429 at the server's window edge in the
-        // goodput benchmark. Round up so integer spacing never lets one request too many into a window.
-        let slots = u128::from((requests - burst).max(1));
-        let nanos = period.as_nanos().div_ceil(slots);
-        let interval = Duration::from_nanos(u64::try_from(nanos).map_err(|_| invalid("period too long".into()))?);
-        let now = Instant::now();
-        Ok(Bucket {
-            name: setting,
-            interval,
-            tolerance: interval * (burst - 1),
-            recovery: period,
-            state: Mutex::new(State { tat: now, paused_until: now, cut: None }),
-        })
+    /// The buckets a call of `quota` draws from, the scarcest first.
+    fn buckets(&self, quota: Quota) -> impl Iterator<Item = &Bucket> {
+        self.assistant_bucket(quota).into_iter().chain(std::iter::once(&self.general))
     }
 
-    async fn acquire(&self, until: Option<Instant>) -> Result<(), Duration> {
-        loop {
-            let now = Instant::now();
-            let at = self.reserve(now, until)?;
-            if at > now {
-                tracing::debug!(bucket = self.name, wait_ms = (at - now).as_millis() as u64, "rate limiter wait");
-                tokio::time::sleep_until(at).await;
-            }
-            // A 429 seen by another task while we slept moves everyone behind the server's wait.
-            if self.lock().paused_until <= Instant::now() {
-                return Ok(());
-            }
-        }
-    }
-
-    /// Books the next slot and returns when it starts, or the wait if it would end after `until`.
-    fn reserve(&self, now: Instant, until: Option<Instant>) -> Result<Instant, Duration> {
-        let mut s = self.lock();
-        let interval = self.interval.div_f64(s.rate(now, self.recovery));
-        let tat = s.tat.max(now);
-        let at = tat.checked_sub(self.tolerance).unwrap_or(now).max(now).max(s.paused_until);
-        if until.is_some_and(|until| at > until) {
-            return Err(at - now);
-        }
-        s.tat = tat + interval;
-        Ok(at)
-    }
-
-    fn throttled(&self, now: Instant, wait: Option<Duration>) {
-        let mut s = self.lock();
-        let resume = now + wait.unwrap_or_default();
-        s.paused_until = s.paused_until.max(resume);
-        // No burst right after the pause: the server just told us we were too fast.
-        s.tat = s.tat.max(resume + self.tolerance);
-        let recently_cut = s.cut.is_some_and(|(at, _)| now < at + SAME_THROTTLE);
-        if !recently_cut {
-            let low = (s.rate(now, self.recovery) / 2.0).max(MIN_RATE);
-            s.cut = Some((now, low));
-            tracing::info!(
-                bucket = self.name,
-                rate = low,
-                pause_ms = (resume - now).as_millis() as u64,
-                "429: slowing down"
-            );
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        // The state stays consistent even if a holder panicked (every update is a single assignment).
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn assistant_bucket(&self, quota: Quota) -> Option<&Bucket> {
+        self.assistants.as_ref().filter(|_| quota == Quota::AssistantCreation)
     }
 }
 
@@ -261,14 +184,24 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn never_more_than_the_limit_in_any_window() {
+    async fn never_more_than_the_limit_in_any_window_at_the_full_rate() {
         let l = std::sync::Arc::new(limiter(20, 1000, 5));
         let s = starts(l, "list_assistants", 100).await;
         assert_eq!(s.iter().filter(|t| t.is_zero()).count(), 5, "burst of 5");
-        // One slot of margin under the limit of 20.
-        assert_eq!(max_in_window(&s, Duration::from_secs(1)), 19);
-        // 95 requests at 15/s after the burst of 5: about 6.33 s.
-        assert!(s[99] > Duration::from_millis(6250) && s[99] < Duration::from_millis(6400), "{:?}", s[99]);
+        assert_eq!(max_in_window(&s, Duration::from_secs(1)), 20);
+        // 20 per 1.02 s window (1 s + 20 ms margin): the 100th starts in the fifth window, at 4.08 s
+        // plus the GCRA's spacing after that window's burst (15 × 50 ms).
+        assert_eq!(s[99], Duration::from_millis(4080 + 750));
+        // The old spacing, period / (requests − burst), needed 6.33 s for the same 100.
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn burst_equal_to_the_limit_gets_the_full_limit_every_window() {
+        let l = std::sync::Arc::new(limiter(10, 1000, 10));
+        let s = starts(l, "x", 30).await;
+        assert_eq!(s[..10], [Duration::ZERO; 10]);
+        assert_eq!(s[10..20], [Duration::from_millis(1020); 10]);
+        assert_eq!(s[20..], [Duration::from_millis(2040); 10]);
     }
 
     #[tokio::test(start_paused = true)]
@@ -276,11 +209,11 @@ mod tests {
         let l = limiter(1, 1000, 1);
         l.acquire().await;
         let wait = l.acquire_within("x", Some(Duration::from_millis(100))).await.unwrap_err();
-        assert_eq!(wait, Duration::from_millis(1000));
-        // The refused call took nothing: the next one still gets the slot at 1 s.
+        assert_eq!(wait, Duration::from_millis(1020));
+        // The refused call took nothing: the next one still gets the slot at 1.02 s.
         let t0 = Instant::now();
         l.acquire().await;
-        assert_eq!(t0.elapsed(), Duration::from_millis(1000));
+        assert_eq!(t0.elapsed(), Duration::from_millis(1020));
     }
 
     #[tokio::test(start_paused = true)]
@@ -301,7 +234,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_429_halves_the_rate_once_then_it_recovers_over_one_period() {
-        let l = limiter(11, 10_000, 1); // one per second (one slot of margin), recovery over 10 s
+        let l = limiter(10, 10_000, 1); // one per second, recovery over 10 s
         l.acquire().await; // t = 0, next slot booked for 1 s
         l.throttled("x", None, false);
         l.throttled("x", None, false); // in flight at the same time: the same event, one cut
@@ -319,7 +252,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_sleeping_caller_respects_a_pause_that_started_after_it_booked() {
-        let l = std::sync::Arc::new(limiter(11, 1000, 1));
+        let l = std::sync::Arc::new(limiter(10, 1000, 1));
         l.acquire().await; // next slot at 100 ms
         let waiter = tokio::spawn({
             let l = l.clone();
@@ -335,19 +268,56 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn assistant_creations_have_their_own_bucket() {
-        let config = LimiterConfig::default().with_assistant_creations(2, Duration::from_secs(3600));
+    async fn assistant_creations_get_their_full_count_in_every_window() {
+        let config = LimiterConfig::default().with_assistant_creations(3, Duration::from_secs(3600));
         let l = Limiter::new(&config).unwrap();
         let cap = Some(Duration::from_secs(60));
-        assert!(l.acquire_within(CREATE_ASSISTANT, cap).await.is_ok());
-        assert!(l.acquire_within(CREATE_ASSISTANT, cap).await.is_ok());
-        assert_eq!(l.acquire_within(CREATE_ASSISTANT, cap).await, Err(Duration::from_secs(3600)));
+        for _ in 0..3 {
+            assert!(l.acquire_within(CREATE_ASSISTANT, cap).await.is_ok());
+        }
+        // 3600 s + the 1 s margin after the first three, not one more per hour.
+        assert_eq!(l.acquire_within(CREATE_ASSISTANT, cap).await, Err(Duration::from_secs(3601)));
         assert!(l.acquire_within("list_assistants", cap).await.is_ok(), "other operations are not held up");
+        tokio::time::sleep(Duration::from_secs(3601)).await;
+        for _ in 0..3 {
+            assert!(l.acquire_within(CREATE_ASSISTANT, Some(Duration::ZERO)).await.is_ok(), "three again");
+        }
+        assert!(l.acquire_within(CREATE_ASSISTANT, Some(Duration::ZERO)).await.is_err());
         // Off by default: create_assistant then only uses the main bucket.
         let l = Limiter::new(&LimiterConfig::default()).unwrap();
         for _ in 0..10 {
             assert!(l.acquire_within(CREATE_ASSISTANT, Some(Duration::ZERO)).await.is_ok());
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_on_a_creation_pauses_only_creations_even_beyond_the_cap() {
+        let config = LimiterConfig::default().with_assistant_creations(10, Duration::from_secs(3600));
+        let l = Limiter::new(&config).unwrap();
+        l.throttled(CREATE_ASSISTANT, Some(Duration::from_secs(u64::MAX)), true);
+        let refused = l.acquire_within(CREATE_ASSISTANT, Some(Duration::from_secs(60))).await.unwrap_err();
+        assert!(refused >= Duration::from_secs(u64::MAX / 2), "{refused:?}");
+        assert!(l.acquire_within("list_assistants", Some(Duration::ZERO)).await.is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn limits_of_any_size_never_panic() {
+        let l = limiter(10, 1000, 10);
+        for limit in [Some(Duration::MAX), Some(Duration::from_secs(u64::MAX)), Some(Duration::ZERO), None] {
+            assert_eq!(l.acquire_within("x", limit).await, Ok(()), "{limit:?}");
+        }
+        let l = Limiter::new(&LimiterConfig::new(1, Duration::MAX)).unwrap();
+        assert_eq!(l.acquire_within("x", Some(Duration::MAX)).await, Ok(()));
+        assert_eq!(l.acquire_within("x", Some(Duration::from_secs(1))).await, Err(Duration::MAX));
+        l.throttled("x", Some(Duration::MAX), false);
+        l.throttled("x", Some(Duration::MAX), true);
+    }
+
+    #[test]
+    fn quota_follows_the_operation() {
+        assert_eq!(Quota::of_operation(CREATE_ASSISTANT), Quota::AssistantCreation);
+        assert_eq!(Quota::of_operation("list_assistants"), Quota::General);
+        assert_eq!(Quota::of_operation("raw"), Quota::General);
     }
 
     #[test]
