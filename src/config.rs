@@ -19,6 +19,14 @@ pub const ENV_API_KEY: &str = "INVENT_API_KEY";
 pub const ENV_BASE_URL: &str = "INVENT_BASE_URL";
 /// Environment variable choosing the default org (`c` or a sub-org id).
 pub const ENV_ORG: &str = "INVENT_ORG";
+/// Environment variable: share the limiter through this Redis (feature `redis`).
+pub const ENV_LIMITER_REDIS_URL: &str = "INVENT_LIMITER_REDIS_URL";
+/// Environment variable: key prefix in that Redis (default `invent-api`).
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub const ENV_LIMITER_REDIS_PREFIX: &str = "INVENT_LIMITER_REDIS_PREFIX";
+/// Key prefix when `INVENT_LIMITER_REDIS_PREFIX` is unset.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub const DEFAULT_LIMITER_REDIS_PREFIX: &str = "invent-api";
 
 /// Connect timeout: a TCP+TLS handshake to a healthy API takes well under a second; 5 s leaves room for
 /// a slow network without hanging on a black-holed address.
@@ -123,12 +131,15 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     retry: RetryConfig,
     limiter: Option<LimiterConfig>,
+    /// Redis sharing from the environment, applied at `build` to a limiter that has none of its own.
+    #[cfg(feature = "redis")]
+    limiter_redis_from_env: Option<crate::limiter::SharedRedis>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+        let mut d = f.debug_struct("ClientBuilder");
+        d.field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("base_url", &self.base_url)
             .field("org", &self.org)
             .field("connect_timeout", &self.connect_timeout)
@@ -137,8 +148,10 @@ impl std::fmt::Debug for ClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("http", &self.http)
             .field("retry", &self.retry)
-            .field("limiter", &self.limiter)
-            .finish()
+            .field("limiter", &self.limiter);
+        #[cfg(feature = "redis")]
+        d.field("limiter_redis_from_env", &self.limiter_redis_from_env);
+        d.finish()
     }
 }
 
@@ -155,6 +168,8 @@ impl Default for ClientBuilder {
             http: None,
             retry: RetryConfig::default(),
             limiter: Some(LimiterConfig::default()),
+            #[cfg(feature = "redis")]
+            limiter_redis_from_env: None,
         }
     }
 }
@@ -222,7 +237,21 @@ impl ClientBuilder {
         let api_key = ApiKey::new(key)?;
         let base_url = auth::parse_base_url(&self.base_url)?;
         self.retry.validate()?;
-        let limiter = match &self.limiter {
+        #[allow(unused_mut)] // mutated with feature `redis`
+        let mut limiter_config = self.limiter;
+        #[cfg(feature = "redis")]
+        if let Some(config) = limiter_config.as_mut() {
+            if config.shared.is_none() {
+                config.shared = self.limiter_redis_from_env;
+            }
+            if config.shared.as_ref().is_some_and(|s| s.key_prefix.contains(key)) {
+                return Err(ConfigError::InvalidSetting {
+                    setting: "limiter.shared.key_prefix",
+                    reason: "contains the API key; name the org or the service instead".into(),
+                });
+            }
+        }
+        let limiter = match &limiter_config {
             Some(config) => Some(Limiter::new(config)?),
             None => None,
         };
@@ -257,7 +286,9 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// A builder from `INVENT_API_KEY` (required), `INVENT_BASE_URL` and `INVENT_ORG` (optional).
+    /// A builder from `INVENT_API_KEY` (required), `INVENT_BASE_URL` and `INVENT_ORG` (optional), and
+    /// with feature `redis` `INVENT_LIMITER_REDIS_URL` / `INVENT_LIMITER_REDIS_PREFIX` (shared limits,
+    /// applied to whichever limiter the builder ends up with unless it sets its own Redis).
     pub fn builder_from_env() -> ClientBuilder {
         let mut builder = ClientBuilder::default();
         if let Ok(key) = std::env::var(ENV_API_KEY) {
@@ -270,6 +301,24 @@ impl Client {
         }
         if let Ok(org) = std::env::var(ENV_ORG) {
             builder = builder.org(org);
+        }
+        if let Some(url) = std::env::var(ENV_LIMITER_REDIS_URL).ok().filter(|u| !u.trim().is_empty()) {
+            #[cfg(feature = "redis")]
+            {
+                let prefix = std::env::var(ENV_LIMITER_REDIS_PREFIX)
+                    .ok()
+                    .filter(|p| !p.trim().is_empty())
+                    .unwrap_or_else(|| DEFAULT_LIMITER_REDIS_PREFIX.to_string());
+                builder.limiter_redis_from_env = Some(crate::limiter::SharedRedis::new(url.trim(), prefix));
+            }
+            #[cfg(not(feature = "redis"))]
+            {
+                let _ = url;
+                tracing::warn!(
+                    "{ENV_LIMITER_REDIS_URL} is set but invent-api was built without the `redis` feature: \
+                     the limiter stays local to this process"
+                );
+            }
         }
         builder
     }

@@ -34,6 +34,8 @@ pub use config::{ClientBuilder, ConfigError, Inner};
 pub use error::{Error, Result};
 pub use generated::{builder, types, ByteStream, Client, ResponseValue};
 pub use limiter::LimiterConfig;
+#[cfg(feature = "redis")]
+pub use limiter::SharedRedis;
 pub use operation::{Operation, OperationExt, OperationSpec};
 pub use org::{Org, CURRENT_ORG};
 pub use pagination::{ListOperation, PageInfo, Paginate};

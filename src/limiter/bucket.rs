@@ -53,11 +53,11 @@ impl State {
     /// (and books nothing) if that slot is after `until`.
     fn reserve(&mut self, rule: &Rule, now: Duration, until: Option<Duration>) -> Result<Duration, Duration> {
         let tat = self.tat.max(now);
-        let at = tat
-            .saturating_sub(rule.tolerance)
-            .max(now)
-            .max(self.paused_until)
-            .max(self.log.earliest(now, rule.requests, rule.window));
+        let at = tat.saturating_sub(rule.tolerance).max(now).max(self.paused_until).max(self.log.earliest(
+            now,
+            rule.requests,
+            rule.window,
+        ));
         if until.is_some_and(|until| at > until) {
             return Err(at - now);
         }
@@ -220,7 +220,10 @@ mod tests {
         assert_eq!(s.throttle(&rule, Duration::from_secs(5), Some(Duration::MAX)), Some(0.5));
         assert_eq!(s.paused_until, Duration::MAX);
         assert_eq!(s.tat, Duration::MAX);
-        assert_eq!(s.reserve(&rule, Duration::from_secs(6), Some(Duration::from_secs(7))), Err(Duration::MAX - Duration::from_secs(6)));
+        assert_eq!(
+            s.reserve(&rule, Duration::from_secs(6), Some(Duration::from_secs(7))),
+            Err(Duration::MAX - Duration::from_secs(6))
+        );
         let r = s.rate(Duration::MAX, rule.recovery);
         assert!((0.5..=1.0).contains(&r), "{r}");
     }

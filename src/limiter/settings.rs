@@ -123,8 +123,8 @@ impl SharedRedis {
     pub fn url_redacted(&self) -> String {
         match url::Url::parse(&self.url) {
             Ok(mut url) if url.password().is_some() => {
-                let _ = url.set_password(Some("<redacted>"));
-                url.to_string()
+                let _ = url.set_password(Some("redacted"));
+                url.to_string().replacen(":redacted@", ":<redacted>@", 1)
             }
             Ok(url) => url.to_string(),
             Err(_) => "<unparseable URL>".to_string(),
