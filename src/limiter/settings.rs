@@ -79,6 +79,12 @@ impl LimiterConfig {
         self.shared = Some(SharedRedis::new(url, key_prefix));
         self
     }
+    /// Like [`LimiterConfig::shared_redis`], with timeouts of your own.
+    #[cfg(feature = "redis")]
+    pub fn with_shared_redis(mut self, shared: SharedRedis) -> Self {
+        self.shared = Some(shared);
+        self
+    }
 }
 
 /// Where and how the buckets are shared through Redis (feature `redis`).

@@ -174,7 +174,9 @@ mod tests {
 
     async fn admit(s: &SharedBuckets, rule: &Rule, limit: Option<Duration>) -> Admission {
         let url = std::env::var("INVENT_TEST_REDIS_URL").unwrap_or_default();
-        s.admit(rule, limit).await.unwrap_or_else(|| panic!("INVENT_TEST_REDIS_URL={url} is set but Redis does not answer"))
+        s.admit(rule, limit)
+            .await
+            .unwrap_or_else(|| panic!("INVENT_TEST_REDIS_URL={url} is set but Redis does not answer"))
     }
 
     async fn command<T: redis::FromRedisValue>(url: &str, cmd: &redis::Cmd) -> T {
@@ -231,8 +233,8 @@ mod tests {
     async fn an_hour_scale_bucket_allows_its_full_count_across_connections() {
         let Some(url) = redis_url() else { return };
         let prefix = prefix("hour");
-        let rule = Rule::new("limiter.assistant_creations", "assistant_creations", 3, Duration::from_secs(3600), 3)
-            .unwrap();
+        let rule =
+            Rule::new("limiter.assistant_creations", "assistant_creations", 3, Duration::from_secs(3600), 3).unwrap();
         let (a, b) = (shared(&url, &prefix), shared(&url, &prefix));
         let now = Some(Duration::ZERO);
         assert!(admit(&a, &rule, now).await.booked);
