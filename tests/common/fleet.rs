@@ -51,6 +51,8 @@ pub struct Spec {
     pub op: String,
     /// Retries after a 429 (default policy: 2).
     pub max_retries: u32,
+    /// When every member starts its first call (wall clock, so members of one host agree); `None`: at once.
+    pub start_at: Option<std::time::SystemTime>,
 }
 
 impl Spec {
@@ -66,6 +68,7 @@ impl Spec {
             duration: Duration::ZERO,
             op: "get".into(),
             max_retries: 2,
+            start_at: None,
         }
     }
 
@@ -76,8 +79,10 @@ impl Spec {
             Limiting::Shared(url, prefix) => (url.clone(), prefix.clone()),
         };
         let (creations, creations_ms) = self.creations.map_or((0, 0), |(n, p)| (n, p.as_millis()));
+        let start_ms =
+            self.start_at.map_or(0, |t| t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis());
         format!(
-            "base={} limiter={limiter} prefix={prefix} requests={} period_ms={} creations={creations} creations_ms={creations_ms} tasks={} calls={} duration_ms={} op={} retries={}",
+            "base={} limiter={limiter} prefix={prefix} requests={} period_ms={} creations={creations} creations_ms={creations_ms} tasks={} calls={} duration_ms={} op={} retries={} start_ms={start_ms}",
             self.base_url,
             self.requests,
             self.period.as_millis(),
@@ -114,6 +119,7 @@ impl Spec {
             duration: Duration::from_millis(num("duration_ms")),
             op: get("op"),
             max_retries: num("retries") as u32,
+            start_at: (num("start_ms") > 0).then(|| std::time::UNIX_EPOCH + Duration::from_millis(num("start_ms"))),
         }
     }
 
@@ -132,6 +138,8 @@ impl Spec {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Report {
     pub ok: u64,
+    /// Successful calls that ended before the spec's duration was over (duration mode).
+    pub ok_by_deadline: u64,
     /// Calls that failed for another reason than a 429.
     pub failed: u64,
     /// Client-made 429s: the limiter had no slot within the cap.
@@ -142,14 +150,24 @@ pub struct Report {
     pub warnings: u64,
     pub recovered: u64,
     pub p50_us: u64,
+    pub p99_us: u64,
     pub mean_us: u64,
 }
 
 impl Report {
     fn line(&self) -> String {
         format!(
-            "FLEET ok={} failed={} limited={} refused={} warnings={} recovered={} p50_us={} mean_us={}",
-            self.ok, self.failed, self.limited, self.refused, self.warnings, self.recovered, self.p50_us, self.mean_us
+            "FLEET ok={} ok_by_deadline={} failed={} limited={} refused={} warnings={} recovered={} p50_us={} p99_us={} mean_us={}",
+            self.ok,
+            self.ok_by_deadline,
+            self.failed,
+            self.limited,
+            self.refused,
+            self.warnings,
+            self.recovered,
+            self.p50_us,
+            self.p99_us,
+            self.mean_us
         )
     }
 
@@ -160,12 +178,14 @@ impl Report {
         };
         Some(Report {
             ok: get("ok")?,
+            ok_by_deadline: get("ok_by_deadline")?,
             failed: get("failed")?,
             limited: get("limited")?,
             refused: get("refused")?,
             warnings: get("warnings")?,
             recovered: get("recovered")?,
             p50_us: get("p50_us")?,
+            p99_us: get("p99_us")?,
             mean_us: get("mean_us")?,
         })
     }
@@ -191,6 +211,7 @@ pub fn collect(children: Vec<Child>) -> Vec<Report> {
 pub fn total(reports: &[Report]) -> Report {
     reports.iter().fold(Report::default(), |mut sum, r| {
         sum.ok += r.ok;
+        sum.ok_by_deadline += r.ok_by_deadline;
         sum.failed += r.failed;
         sum.limited += r.limited;
         sum.refused += r.refused;
@@ -214,6 +235,9 @@ pub fn child_main() -> bool {
 
 async fn run(spec: Spec) -> Report {
     let client = client(&spec);
+    if let Some(start) = spec.start_at {
+        tokio::time::sleep(start.duration_since(std::time::SystemTime::now()).unwrap_or_default()).await;
+    }
     let deadline = Instant::now() + spec.duration;
     let results: Vec<_> = (0..spec.tasks)
         .map(|_| {
@@ -225,7 +249,7 @@ async fn run(spec: Spec) -> Report {
                     made += 1;
                     let started = Instant::now();
                     let outcome = call(&client, &spec.op).await;
-                    outcomes.push((outcome, started.elapsed()));
+                    outcomes.push((outcome, started.elapsed(), Instant::now() <= deadline));
                 }
                 outcomes
             })
@@ -234,10 +258,11 @@ async fn run(spec: Spec) -> Report {
     let mut report = Report::default();
     let mut latencies = Vec::new();
     for task in results {
-        for (outcome, took) in task.await.expect("member task") {
+        for (outcome, took, in_time) in task.await.expect("member task") {
             match outcome {
                 Outcome::Ok => {
                     report.ok += 1;
+                    report.ok_by_deadline += u64::from(in_time);
                     latencies.push(took);
                 }
                 Outcome::Limited => report.limited += 1,
@@ -247,7 +272,11 @@ async fn run(spec: Spec) -> Report {
         }
     }
     latencies.sort();
-    report.p50_us = latencies.get(latencies.len() / 2).map_or(0, |d| d.as_micros() as u64);
+    let percentile = |q: f64| {
+        let index = ((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1));
+        latencies.get(index).map_or(0, |d| d.as_micros() as u64)
+    };
+    (report.p50_us, report.p99_us) = (percentile(0.5), percentile(0.99));
     report.mean_us =
         (latencies.iter().map(|d| d.as_micros() as u64).sum::<u64>()).checked_div(latencies.len() as u64).unwrap_or(0);
     report.warnings = WARNINGS.load(Ordering::SeqCst);
