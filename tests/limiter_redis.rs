@@ -1,7 +1,7 @@
 //! Limits shared across processes on a real Redis (issue 17, feature `redis`). Child processes are
 //! this binary re-executed with `INVENT_FLEET_CHILD` (see `common/fleet.rs`), so `harness = false`:
 //! `main` runs either as a fleet member or as the test runner below (filter: a substring of a test's
-//! name as the first argument; ends with the plain "N passed, N failed" line).
+//! name as the first argument; ends with libtest's `test result:` line).
 //!
 //! Redis: `INVENT_TEST_REDIS_URL` (set by `scripts/test-all.sh`, which starts one with
 //! `scripts/redis.sh`) for the tests that keep Redis up; the kill and restart tests start their own
@@ -48,12 +48,14 @@ fn main() {
             "skipped {} tests: INVENT_TEST_REDIS_URL is unset (scripts/test-all.sh starts Redis and sets it)",
             tests.len()
         );
-        println!("0 passed, 0 failed, {} skipped", tests.len());
+        println!("\ntest result: ok. 0 passed; 0 failed; {} ignored; 0 measured; 0 filtered out", tests.len());
         return;
     };
-    let (mut passed, mut failed) = (0, 0);
+    let (mut passed, mut failed, mut filtered) = (0, 0, 0);
+    let run_started = std::time::Instant::now();
     for (name, test) in tests {
         if filter.as_deref().is_some_and(|f| !name.contains(f)) {
+            filtered += 1;
             continue;
         }
         let url = url.clone();
@@ -72,8 +74,12 @@ fn main() {
             println!("test {name} ... FAILED ({took:.1}s)");
         }
     }
-    println!("\ntest result: {passed} passed, {failed} failed");
-    println!("{passed} passed, {failed} failed");
+    // libtest's closing line, so whatever reads `cargo test` output counts these too.
+    println!(
+        "\ntest result: {}. {passed} passed; {failed} failed; 0 ignored; 0 measured; {filtered} filtered out; finished in {:.2}s",
+        if failed == 0 { "ok" } else { "FAILED" },
+        run_started.elapsed().as_secs_f64()
+    );
     if failed > 0 {
         std::process::exit(1);
     }

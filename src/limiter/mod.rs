@@ -109,7 +109,11 @@ impl Limiter {
         for bucket in self.buckets(quota) {
             #[cfg(feature = "redis")]
             if let Some(shared) = &self.shared {
-                match shared.acquire(bucket, until).await {
+                // Boxed: redis's futures nest deep enough that, inlined into every caller's future,
+                // computing their layout overflows rustc's query depth in user crates.
+                let admission: std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send + '_>> =
+                    Box::pin(shared.acquire(bucket, until));
+                match admission.await {
                     Some(admitted) => {
                         admitted?;
                         continue;
