@@ -8,7 +8,7 @@
 //! half the limit, one per period when `burst == requests`. Here the GCRA runs at the full rate
 //! (`period / requests`) and only shapes bursts; the window log (`window.rs`) holds the exact bound
 //! (never more than `requests` in any window of `period` plus a small skew margin, see
-//! `settings::skew_margin`). Sustained rate: `requests` per `period + margin`, ≥ 98 %.
+//! `settings::skew_margin`). Sustained rate: `requests` per `period + margin`, ≥ 97.9 %.
 
 mod bucket;
 mod settings;
@@ -113,13 +113,11 @@ impl Limiter {
                 // computing their layout overflows rustc's query depth in user crates.
                 let admission: std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send + '_>> =
                     Box::pin(shared.acquire(bucket, until));
-                match admission.await {
-                    Some(admitted) => {
-                        admitted?;
-                        continue;
-                    }
-                    None => {} // Redis unusable: this bucket's local twin decides (see `link.rs`)
+                if let Some(admitted) = admission.await {
+                    admitted?;
+                    continue;
                 }
+                // None: Redis is unusable, this bucket's local twin decides (policy in `link.rs`).
             }
             bucket.acquire(until).await?;
         }

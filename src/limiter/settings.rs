@@ -7,8 +7,8 @@ use crate::config::ConfigError;
 
 /// Limiter settings. The guarantee, for any valid `(requests, period, burst)`: never more than
 /// `requests` requests in any window of `period`, up to `burst` of them back to back after an idle
-/// spell, and a sustained rate of at least 98 % of `requests / period` (the rest is the skew margin,
-/// see the README).
+/// spell, and a sustained rate of at least 97.9 % of `requests / period` for periods of whole
+/// milliseconds (the rest is the skew margin, see the README).
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LimiterConfig {
