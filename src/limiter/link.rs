@@ -80,13 +80,17 @@ impl Link {
         matches!(*self.lock(), State::Up(..))
     }
 
-    /// Runs `cmd` (then `fallback` if the first answer is a NOSCRIPT error), each within the command
+    /// Runs `cmd` (then `fallback()` if the first answer is a NOSCRIPT error), each within the command
     /// timeout. `None`: Redis was unusable and the link is now down; the caller uses its local bucket.
-    pub(crate) async fn query<T: FromRedisValue>(&self, cmd: &redis::Cmd, fallback: &redis::Cmd) -> Option<T> {
+    pub(crate) async fn query<T: FromRedisValue>(
+        &self,
+        cmd: &redis::Cmd,
+        fallback: impl FnOnce() -> redis::Cmd,
+    ) -> Option<T> {
         let (mut connection, generation) = self.connection().await?;
         let mut result = self.timed(cmd.query_async::<T>(&mut connection)).await;
         if matches!(&result, Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript)) {
-            result = self.timed(fallback.query_async::<T>(&mut connection)).await;
+            result = self.timed(fallback().query_async::<T>(&mut connection)).await;
         }
         match result {
             Ok(value) => Some(value),
@@ -221,12 +225,16 @@ mod tests {
         let link = Link::new(&SharedRedis::new(format!("redis://127.0.0.1:{port}"), "p")).unwrap();
         let ping = redis::cmd("PING");
         let started = std::time::Instant::now();
-        assert_eq!(link.query::<String>(&ping, &ping).await, None);
+        assert_eq!(link.query::<String>(&ping, || redis::cmd("PING")).await, None);
         assert!(matches!(*link.lock(), State::Down { failures: 0, .. }));
-        assert_eq!(link.query::<String>(&ping, &ping).await, None, "within the backoff: no new attempt");
+        assert_eq!(
+            link.query::<String>(&ping, || redis::cmd("PING")).await,
+            None,
+            "within the backoff: no new attempt"
+        );
         assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
         tokio::time::sleep(Duration::from_millis(120)).await;
-        assert_eq!(link.query::<String>(&ping, &ping).await, None);
+        assert_eq!(link.query::<String>(&ping, || redis::cmd("PING")).await, None);
         assert!(matches!(*link.lock(), State::Down { failures: 1, .. }), "a second attempt after the backoff");
     }
 
@@ -246,7 +254,7 @@ mod tests {
         let link = Link::new(&settings).unwrap();
         let ping = redis::cmd("PING");
         let started = std::time::Instant::now();
-        assert_eq!(link.query::<String>(&ping, &ping).await, None);
+        assert_eq!(link.query::<String>(&ping, || redis::cmd("PING")).await, None);
         let took = started.elapsed();
         assert!(took >= Duration::from_millis(100) && took < Duration::from_secs(2), "{took:?}");
         hold.abort();

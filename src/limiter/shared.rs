@@ -104,8 +104,8 @@ impl SharedBuckets {
         });
     }
 
-    /// Runs the script for `rule`'s keys.
-    async fn run(&self, rule: &Rule, op: &str, last: i64) -> Option<Vec<i64>> {
+    /// Runs the script's `op` for `rule`'s keys; `limit_or_wait` is its last argument (µs, -1: none).
+    async fn run(&self, rule: &Rule, op: &str, limit_or_wait: i64) -> Option<Vec<i64>> {
         let keys = self.keys(rule);
         let numbers = [
             i64::from(rule.requests),
@@ -113,7 +113,7 @@ impl SharedBuckets {
             micros(rule.interval),
             micros(rule.tolerance),
             micros(rule.recovery),
-            last,
+            limit_or_wait,
         ];
         let build = |command: &str, script: &str| {
             let mut cmd = redis::cmd(command);
@@ -123,7 +123,8 @@ impl SharedBuckets {
             }
             cmd
         };
-        self.link.query(&build("EVALSHA", &self.sha), &build("EVAL", SCRIPT)).await
+        // The script's source travels only when Redis has lost it.
+        self.link.query(&build("EVALSHA", &self.sha), || build("EVAL", SCRIPT)).await
     }
 
     /// `{prefix:bucket}:state` and `…:log`: one hash tag, so both live in one Redis Cluster slot.
