@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command (and what .ci/run calls): installs what the tests need — Rust crates via
 # cargo, Prism from the npm registry pinned by package-lock.json, openapi-spec-validator from PyPI
-# pinned by scripts/requirements-spec.txt — then runs every test.
+# pinned by scripts/requirements-spec.txt, redis-server from Debian (scripts/redis.sh) — then runs
+# every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,8 +22,15 @@ scripts/validate-spec.sh openapi.json
 step "tour example (README command one: local mock Invent, no key, no network)"
 env -u INVENT_API_KEY cargo run --quiet --example tour >/dev/null
 
-step "cargo test: workspace, all features (unit, integration, fault matrix, Prism contract, CLI)"
+step "Redis for the shared-limiter tests (scripts/redis.sh: redis-server from Debian if missing, loopback port)"
+INVENT_TEST_REDIS_URL="$(scripts/redis.sh start)"
+export INVENT_TEST_REDIS_URL
+trap 'scripts/redis.sh stop' EXIT
+
+step "cargo test: workspace, all features (unit, integration, fault matrix, Prism contract, CLI, Redis)"
 cargo test --workspace --all-features
+scripts/redis.sh stop
+trap - EXIT
 
 # --- benchmarks compile (issue 13, item 7). Built, never run here: timings on a shared machine are
 # noise; `scripts/bench.sh` runs them in a quiet window.

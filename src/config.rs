@@ -21,6 +21,14 @@ pub const ENV_API_KEY: &str = "INVENT_API_KEY";
 pub const ENV_BASE_URL: &str = "INVENT_BASE_URL";
 /// Environment variable choosing the default org (`c` or a sub-org id).
 pub const ENV_ORG: &str = "INVENT_ORG";
+/// Environment variable: share the limiter through this Redis (feature `redis`).
+pub const ENV_LIMITER_REDIS_URL: &str = "INVENT_LIMITER_REDIS_URL";
+/// Environment variable: key prefix in that Redis (default `invent-api`).
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub const ENV_LIMITER_REDIS_PREFIX: &str = "INVENT_LIMITER_REDIS_PREFIX";
+/// Key prefix when `INVENT_LIMITER_REDIS_PREFIX` is unset.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub const DEFAULT_LIMITER_REDIS_PREFIX: &str = "invent-api";
 
 /// Connect timeout: a TCP+TLS handshake to a healthy API takes well under a second; 5 s leaves room for
 /// a slow network without hanging on a black-holed address.
@@ -137,6 +145,9 @@ pub struct ClientBuilder {
     max_error_body: usize,
     #[cfg(feature = "events")]
     events_http: Option<reqwest::Client>,
+    /// Redis sharing from the environment, applied at `build` to a limiter that has none of its own.
+    #[cfg(feature = "redis")]
+    limiter_redis_from_env: Option<crate::limiter::SharedRedis>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -156,6 +167,8 @@ impl std::fmt::Debug for ClientBuilder {
             .field("max_error_body", &self.max_error_body);
         #[cfg(feature = "events")]
         f.field("events_http", &self.events_http);
+        #[cfg(feature = "redis")]
+        f.field("limiter_redis_from_env", &self.limiter_redis_from_env);
         f.finish()
     }
 }
@@ -176,6 +189,8 @@ impl Default for ClientBuilder {
             max_error_body: DEFAULT_MAX_ERROR_BODY,
             #[cfg(feature = "events")]
             events_http: None,
+            #[cfg(feature = "redis")]
+            limiter_redis_from_env: None,
         }
     }
 }
@@ -259,7 +274,21 @@ impl ClientBuilder {
         let api_key = ApiKey::new(key)?;
         let base_url = auth::parse_base_url(&self.base_url)?;
         self.retry.validate()?;
-        let limiter = match &self.limiter {
+        #[allow(unused_mut)] // mutated with feature `redis`
+        let mut limiter_config = self.limiter;
+        #[cfg(feature = "redis")]
+        if let Some(config) = limiter_config.as_mut() {
+            if config.shared.is_none() {
+                config.shared = self.limiter_redis_from_env;
+            }
+            if config.shared.as_ref().is_some_and(|s| s.key_prefix.contains(key)) {
+                return Err(ConfigError::InvalidSetting {
+                    setting: "limiter.shared.key_prefix",
+                    reason: "contains the API key; name the org or the service instead".into(),
+                });
+            }
+        }
+        let limiter = match &limiter_config {
             Some(config) => Some(Limiter::new(config)?),
             None => None,
         };
@@ -305,7 +334,9 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// A builder from `INVENT_API_KEY` (required), `INVENT_BASE_URL` and `INVENT_ORG` (optional).
+    /// A builder from `INVENT_API_KEY` (required), `INVENT_BASE_URL` and `INVENT_ORG` (optional), and
+    /// with feature `redis` `INVENT_LIMITER_REDIS_URL` / `INVENT_LIMITER_REDIS_PREFIX` (shared limits,
+    /// applied to whichever limiter the builder ends up with unless it sets its own Redis).
     pub fn builder_from_env() -> ClientBuilder {
         let mut builder = ClientBuilder::default();
         if let Ok(key) = std::env::var(ENV_API_KEY) {
@@ -318,6 +349,24 @@ impl Client {
         }
         if let Ok(org) = std::env::var(ENV_ORG) {
             builder = builder.org(org);
+        }
+        if let Some(url) = std::env::var(ENV_LIMITER_REDIS_URL).ok().filter(|u| !u.trim().is_empty()) {
+            #[cfg(feature = "redis")]
+            {
+                let prefix = std::env::var(ENV_LIMITER_REDIS_PREFIX)
+                    .ok()
+                    .filter(|p| !p.trim().is_empty())
+                    .unwrap_or_else(|| DEFAULT_LIMITER_REDIS_PREFIX.to_string());
+                builder.limiter_redis_from_env = Some(crate::limiter::SharedRedis::new(url.trim(), prefix));
+            }
+            #[cfg(not(feature = "redis"))]
+            {
+                let _ = url;
+                tracing::warn!(
+                    "{ENV_LIMITER_REDIS_URL} is set but invent-api was built without the `redis` feature: \
+                     the limiter stays local to this process"
+                );
+            }
         }
         builder
     }

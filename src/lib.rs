@@ -42,6 +42,8 @@ pub use generated::{builder, types, ByteStream, Client, ResponseValue};
 pub use limiter::LimiterConfig;
 pub use multipart::FilePart;
 pub use operation::{Operation, OperationSpec, Quota};
+#[cfg(feature = "redis")]
+pub use limiter::SharedRedis;
 pub use org::{Org, CURRENT_ORG};
 pub use body::DEFAULT_MAX_ERROR_BODY;
 pub use pagination::{ListOperation, Page, PageInfo, Paginate, PaginationError, DEFAULT_MAX_PAGES, MAX_TAKE};

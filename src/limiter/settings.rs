@@ -1,0 +1,292 @@
+//! Limiter settings: the public [`LimiterConfig`] (and, with feature `redis`, [`SharedRedis`]), and the
+//! per-bucket numbers both backends run on ([`Rule`]), derived and validated in one place.
+
+use std::time::Duration;
+
+use crate::config::ConfigError;
+
+/// Limiter settings. The guarantee, for any valid `(requests, period, burst)`: never more than
+/// `requests` requests in any window of `period`, up to `burst` of them back to back after an idle
+/// spell, and a sustained rate of at least 97.9 % of `requests / period` for periods of whole
+/// milliseconds (the rest is the skew margin, see the README).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LimiterConfig {
+    /// Requests allowed per `period` (default 500).
+    pub requests: u32,
+    /// Window of the limit (default 60 s).
+    pub period: Duration,
+    /// Requests that may go at once after an idle spell (default 10, between 1 and `requests`). It
+    /// shapes bursts only: the sustained rate is the same for every burst.
+    pub burst: u32,
+    /// A second bucket for `create_assistant`: `(count, period)`, e.g. `(10, 1 h)`, Invent's per-org
+    /// limit; up to `count` creations go at once and `count` in any window of `period`. Off by
+    /// default: other processes of the org share that quota, so a local bucket cannot be exact; turn
+    /// it on when this program is the only one creating assistants, or share it through Redis.
+    pub assistant_creations: Option<(u32, Duration)>,
+    /// Share the buckets with other processes through Redis (feature `redis`); `None`: this process only.
+    #[cfg(feature = "redis")]
+    pub shared: Option<SharedRedis>,
+}
+
+impl std::fmt::Debug for LimiterConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("LimiterConfig");
+        d.field("requests", &self.requests)
+            .field("period", &self.period)
+            .field("burst", &self.burst)
+            .field("assistant_creations", &self.assistant_creations);
+        #[cfg(feature = "redis")]
+        d.field("shared", &self.shared);
+        d.finish()
+    }
+}
+
+impl Default for LimiterConfig {
+    fn default() -> Self {
+        Self::new(500, Duration::from_secs(60))
+    }
+}
+
+impl LimiterConfig {
+    /// `requests` per `period`, burst `min(10, requests)`.
+    pub fn new(requests: u32, period: Duration) -> Self {
+        Self {
+            requests,
+            period,
+            burst: requests.clamp(1, 10),
+            assistant_creations: None,
+            #[cfg(feature = "redis")]
+            shared: None,
+        }
+    }
+    /// Sets the burst.
+    pub fn with_burst(mut self, burst: u32) -> Self {
+        self.burst = burst;
+        self
+    }
+    /// Adds the `create_assistant` bucket (Invent: `with_assistant_creations(10, Duration::from_secs(3600))`).
+    pub fn with_assistant_creations(mut self, count: u32, period: Duration) -> Self {
+        self.assistant_creations = Some((count, period));
+        self
+    }
+    /// Shares every bucket with the other processes using the same Redis and `key_prefix` (feature
+    /// `redis`; see the README's "Limits shared across processes"). `url`: `redis://[user:password@]host[:port][/db]`
+    /// or `redis+unix:///path`. The prefix names the group of processes that share one quota (for
+    /// example one prefix per egress IP and org); the API key is never part of a Redis key.
+    #[cfg(feature = "redis")]
+    pub fn shared_redis(mut self, url: impl Into<String>, key_prefix: impl Into<String>) -> Self {
+        self.shared = Some(SharedRedis::new(url, key_prefix));
+        self
+    }
+    /// Like [`LimiterConfig::shared_redis`], with timeouts of your own.
+    #[cfg(feature = "redis")]
+    pub fn with_shared_redis(mut self, shared: SharedRedis) -> Self {
+        self.shared = Some(shared);
+        self
+    }
+}
+
+/// Where and how the buckets are shared through Redis (feature `redis`).
+#[cfg(feature = "redis")]
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SharedRedis {
+    /// Kept private: it may hold a password, and `Debug` shows it redacted.
+    url: String,
+    /// Start of every key (`{<prefix>:<bucket>}:state`, `…:log`).
+    pub key_prefix: String,
+    /// Longest wait for a connection to Redis (default 1 s).
+    pub connect_timeout: Duration,
+    /// Longest wait for one admission script (default 250 ms); past it the call is admitted by the
+    /// local limiter instead.
+    pub command_timeout: Duration,
+}
+
+#[cfg(feature = "redis")]
+impl SharedRedis {
+    /// Default [`SharedRedis::connect_timeout`].
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+    /// Default [`SharedRedis::command_timeout`].
+    pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_millis(250);
+
+    /// `url` and `key_prefix` with the default timeouts.
+    pub fn new(url: impl Into<String>, key_prefix: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            key_prefix: key_prefix.into(),
+            connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
+            command_timeout: Self::DEFAULT_COMMAND_TIMEOUT,
+        }
+    }
+    /// Sets both timeouts.
+    pub fn with_timeouts(mut self, connect: Duration, command: Duration) -> Self {
+        self.connect_timeout = connect;
+        self.command_timeout = command;
+        self
+    }
+    /// The URL with any password replaced by `<redacted>`.
+    pub fn url_redacted(&self) -> String {
+        match url::Url::parse(&self.url) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("redacted"));
+                url.to_string().replacen(":redacted@", ":<redacted>@", 1)
+            }
+            Ok(url) => url.to_string(),
+            Err(_) => "<unparseable URL>".to_string(),
+        }
+    }
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+#[cfg(feature = "redis")]
+impl std::fmt::Debug for SharedRedis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedRedis")
+            .field("url", &self.url_redacted())
+            .field("key_prefix", &self.key_prefix)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("command_timeout", &self.command_timeout)
+            .finish()
+    }
+}
+
+/// The largest skew margin (see [`skew_margin`]).
+const MAX_MARGIN: Duration = Duration::from_secs(1);
+const MILLI: u128 = 1_000_000;
+/// tokio's timer resolution.
+const TICK: Duration = Duration::from_millis(1);
+
+/// Time added to the period before the window bound is enforced. The limiter releases a request at
+/// one moment and the server counts it a little later; the gap varies (a burst after an idle spell
+/// opens new connections — TCP and TLS handshakes — while later requests reuse warm ones), so a
+/// request released exactly one period after the burst can reach the server *inside* the burst's
+/// window. The goodput benchmark measured that skew at 10–16 ms on loopback. 2 % of the period
+/// (whole milliseconds, at most 1 s) covers a handshake over the internet for minute-scale limits
+/// and costs at most 2 % of the rate; below 50 ms periods it is zero.
+pub(crate) fn skew_margin(period: Duration) -> Duration {
+    floor_ms((period / 50).min(MAX_MARGIN))
+}
+
+fn floor_ms(d: Duration) -> Duration {
+    let nanos = d.as_nanos();
+    Duration::from_millis(u64::try_from(nanos / MILLI).unwrap_or(u64::MAX))
+}
+
+/// Rounds up to whole milliseconds, saturating at `Duration::MAX`.
+pub(crate) fn ceil_ms(d: Duration) -> Duration {
+    let rest = d.subsec_nanos() % MILLI as u32;
+    if rest == 0 {
+        return d;
+    }
+    d.checked_add(Duration::from_nanos(u64::from(MILLI as u32 - rest))).unwrap_or(Duration::MAX)
+}
+
+/// The numbers one bucket runs on. Two rules at once: a GCRA at the full rate (`interval =
+/// period / requests`, `tolerance = (burst − 1) · interval`) shapes bursts, and a sliding-window log
+/// (see `window.rs`) holds the hard bound of `requests` in any `window`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Rule {
+    /// Setting name in errors and bucket name in logs (`limiter`, `limiter.assistant_creations`).
+    pub(crate) setting: &'static str,
+    /// The bucket's part of a Redis key.
+    pub(crate) key: &'static str,
+    pub(crate) requests: u32,
+    /// `period` plus [`skew_margin`], rounded up to whole milliseconds: tokio's timer wakes sleepers on
+    /// millisecond ticks, and a window of whole milliseconds keeps two bookings one window apart at
+    /// least one window apart when they wake.
+    pub(crate) window: Duration,
+    /// GCRA emission interval at the full rate.
+    pub(crate) interval: Duration,
+    /// How far ahead of the GCRA schedule a request may go: `(burst − 1) · interval`, and at least
+    /// one timer tick less one interval. tokio wakes sleepers on millisecond ticks, so with intervals
+    /// under a millisecond a tick's worth of requests goes at once whatever the burst; without this, a
+    /// caller woken late by the tick would lose its place and the rate would fall.
+    pub(crate) tolerance: Duration,
+    /// Time to climb back to the full rate after a 429 (one period).
+    pub(crate) recovery: Duration,
+}
+
+impl Rule {
+    pub(crate) fn new(
+        setting: &'static str,
+        key: &'static str,
+        requests: u32,
+        period: Duration,
+        burst: u32,
+    ) -> Result<Rule, ConfigError> {
+        let invalid = |reason: String| ConfigError::InvalidSetting { setting, reason };
+        if requests == 0 || period.is_zero() {
+            return Err(invalid("the limit must allow at least one request per non-zero period".into()));
+        }
+        if burst == 0 || burst > requests {
+            return Err(invalid(format!("burst {burst} must be between 1 and the {requests} requests per period")));
+        }
+        // Rounding the interval down is harmless: the window log, not the GCRA, holds the bound.
+        let interval = period / requests;
+        Ok(Rule {
+            setting,
+            key,
+            requests,
+            window: ceil_ms(period.saturating_add(skew_margin(period))),
+            interval,
+            tolerance: interval.saturating_mul(burst - 1).max(TICK.saturating_sub(interval)),
+            recovery: period,
+        })
+    }
+
+    /// The GCRA interval at `rate` (a fraction of the configured rate, 1/16..=1), saturating.
+    pub(crate) fn interval_at(&self, rate: f64) -> Duration {
+        if rate >= 1.0 {
+            return self.interval;
+        }
+        Duration::try_from_secs_f64(self.interval.as_secs_f64() / rate).unwrap_or(Duration::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn margin_is_two_percent_in_whole_milliseconds_capped_at_one_second() {
+        assert_eq!(skew_margin(Duration::from_secs(2)), Duration::from_millis(40));
+        assert_eq!(skew_margin(Duration::from_secs(60)), Duration::from_secs(1));
+        assert_eq!(skew_margin(Duration::from_secs(3600)), Duration::from_secs(1));
+        assert_eq!(skew_margin(Duration::from_millis(49)), Duration::ZERO);
+        assert_eq!(skew_margin(Duration::from_millis(149)), Duration::from_millis(2));
+        assert_eq!(skew_margin(Duration::MAX), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn rule_numbers() {
+        let r = Rule::new("limiter", "general", 500, Duration::from_secs(60), 10).unwrap();
+        assert_eq!(r.interval, Duration::from_millis(120));
+        assert_eq!(r.tolerance, Duration::from_millis(1080));
+        assert_eq!(r.window, Duration::from_secs(61));
+        // Sub-millisecond periods round up to the timer's tick.
+        let r = Rule::new("limiter", "general", 3, Duration::from_micros(1500), 3).unwrap();
+        assert_eq!(r.window, Duration::from_millis(2));
+        assert_eq!(r.interval, Duration::from_micros(500));
+        assert_eq!(r.tolerance, Duration::from_micros(1000), "(3 − 1) · 0.5 ms");
+        let r = Rule::new("limiter", "general", 4, Duration::from_millis(1), 1).unwrap();
+        assert_eq!(r.tolerance, Duration::from_micros(750), "a tick's worth at once despite burst 1");
+        // Extremes saturate instead of overflowing.
+        let r = Rule::new("limiter", "general", 1, Duration::MAX, 1).unwrap();
+        assert_eq!(r.window, Duration::MAX);
+        assert_eq!(r.interval_at(1.0 / 16.0), Duration::MAX);
+        let r = Rule::new("limiter", "general", u32::MAX, Duration::MAX, u32::MAX).unwrap();
+        assert_eq!(r.tolerance, r.interval.saturating_mul(u32::MAX - 1));
+        assert_eq!(r.interval_at(0.5), r.interval * 2);
+    }
+
+    #[cfg(feature = "redis")]
+    #[test]
+    fn debug_redacts_the_redis_password() {
+        let config = LimiterConfig::default().shared_redis("redis://user:hunter2@127.0.0.1:6379/0", "org_1");
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter2") && shown.contains("<redacted>") && shown.contains("org_1"), "{shown}");
+    }
+}
