@@ -38,7 +38,7 @@ pub(crate) async fn execute<D: Decode>(
         duration_ms = tracing::field::Empty,
     );
     let started = Instant::now();
-    let outcome = retry::execute(&client.client, inner, request, op.id).instrument(span.clone()).await;
+    let outcome = retry::execute(&client.client, inner, request, op).instrument(span.clone()).await;
     span.record("attempts", outcome.attempts);
     span.record("duration_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
     let response = match outcome.result {

@@ -13,6 +13,7 @@ use crate::backoff::{self, secs, Jitter, LONGEST_WAIT};
 use crate::body;
 use crate::budget::{RETRY_COST, SUCCESS_REWARD, TIMEOUT_RETRY_COST};
 use crate::config::{ConfigError, Inner};
+use crate::operation::{OperationSpec, Quota};
 
 /// Largest accepted `max_retries`.
 pub const MAX_RETRIES_LIMIT: u32 = 10;
@@ -273,13 +274,13 @@ pub(crate) struct Outcome {
     pub(crate) stopped: Option<RetryStop>,
 }
 
-/// Sends `request`, retrying as the decision table allows. `operation` is progenitor's operation id
-/// (the limiter has a separate bucket for `create_assistant`).
+/// Sends `request` for `op`, retrying as the decision table allows; the limiter slot comes from the
+/// buckets of `op.quota`.
 pub(crate) async fn execute(
     http: &reqwest::Client,
     inner: &Inner,
     request: reqwest::Request,
-    operation: &str,
+    op: &OperationSpec,
 ) -> Outcome {
     let call = Call::new(inner, &request);
     let mut request = request;
@@ -289,7 +290,7 @@ pub(crate) async fn execute(
     let mut retry_cost = 0;
     loop {
         if let Some(limiter) = &inner.shared.limiter {
-            if let Err(wait) = limiter.acquire_within(operation, Some(call.wait_limit())).await {
+            if let Err(wait) = limiter.acquire_within(op.quota, Some(call.wait_limit())).await {
                 // The retry that was paid for is not sent: give its tokens back.
                 inner.shared.budget.refund(retry_cost);
                 let stop = RetryStop::ClientRateLimited { wait, limit: call.wait_limit_reason() };
@@ -304,7 +305,7 @@ pub(crate) async fn execute(
         *request.timeout_mut() = Some(call.attempt_timeout());
         attempts += 1;
         let result = http.execute(request).await;
-        match call.next_step(&result, attempts, spare.is_some(), retry_cost, operation) {
+        match call.next_step(&result, attempts, spare.is_some(), retry_cost, op.quota) {
             Ok((wait, cost)) => {
                 // `next_step` retries only replayable requests; this keeps that a return, not a panic.
                 let Some(spare) = spare else {
@@ -395,7 +396,7 @@ impl<'a> Call<'a> {
         attempts: u32,
         replayable: bool,
         last_retry_cost: u32,
-        operation: &str,
+        quota: Quota,
     ) -> Result<(Duration, u32), Option<RetryStop>> {
         let shared = &self.inner.shared;
         let class = classify(result);
@@ -404,7 +405,7 @@ impl<'a> Call<'a> {
         if class == Class::Throttled {
             if let Some(limiter) = &shared.limiter {
                 // Capped, so the limiter's `now + wait` cannot overflow.
-                limiter.throttled(operation, server_wait.map(|w| w.min(LONGEST_WAIT)), beyond_cap);
+                limiter.throttled(quota, server_wait.map(|w| w.min(LONGEST_WAIT)), beyond_cap);
             }
         }
         let cost = match decide(class, self.idempotent) {
@@ -596,7 +597,14 @@ mod tests {
             .body(reqwest::Body::wrap_stream(chunks))
             .build()
             .unwrap();
-        let outcome = execute(&client.client, &client.inner, request, "raw").await;
+        let spec = crate::operation::OperationSpec {
+            id: "raw",
+            method: reqwest::Method::PUT,
+            template: "/upload",
+            org_scoped: false,
+            quota: Quota::Shared,
+        };
+        let outcome = execute(&client.client, &client.inner, request, &spec).await;
         assert_eq!(outcome.result.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(outcome.attempts, 1);
         assert_eq!(outcome.stopped, Some(RetryStop::BodyNotReplayable));
@@ -672,7 +680,7 @@ mod tests {
             prop_assert!(call.attempt_timeout() <= attempt.min(LONGEST_WAIT));
             prop_assert!(call.wait_limit() <= LONGEST_WAIT && now.checked_add(call.wait_limit()).is_some());
             let result = response(status, header.as_deref());
-            match call.next_step(&result, 1, true, 0, "op") {
+            match call.next_step(&result, 1, true, 0, Quota::Shared) {
                 Ok((wait, cost)) => {
                     prop_assert!(status != 200);
                     prop_assert_eq!(cost, RETRY_COST);

@@ -18,7 +18,7 @@ macro_rules! invent_cli_operations {
                     matches: &::clap::ArgMatches,
                     request: &mut builder::$builder<'_>,
                 ) -> anyhow::Result<()> {
-                    use crate::exec::{RunBytes as _, RunItem as _, RunList as _, RunOther as _};
+                    use crate::exec::{RunBytes as _, RunItem as _, RunList as _, RunOther as _, RunWatch as _};
                     (&&&&crate::exec::Probe(request)).run(self, matches)
                 }
             )*

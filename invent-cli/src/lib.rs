@@ -95,7 +95,8 @@ where
         return EXIT_USAGE;
     };
     let exit = ExitSlot::default();
-    let cli = Cli::new(client, Config::new(runtime.handle().clone(), format, exit.clone()));
+    let config = Config::new(runtime.handle().clone(), format, exit.clone(), client.clone(), settings.max_retries);
+    let cli = Cli::new(client, config);
     let result = runtime.block_on(cli.execute(cmd, sub));
     let recorded = *exit.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     match (result, recorded) {

@@ -32,6 +32,8 @@ pub(crate) enum Failure {
     Output(io::Error),
     /// Bad input found after parsing (body file, stdin, query syntax).
     Usage(String),
+    /// An event stream (`watch-…`) ended with an error (what happened, with status or close code).
+    Watch { error: String, label: String },
 }
 
 impl From<io::Error> for Failure {
@@ -53,6 +55,10 @@ impl Failure {
             Failure::Usage(message) => {
                 eprint_line(&format!("error: {message}"));
                 EXIT_USAGE
+            }
+            Failure::Watch { error, label } => {
+                eprint_line(&format!("error: {label}: {error}"));
+                EXIT_API
             }
         }
     }

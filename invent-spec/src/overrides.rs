@@ -13,7 +13,8 @@
 //!     {"op": "remove", "path": "/paths/~1debug"}
 //!   ],
 //!   "operationIds": {"GET /orgs/{org_id}/items": "listItems"},
-//!   "queryParameters": {"page": {"type": "integer", "format": "uint32"}}
+//!   "queryParameters": {"page": {"type": "integer", "format": "uint32"}},
+//!   "operationExtensions": {"POST /orgs/{org_id}/assistants": {"x-invent-quota": "assistant-creations"}}
 //! }
 //! ```
 //!
@@ -26,6 +27,8 @@
 //!    parameter of that name: path items, operations and `components.parameters`. Use it to type
 //!    `page`/`take` as `{"type": "integer", "format": "uint32"}`; avoid `minimum` (typify turns
 //!    `minimum: 1` into `NonZero` types).
+//! 4. `operationExtensions`: `"METHOD /path"` → `x-` members added to that operation, e.g.
+//!    `{"x-invent-quota": "assistant-creations"}` (the quota the generated `OperationSpec` names).
 
 use serde_json::{Map, Value};
 
@@ -44,6 +47,8 @@ pub struct Overrides {
     pub operation_ids: Vec<(String, String, String)>,
     /// `(parameter name, schema)` in file order.
     pub query_parameters: Vec<(String, Value)>,
+    /// `(METHOD, path, extensions)`: `x-` members added to that operation (e.g. `x-invent-quota`).
+    pub operation_extensions: Vec<(String, String, Map<String, Value>)>,
 }
 
 /// One RFC 6902 operation.
@@ -104,11 +109,30 @@ impl Overrides {
                         out.query_parameters.push((name.clone(), schema.clone()));
                     }
                 }
+                "operationExtensions" => {
+                    let Some(map) = value.as_object() else {
+                        return Err(SpecError::new(ptr, RULE, "`operationExtensions` must be an object"));
+                    };
+                    for (k, members) in map {
+                        let eptr = join(&ptr, k);
+                        let (method, path) = parse_operation_key(k)
+                            .ok_or_else(|| SpecError::new(&*eptr, RULE, format!("`{k}` is not `METHOD /path`")))?;
+                        let Some(members) = members.as_object() else {
+                            return Err(SpecError::new(eptr, RULE, "the extensions must be an object"));
+                        };
+                        if let Some(bad) = members.keys().find(|m| !m.starts_with("x-")) {
+                            return Err(SpecError::new(join(&eptr, bad), RULE, format!("`{bad}` is not an `x-` extension")));
+                        }
+                        out.operation_extensions.push((method, path, members.clone()));
+                    }
+                }
                 other => {
                     return Err(SpecError::new(
                         ptr,
                         RULE,
-                        format!("unknown member `{other}` (expected patches, operationIds, queryParameters)"),
+                        format!(
+                            "unknown member `{other}` (expected patches, operationIds, queryParameters, operationExtensions)"
+                        ),
                     ));
                 }
             }
@@ -122,15 +146,21 @@ impl Overrides {
         for (i, p) in self.patches.iter().enumerate() {
             apply_patch(doc, p, i, &mut report);
         }
+        for (method, path, extensions) in &self.operation_extensions {
+            match operation_mut(doc, method, path) {
+                Some(op) => {
+                    op.extend(extensions.clone());
+                    report.count("override-operation-extension");
+                }
+                None => report.note(
+                    &join("/operationExtensions", &format!("{method} {path}")),
+                    UNMATCHED,
+                    format!("no operation `{method} {path}`; its extensions not applied"),
+                ),
+            }
+        }
         for (method, path, id) in &self.operation_ids {
-            // The published spec may name path parameters differently (`{orgId}`); match on the shape.
-            let actual = matching_path(doc, path);
-            let target = doc
-                .get_mut("paths")
-                .and_then(|p| p.get_mut(actual.as_deref().unwrap_or(path.as_str())))
-                .and_then(|item| item.get_mut(method.to_ascii_lowercase().as_str()))
-                .and_then(Value::as_object_mut);
-            match target {
+            match operation_mut(doc, method, path) {
                 Some(op) => {
                     op.insert("operationId".into(), Value::String(id.clone()));
                     report.count("override-operation-id");
@@ -170,6 +200,16 @@ fn matching_path(doc: &Value, path: &str) -> Option<String> {
 }
 
 /// Parses `value` as an overrides file and applies it to `doc`.
+/// The operation `METHOD path` of `doc`. The published spec may name path parameters differently
+/// (`{orgId}`), so paths match on their shape.
+fn operation_mut<'d>(doc: &'d mut Value, method: &str, path: &str) -> Option<&'d mut Map<String, Value>> {
+    let actual = matching_path(doc, path);
+    doc.get_mut("paths")
+        .and_then(|p| p.get_mut(actual.as_deref().unwrap_or(path)))
+        .and_then(|item| item.get_mut(method.to_ascii_lowercase().as_str()))
+        .and_then(Value::as_object_mut)
+}
+
 pub fn apply(doc: &mut Value, overrides: &Value) -> Result<Report, SpecError> {
     Ok(Overrides::from_value(overrides)?.apply(doc))
 }
@@ -391,5 +431,26 @@ mod tests {
         assert_eq!(d.pointer("/paths/~1orgs~1{orgId}~1items~1{itemId}/get/operationId"), None);
         assert_eq!(report.rule_count("override-operation-id"), 1);
         assert_eq!(walk::path_shape("/a/{x}/b/{yy}"), "/a/{}/b/{}");
+    }
+
+    #[test]
+    fn operation_extensions_add_x_members_by_path_shape() {
+        let mut d = serde_json::json!({"openapi": "3.1.0", "paths": {
+            "/orgs/{orgId}/assistants": {"post": {"responses": {}}}
+        }});
+        let o = serde_json::json!({"operationExtensions": {
+            "POST /orgs/{org_id}/assistants": {"x-invent-quota": "assistant-creations"},
+            "DELETE /gone": {"x-a": 1}
+        }});
+        let report = apply(&mut d, &o).expect("valid overrides");
+        assert_eq!(
+            d.pointer("/paths/~1orgs~1{orgId}~1assistants/post/x-invent-quota"),
+            Some(&serde_json::json!("assistant-creations"))
+        );
+        assert_eq!(report.rule_count("override-operation-extension"), 1);
+        assert_eq!(report.rule_count(UNMATCHED), 1);
+        let not_an_extension = serde_json::json!({"operationExtensions": {"POST /a": {"operationId": "x"}}});
+        let error = apply(&mut d, &not_an_extension).unwrap_err();
+        assert_eq!(error.pointer, "/operationExtensions/POST ~1a/operationId");
     }
 }

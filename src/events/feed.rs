@@ -1,7 +1,9 @@
-//! The two WebSocket routes of Invent and what identifies each (path, operation id for the limiter and
-//! tracing).
+//! The two WebSocket routes of Invent and what identifies each: the generated operation's spec (path
+//! template, operation id and quota for the limiter and tracing), so nothing is written twice.
 
 use std::fmt;
+
+use crate::operation::{Operation, OperationSpec};
 
 /// Which of Invent's event routes a stream follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -13,29 +15,33 @@ pub enum Feed {
 }
 
 impl Feed {
-    /// The path template as the docs write it.
+    /// The generated upgrade operation of this route.
+    pub fn spec(self) -> &'static OperationSpec {
+        match self {
+            Feed::Chats => <crate::builder::WatchOrgChats<'_> as Operation>::SPEC,
+            Feed::Inbox => <crate::builder::WatchOrgInbox<'_> as Operation>::SPEC,
+        }
+    }
+
+    /// The route of a generated upgrade operation, if it is one of these.
+    pub fn of(spec: &OperationSpec) -> Option<Feed> {
+        [Feed::Chats, Feed::Inbox].into_iter().find(|feed| feed.spec().id == spec.id)
+    }
+
+    /// The path template (`/orgs/{org_id}/chats/ws`).
     pub fn template(self) -> &'static str {
-        match self {
-            Feed::Chats => "/orgs/{org_id}/chats/ws",
-            Feed::Inbox => "/orgs/{org_id}/inbox/ws",
-        }
+        self.spec().template
     }
 
-    /// The path after `/orgs/{org_id}/`.
+    /// The path after the org segment (`chats/ws`).
     pub(crate) fn suffix(self) -> &'static str {
-        match self {
-            Feed::Chats => "chats/ws",
-            Feed::Inbox => "inbox/ws",
-        }
+        let template = self.template();
+        template.strip_prefix("/orgs/{org_id}/").unwrap_or(template.trim_start_matches('/'))
     }
 
-    /// The operation id the upgrade is known by (limiter bucket choice, tracing). Named after the docs'
-    /// page titles ("Chat Org WebSocket", "Chat Org Inbox WebSocket").
+    /// The operation id the upgrade is known by (tracing).
     pub fn operation_id(self) -> &'static str {
-        match self {
-            Feed::Chats => "chat_org_websocket",
-            Feed::Inbox => "chat_org_inbox_websocket",
-        }
+        self.spec().id
     }
 
     /// `chats` or `inbox`.

@@ -139,7 +139,7 @@ impl Session {
         };
         if status.as_u16() == 429 {
             if let Some(limiter) = &self.client.inner.shared.limiter {
-                limiter.throttled(self.feed.operation_id(), server, server.is_some_and(|w| w > cap));
+                limiter.throttled(self.feed.spec().quota, server, server.is_some_and(|w| w > cap));
             }
         }
         jitter.max(server.unwrap_or_default().min(cap))
@@ -149,7 +149,7 @@ impl Session {
         let tx = self.outbox.tx.clone();
         // Each upgrade is a request to the API: it takes a slot like any other call of this client.
         if let Some(limiter) = &self.client.inner.shared.limiter {
-            if unless_gone(&tx, limiter.acquire_within(self.feed.operation_id(), None)).await.is_none() {
+            if unless_gone(&tx, limiter.acquire_within(self.feed.spec().quota, None)).await.is_none() {
                 return Attempt::Gone;
             }
         }

@@ -27,35 +27,13 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::config::ConfigError;
+use crate::operation::Quota;
 use bucket::Bucket;
 use settings::Rule;
 
 pub use settings::LimiterConfig;
 #[cfg(feature = "redis")]
 pub use settings::SharedRedis;
-
-/// Operation id of the assistant-creation endpoint (its own, much lower server limit).
-const CREATE_ASSISTANT: &str = "create_assistant";
-
-/// Which server quotas a call counts against. Chosen from the operation in one place
-/// ([`Quota::of_operation`]), so generated quota classes can replace the lookup by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Quota {
-    /// Every request: the per-IP limit.
-    General,
-    /// `create_assistant`: the per-org creation limit, and the per-IP limit too.
-    AssistantCreation,
-}
-
-impl Quota {
-    pub(crate) fn of_operation(operation: &str) -> Quota {
-        if operation == CREATE_ASSISTANT {
-            Quota::AssistantCreation
-        } else {
-            Quota::General
-        }
-    }
-}
 
 /// The limiter of one client (all clones share it through `Shared`).
 #[derive(Debug)]
@@ -93,16 +71,13 @@ impl Limiter {
     /// Waits for a slot in the main bucket.
     #[allow(dead_code)] // the public face of the limiter; the retry loop uses `acquire_within`
     pub(crate) async fn acquire(&self) {
-        let _ = self.acquire_within("", None).await;
+        let _ = self.acquire_within(Quota::Shared, None).await;
     }
 
-    /// Waits for a slot for `operation`, unless that wait would exceed `limit`: then nothing is taken
-    /// and the wait is returned, so the caller can report it instead of sleeping past a deadline.
-    pub(crate) async fn acquire_within(&self, operation: &str, limit: Option<Duration>) -> Result<(), Duration> {
-        self.acquire_for(Quota::of_operation(operation), limit).await
-    }
-
-    pub(crate) async fn acquire_for(&self, quota: Quota, limit: Option<Duration>) -> Result<(), Duration> {
+    /// Waits for a slot in the buckets of `quota`, unless that wait would exceed `limit`: then nothing
+    /// is taken and the wait is returned, so the caller can report it instead of sleeping past a
+    /// deadline.
+    pub(crate) async fn acquire_within(&self, quota: Quota, limit: Option<Duration>) -> Result<(), Duration> {
         // A limit too large for the clock is no limit.
         let until = limit.and_then(|l| Instant::now().checked_add(l));
         // The hour-scale bucket first: when it refuses, no slot of the main bucket is wasted.
@@ -128,8 +103,8 @@ impl Limiter {
     /// every caller for `wait` only when the retry loop honours that wait (`beyond_cap == false`); a
     /// wait above the cap reads as a quota running out, not as "too fast", so it only cuts the rate.
     /// The assistant bucket takes the full wait, so later creations fail fast instead of asking.
-    pub(crate) fn throttled(&self, operation: &str, wait: Option<Duration>, beyond_cap: bool) {
-        let (bucket, wait) = match self.assistant_bucket(Quota::of_operation(operation)) {
+    pub(crate) fn throttled(&self, quota: Quota, wait: Option<Duration>, beyond_cap: bool) {
+        let (bucket, wait) = match self.assistant_bucket(quota) {
             Some(bucket) => (bucket, wait),
             None => (&self.general, wait.filter(|_| !beyond_cap)),
         };
@@ -146,7 +121,7 @@ impl Limiter {
     }
 
     fn assistant_bucket(&self, quota: Quota) -> Option<&Bucket> {
-        self.assistants.as_ref().filter(|_| quota == Quota::AssistantCreation)
+        self.assistants.as_ref().filter(|_| quota == Quota::AssistantCreations)
     }
 }
 
@@ -159,13 +134,13 @@ mod tests {
     }
 
     /// Start times of `n` acquisitions by concurrent tasks, relative to the start.
-    async fn starts(limiter: std::sync::Arc<Limiter>, op: &'static str, n: usize) -> Vec<Duration> {
+    async fn starts(limiter: std::sync::Arc<Limiter>, quota: Quota, n: usize) -> Vec<Duration> {
         let t0 = Instant::now();
         let tasks: Vec<_> = (0..n)
             .map(|_| {
                 let limiter = limiter.clone();
                 tokio::spawn(async move {
-                    limiter.acquire_within(op, None).await.unwrap();
+                    limiter.acquire_within(quota, None).await.unwrap();
                     t0.elapsed()
                 })
             })
@@ -188,7 +163,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn never_more_than_the_limit_in_any_window_at_the_full_rate() {
         let l = std::sync::Arc::new(limiter(20, 1000, 5));
-        let s = starts(l, "list_assistants", 100).await;
+        let s = starts(l, Quota::Shared, 100).await;
         assert_eq!(s.iter().filter(|t| t.is_zero()).count(), 5, "burst of 5");
         assert_eq!(max_in_window(&s, Duration::from_secs(1)), 20);
         // 20 per 1.02 s window (1 s + 20 ms margin): the 100th starts in the fifth window, at 4.08 s
@@ -200,7 +175,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn burst_equal_to_the_limit_gets_the_full_limit_every_window() {
         let l = std::sync::Arc::new(limiter(10, 1000, 10));
-        let s = starts(l, "x", 30).await;
+        let s = starts(l, Quota::Shared, 30).await;
         assert_eq!(s[..10], [Duration::ZERO; 10]);
         assert_eq!(s[10..20], [Duration::from_millis(1020); 10]);
         assert_eq!(s[20..], [Duration::from_millis(2040); 10]);
@@ -210,7 +185,7 @@ mod tests {
     async fn refuses_waits_beyond_the_limit_without_taking_a_slot() {
         let l = limiter(1, 1000, 1);
         l.acquire().await;
-        let wait = l.acquire_within("x", Some(Duration::from_millis(100))).await.unwrap_err();
+        let wait = l.acquire_within(Quota::Shared, Some(Duration::from_millis(100))).await.unwrap_err();
         assert_eq!(wait, Duration::from_millis(1020));
         // The refused call took nothing: the next one still gets the slot at 1.02 s.
         let t0 = Instant::now();
@@ -223,12 +198,12 @@ mod tests {
         let l = limiter(10, 1000, 1); // one request per 100 ms
         l.acquire().await;
         let t0 = Instant::now();
-        l.throttled("list_contacts", Some(Duration::from_secs(2)), false);
+        l.throttled(Quota::Shared, Some(Duration::from_secs(2)), false);
         l.acquire().await;
         assert_eq!(t0.elapsed(), Duration::from_secs(2));
         // A wait above the cap is not a pause (the caller got its 429 back at once).
         let l = limiter(10, 1000, 1);
-        l.throttled("list_contacts", Some(Duration::from_secs(600)), true);
+        l.throttled(Quota::Shared, Some(Duration::from_secs(600)), true);
         let t0 = Instant::now();
         l.acquire().await;
         assert!(t0.elapsed() < Duration::from_secs(1));
@@ -238,8 +213,8 @@ mod tests {
     async fn a_429_halves_the_rate_once_then_it_recovers_over_one_period() {
         let l = limiter(10, 10_000, 1); // one per second, recovery over 10 s
         l.acquire().await; // t = 0, next slot booked for 1 s
-        l.throttled("x", None, false);
-        l.throttled("x", None, false); // in flight at the same time: the same event, one cut
+        l.throttled(Quota::Shared, None, false);
+        l.throttled(Quota::Shared, None, false); // in flight at the same time: the same event, one cut
         let t0 = Instant::now();
         l.acquire().await; // 1 s, and the next slot is booked at the halved rate: 2 s later
         l.acquire().await;
@@ -265,7 +240,7 @@ mod tests {
             }
         });
         tokio::task::yield_now().await;
-        l.throttled("x", Some(Duration::from_secs(3)), false);
+        l.throttled(Quota::Shared, Some(Duration::from_secs(3)), false);
         assert!(waiter.await.unwrap() >= Duration::from_secs(3));
     }
 
@@ -275,20 +250,20 @@ mod tests {
         let l = Limiter::new(&config).unwrap();
         let cap = Some(Duration::from_secs(60));
         for _ in 0..3 {
-            assert!(l.acquire_within(CREATE_ASSISTANT, cap).await.is_ok());
+            assert!(l.acquire_within(Quota::AssistantCreations, cap).await.is_ok());
         }
         // 3600 s + the 1 s margin after the first three, not one more per hour.
-        assert_eq!(l.acquire_within(CREATE_ASSISTANT, cap).await, Err(Duration::from_secs(3601)));
-        assert!(l.acquire_within("list_assistants", cap).await.is_ok(), "other operations are not held up");
+        assert_eq!(l.acquire_within(Quota::AssistantCreations, cap).await, Err(Duration::from_secs(3601)));
+        assert!(l.acquire_within(Quota::Shared, cap).await.is_ok(), "other operations are not held up");
         tokio::time::sleep(Duration::from_secs(3601)).await;
         for _ in 0..3 {
-            assert!(l.acquire_within(CREATE_ASSISTANT, Some(Duration::ZERO)).await.is_ok(), "three again");
+            assert!(l.acquire_within(Quota::AssistantCreations, Some(Duration::ZERO)).await.is_ok(), "three again");
         }
-        assert!(l.acquire_within(CREATE_ASSISTANT, Some(Duration::ZERO)).await.is_err());
+        assert!(l.acquire_within(Quota::AssistantCreations, Some(Duration::ZERO)).await.is_err());
         // Off by default: create_assistant then only uses the main bucket.
         let l = Limiter::new(&LimiterConfig::default()).unwrap();
         for _ in 0..10 {
-            assert!(l.acquire_within(CREATE_ASSISTANT, Some(Duration::ZERO)).await.is_ok());
+            assert!(l.acquire_within(Quota::AssistantCreations, Some(Duration::ZERO)).await.is_ok());
         }
     }
 
@@ -296,30 +271,23 @@ mod tests {
     async fn a_429_on_a_creation_pauses_only_creations_even_beyond_the_cap() {
         let config = LimiterConfig::default().with_assistant_creations(10, Duration::from_secs(3600));
         let l = Limiter::new(&config).unwrap();
-        l.throttled(CREATE_ASSISTANT, Some(Duration::from_secs(u64::MAX)), true);
-        let refused = l.acquire_within(CREATE_ASSISTANT, Some(Duration::from_secs(60))).await.unwrap_err();
+        l.throttled(Quota::AssistantCreations, Some(Duration::from_secs(u64::MAX)), true);
+        let refused = l.acquire_within(Quota::AssistantCreations, Some(Duration::from_secs(60))).await.unwrap_err();
         assert!(refused >= Duration::from_secs(u64::MAX / 2), "{refused:?}");
-        assert!(l.acquire_within("list_assistants", Some(Duration::ZERO)).await.is_ok());
+        assert!(l.acquire_within(Quota::Shared, Some(Duration::ZERO)).await.is_ok());
     }
 
     #[tokio::test(start_paused = true)]
     async fn limits_of_any_size_never_panic() {
         let l = limiter(10, 1000, 10);
         for limit in [Some(Duration::MAX), Some(Duration::from_secs(u64::MAX)), Some(Duration::ZERO), None] {
-            assert_eq!(l.acquire_within("x", limit).await, Ok(()), "{limit:?}");
+            assert_eq!(l.acquire_within(Quota::Shared, limit).await, Ok(()), "{limit:?}");
         }
         let l = Limiter::new(&LimiterConfig::new(1, Duration::MAX)).unwrap();
-        assert_eq!(l.acquire_within("x", Some(Duration::MAX)).await, Ok(()));
-        assert_eq!(l.acquire_within("x", Some(Duration::from_secs(1))).await, Err(Duration::MAX));
-        l.throttled("x", Some(Duration::MAX), false);
-        l.throttled("x", Some(Duration::MAX), true);
-    }
-
-    #[test]
-    fn quota_follows_the_operation() {
-        assert_eq!(Quota::of_operation(CREATE_ASSISTANT), Quota::AssistantCreation);
-        assert_eq!(Quota::of_operation("list_assistants"), Quota::General);
-        assert_eq!(Quota::of_operation("raw"), Quota::General);
+        assert_eq!(l.acquire_within(Quota::Shared, Some(Duration::MAX)).await, Ok(()));
+        assert_eq!(l.acquire_within(Quota::Shared, Some(Duration::from_secs(1))).await, Err(Duration::MAX));
+        l.throttled(Quota::Shared, Some(Duration::MAX), false);
+        l.throttled(Quota::Shared, Some(Duration::MAX), true);
     }
 
     #[test]

@@ -11,6 +11,8 @@ use std::time::Duration;
 use proptest::prelude::*;
 use tokio::time::Instant;
 
+use crate::Quota;
+
 use super::{Limiter, LimiterConfig};
 
 /// Cases per run (`PROPTEST_CASES` overrides it).
@@ -57,7 +59,7 @@ fn run(case: &Case) -> (Vec<Duration>, Vec<Duration>) {
         let limiter = Arc::new(Limiter::new(&config).unwrap());
         let t0 = Instant::now();
         let record = move |log: Arc<Mutex<Vec<Duration>>>, limiter: Arc<Limiter>| async move {
-            limiter.acquire_within("list_assistants", None).await.unwrap();
+            limiter.acquire_within(Quota::Shared, None).await.unwrap();
             log.lock().unwrap().push(t0.elapsed());
         };
 
