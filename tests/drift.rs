@@ -20,7 +20,13 @@ use serde_json::{json, Value};
 // --- helpers ---------------------------------------------------------------------------------------
 
 /// A loopback server whose only route, `method path`, answers `status` with `headers` and `body`.
-async fn answering(method: httpmock::Method, path: &str, status: u16, headers: &[(&str, &str)], body: &str) -> MockServer {
+async fn answering(
+    method: httpmock::Method,
+    path: &str,
+    status: u16,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> MockServer {
     let server = MockServer::start_async().await;
     server
         .mock_async(|when, then| {
@@ -133,7 +139,9 @@ async fn a_2xx_the_spec_does_not_declare_decodes_its_body() {
 
 #[tokio::test]
 async fn delete_answered_204_or_an_empty_200_is_ok() {
-    for (case, status, body) in [("204 No Content", 204, ""), ("200 with an empty body", 200, ""), ("200 with whitespace", 200, " \r\n")] {
+    for (case, status, body) in
+        [("204 No Content", 204, ""), ("200 with an empty body", 200, ""), ("200 with whitespace", 200, " \r\n")]
+    {
         let server = answering(DELETE, "/chats/chat_1/messages/msg_1", status, &[], body).await;
         let client = common::client(&server);
         let deleted = expect_ok(case, client.delete_chat_message().chat_id("chat_1").message_id("msg_1").send().await);
@@ -179,8 +187,7 @@ async fn an_empty_2xx_where_an_assistant_was_expected_is_a_decode_error_keeping_
 async fn an_html_page_answered_200_by_a_captive_proxy_is_a_decode_error_with_the_page() {
     let page = "<!DOCTYPE html><html><body><h1>Sign in to the Wi-Fi</h1></body></html>";
     let server = answering(GET, "/orgs/c/assistants/ast_1", 200, &[("content-type", "text/html")], page).await;
-    let decode =
-        expect_decode("HTML 200", common::client(&server).get_assistant().assistant_id("ast_1").send().await);
+    let decode = expect_decode("HTML 200", common::client(&server).get_assistant().assistant_id("ast_1").send().await);
     assert_eq!(decode.status.as_u16(), 200);
     assert_eq!(&decode.body[..], page.as_bytes());
     assert_eq!(decode.headers.get("content-type").map(|v| v.as_bytes()), Some(&b"text/html"[..]));
@@ -318,7 +325,10 @@ async fn additional_properties_are_kept_inside_array_items_too() {
         "config": {"input": {"url": "https://example.test"}, "retries": 2},
     }]);
     let server = answering_json(GET, "/orgs/c/assistants/ast_1/actions", 200, &actions).await;
-    let got = expect_ok("extras in items", common::client(&server).list_assistant_actions().assistant_id("ast_1").send().await);
+    let got = expect_ok(
+        "extras in items",
+        common::client(&server).list_assistant_actions().assistant_id("ast_1").send().await,
+    );
     let config = got[0].config.as_ref().expect("config decoded");
     assert_eq!(config.input.get("url"), Some(&json!("https://example.test")));
     assert_eq!(config.extra.get("retries"), Some(&json!(2)));
@@ -337,7 +347,8 @@ async fn null_for_an_optional_field_reads_as_absent() {
     // The spec types `created_at` as a date-time and `config` as an object (neither nullable).
     let body = assistant_with(json!({"created_at": null, "config": null, "deleted": null, "avatar_url": null}));
     let server = answering_json(GET, "/orgs/c/assistants/ast_1", 200, &body).await;
-    let got = expect_ok("nulls", common::client(&server).get_assistant().assistant_id("ast_1").send().await).into_inner();
+    let got =
+        expect_ok("nulls", common::client(&server).get_assistant().assistant_id("ast_1").send().await).into_inner();
     assert_eq!((got.created_at, got.config.is_none(), got.deleted, got.avatar_url), (None, true, None, None));
 }
 
@@ -404,7 +415,13 @@ async fn an_integer_written_as_12_0_is_a_decode_error_with_the_body() {
     let server = answering_json(GET, "/orgs/c/assistants/ast_1/actions", 200, &actions).await;
     let got = expect_ok("12", common::client(&server).list_assistant_actions().assistant_id("ast_1").send().await);
     assert_eq!(got[0].position, Some(12));
-    let server = answering_json(GET, "/orgs/c/segments", 200, &json!([{"id": "s", "contacts_count": 12.0}, {"id": "t", "contacts_count": 7}])).await;
+    let server = answering_json(
+        GET,
+        "/orgs/c/segments",
+        200,
+        &json!([{"id": "s", "contacts_count": 12.0}, {"id": "t", "contacts_count": 7}]),
+    )
+    .await;
     let got = expect_ok("number", common::client(&server).list_segments().send().await);
     assert_eq!((got[0].contacts_count, got[1].contacts_count), (Some(12.0), Some(7.0)));
 }
@@ -412,7 +429,12 @@ async fn an_integer_written_as_12_0_is_a_decode_error_with_the_body() {
 #[tokio::test]
 async fn date_times_with_an_offset_or_fractional_seconds_decode_to_the_same_instant() {
     let instant = chrono::DateTime::parse_from_rfc3339("2024-05-01T10:00:00Z").map(|t| t.to_utc()).ok();
-    for spelled in ["2024-05-01T12:00:00+02:00", "2024-05-01T05:30:00-04:30", "2024-05-01T10:00:00.000000Z", "2024-05-01t10:00:00z"] {
+    for spelled in [
+        "2024-05-01T12:00:00+02:00",
+        "2024-05-01T05:30:00-04:30",
+        "2024-05-01T10:00:00.000000Z",
+        "2024-05-01t10:00:00z",
+    ] {
         let body = assistant_with(json!({"created_at": spelled}));
         let server = answering_json(GET, "/orgs/c/assistants/ast_1", 200, &body).await;
         let got = expect_ok(spelled, common::client(&server).get_assistant().assistant_id("ast_1").send().await);
@@ -515,9 +537,9 @@ async fn main() {
         .expect("client");
 
     let events = client.list_events().send().await.expect("events").into_inner();
-    assert!(matches!(&events[0], types::Event::MessageEvent(m) if m.text == "hi" && m.attachments.is_empty()), "{events:?}");
-    assert!(matches!(&events[1], types::Event::CallEvent(c)
-        if c.seconds == 30 && c.direction == Some(types::CallEventDirection::Unknown("sideways".into()))), "{events:?}");
+    let sideways = Some(types::CallEventDirection::Unknown("sideways".into()));
+    assert!(matches!(&events[0], types::Event::MessageEvent(m) if m.text == "hi" && m.attachments.is_empty()));
+    assert!(matches!(&events[1], types::Event::CallEvent(c) if c.seconds == 30 && c.direction == sideways));
     println!("ok known union variants, with an unknown enum value and a null array inside");
     let reaction = Unlisted(json!({"type": "reaction", "emoji": "+1"}));
     let types::Event::Unknown(unknown) = &events[2] else { panic!("expected Event::Unknown: {events:?}") };
@@ -528,8 +550,12 @@ async fn main() {
     assert!(matches!(&events[3], types::Event::Unknown(u) if u["type"] == "sms"), "{events:?}");
     println!("ok unknown tag with the fields of a known variant is not taken for it");
 
-    let shape = |id: &'static str| { let client = client.clone(); async move { client.get_shape().shape_id(id).send().await.expect(id).into_inner() } };
-    assert!(matches!(shape("circle").await, types::Shape::Variant0 { radius, label } if radius == 2.5 && label.as_deref() == Some("c")));
+    let shape = |id: &'static str| {
+        let client = client.clone();
+        async move { client.get_shape().shape_id(id).send().await.expect(id).into_inner() }
+    };
+    let circle = shape("circle").await;
+    assert!(matches!(&circle, types::Shape::Variant0 { radius, label } if *radius == 2.5 && label.as_deref() == Some("c")));
     assert!(matches!(shape("square").await, types::Shape::Variant1 { side, label: None } if side == 3.0));
     println!("ok untagged union variants, unknown fields ignored");
     assert!(matches!(shape("pentagon").await, types::Shape::Unknown(u) if u.0 == json!({"sides": 5})));
@@ -607,14 +633,16 @@ debug = 0
     );
     let write = |path: std::path::PathBuf, text: &str| {
         if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
-            std::fs::create_dir_all(path.parent().unwrap_or(&scratch)).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            std::fs::create_dir_all(path.parent().unwrap_or(&scratch))
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         }
     };
     write(scratch.join("Cargo.toml"), &manifest);
     write(scratch.join("src/main.rs"), &UNIONS_MAIN.replace("@FAULTS@", &faults.display().to_string()));
     if !scratch.join("Cargo.lock").exists() {
-        std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock")).unwrap_or_else(|e| panic!("Cargo.lock: {e}"));
+        std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock"))
+            .unwrap_or_else(|e| panic!("Cargo.lock: {e}"));
     }
     let output = std::process::Command::new(env!("CARGO"))
         .args(["run", "--quiet", "--offline", "--manifest-path"])

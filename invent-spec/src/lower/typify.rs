@@ -76,7 +76,10 @@ fn keep_extra_properties(obj: &mut Map<String, Value>, ptr: &str, report: &mut R
         report.note(
             &join(ptr, "additionalProperties"),
             "extra-properties-collision",
-            format!("a property is named like the map of additional properties (`{EXTRA_FIELD}`); undeclared properties are not kept"),
+            format!(
+                "a property is named like the map of additional properties (`{EXTRA_FIELD}`); undeclared \
+                 properties are not kept"
+            ),
         );
         return;
     }
@@ -559,7 +562,8 @@ mod tests {
     #[test]
     fn extra_properties_skips_objects_with_a_property_named_like_the_map() {
         for name in ["extra", "Extra", "_extra", "EXTRA"] {
-            let input = json!({"type": "object", "properties": {name: {"type": "string"}}, "additionalProperties": true});
+            let input =
+                json!({"type": "object", "properties": {name: {"type": "string"}}, "additionalProperties": true});
             let (out, r) = lower_one(input.clone(), None);
             assert_eq!(out, input, "{name}");
             assert_eq!(r.rule_count("extra-properties"), 0);

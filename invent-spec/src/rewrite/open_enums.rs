@@ -221,8 +221,8 @@ mod tests {
     fn the_const_tags_of_union_members_stay_closed() {
         let code = r#"
             #[derive(Deserialize)] #[serde(untagged)] pub enum Event { Message(Message), Call(Call) }
-            #[derive(Deserialize)] pub struct Message { #[serde(rename = "type")] pub type_: MessageType, pub text: String }
-            #[derive(Deserialize)] pub struct Call { #[serde(rename = "type")] pub type_: CallType, pub dir: Option<Direction> }
+            #[derive(Deserialize)] pub struct Message { pub type_: MessageType, pub text: String }
+            #[derive(Deserialize)] pub struct Call { pub type_: CallType, pub dir: Option<Direction> }
             #[derive(Deserialize)] pub enum MessageType { #[serde(rename = "message")] Message }
             #[derive(Deserialize)] pub enum CallType { #[serde(rename = "call")] Call }
             #[derive(Deserialize)] pub enum Direction { In, Out }
