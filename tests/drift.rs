@@ -640,10 +640,8 @@ debug = 0
     };
     write(scratch.join("Cargo.toml"), &manifest);
     write(scratch.join("src/main.rs"), &UNIONS_MAIN.replace("@FAULTS@", &faults.display().to_string()));
-    if !scratch.join("Cargo.lock").exists() {
-        std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock"))
-            .unwrap_or_else(|e| panic!("Cargo.lock: {e}"));
-    }
+    // The workspace's versions, every run (cargo adds the scratch package to it).
+    std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock")).unwrap_or_else(|e| panic!("Cargo.lock: {e}"));
     let output = std::process::Command::new(env!("CARGO"))
         .args(["run", "--quiet", "--offline", "--manifest-path"])
         .arg(scratch.join("Cargo.toml"))
