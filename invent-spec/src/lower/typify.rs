@@ -2,8 +2,9 @@
 //! fields (kept in the struct's `extra` map), enums whose values collide as Rust variant names, unions
 //! of strings ("open enums") collapsed to `string`, `anyOf` with non-object branches made `oneOf`
 //! (typify flattens `anyOf` into a struct, which fails at run time for scalars), defaults that do not
-//! conform (or sit on unions), `additionalProperties: false` (forward compatibility), and nullable
-//! component unions/enums/objects split into `X` (nullable wrapper) + `XValue`.
+//! conform (or sit on unions), `additionalProperties: false` (forward compatibility),
+//! `additionalProperties: true` next to `properties` (extras kept in a map), and nullable component
+//! unions/enums/objects split into `X` (nullable wrapper) + `XValue`.
 
 use std::collections::BTreeSet;
 
@@ -48,7 +49,47 @@ pub fn lower_node(
         obj.shift_remove("additionalProperties");
         report.count("open-object");
     }
+    keep_extra_properties(obj, ptr, report);
 }
+
+// --- rule `extra-properties` (issue 12, item 3) -------------------------------------------------------
+
+/// The field typify names the map of additional properties (`#[serde(flatten)] pub extra: Map<..>`).
+const EXTRA_FIELD: &str = "extra";
+
+/// `additionalProperties: true` next to declared `properties` → `additionalProperties: {}`. typify 0.8
+/// treats `true` (and absence) as "allowed but not worth a field" and drops undeclared properties on
+/// decode, but turns `{}` into `#[serde(flatten)] pub extra: serde_json::Map<String, Value>`, which keeps
+/// them (and sends them back). Only where the spec explicitly writes `true`: an absent
+/// `additionalProperties` also allows extras, but a map on every struct would be noise. Objects without
+/// `properties` are maps already; a typed `additionalProperties` schema already gets a typed map. An
+/// object that declares a property named like the map (`extra`) keeps `true` (two fields `extra` would
+/// not compile); rule `extra-properties-collision` notes it.
+fn keep_extra_properties(obj: &mut Map<String, Value>, ptr: &str, report: &mut Report) {
+    if obj.get("additionalProperties") != Some(&Value::Bool(true)) {
+        return;
+    }
+    let Some(Value::Object(props)) = obj.get("properties") else { return };
+    if props.is_empty() {
+        return;
+    }
+    if props.keys().any(|name| walk::ident_key(name) == EXTRA_FIELD) {
+        report.note(
+            &join(ptr, "additionalProperties"),
+            "extra-properties-collision",
+            format!(
+                "a property is named like the map of additional properties (`{EXTRA_FIELD}`); undeclared \
+                 properties are not kept"
+            ),
+        );
+        return;
+    }
+    obj.insert("additionalProperties".into(), Value::Object(Map::new()));
+    report.count("extra-properties");
+}
+
+// --- end rule `extra-properties` ---------------------------------------------------------------------
+
 
 /// Properties whose names become the same Rust field (`foo-bar`, `foo_bar`, `FooBar`) would not
 /// compile: typify names a field after its property (snake case) with a serde rename to the JSON name,
@@ -73,7 +114,7 @@ fn property_names(obj: &mut Map<String, Value>, ptr: &str, report: &mut Report) 
     if moved.is_empty() {
         return;
     }
-    let extra_taken = first.contains_key("extra");
+    let extra_taken = first.contains_key(EXTRA_FIELD);
     for (name, _) in &moved {
         props.shift_remove(name);
     }
@@ -540,4 +581,66 @@ mod tests {
         );
         assert_eq!(r.rule_count("nullable-component"), 2);
     }
+
+    // --- rule `extra-properties` ---------------------------------------------------------------------
+
+    #[test]
+    fn extra_properties_true_next_to_properties_becomes_an_empty_schema() {
+        check(
+            json!({"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": true}),
+            json!({"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": {}}),
+            "extra-properties",
+        );
+        // Nested objects are rewritten too (the walk is post-order), each counted.
+        let (out, r) = lower_one(
+            json!({"type": "object", "additionalProperties": true, "properties": {
+                "inner": {"type": "object", "properties": {"b": {}}, "additionalProperties": true}}}),
+            None,
+        );
+        assert_eq!(out["additionalProperties"], json!({}));
+        assert_eq!(out["properties"]["inner"]["additionalProperties"], json!({}));
+        assert_eq!(r.rule_count("extra-properties"), 2);
+    }
+
+    #[test]
+    fn extra_properties_leaves_what_typify_already_keeps_or_the_spec_does_not_allow() {
+        for input in [
+            // No properties: typify makes the whole object a map.
+            json!({"type": "object", "additionalProperties": true}),
+            json!({"type": "object", "properties": {}, "additionalProperties": true}),
+            // Absent: allowed by JSON Schema, but not explicitly; no map on every struct.
+            json!({"type": "object", "properties": {"a": {}}}),
+            // Already a schema: typify keeps extras in a (typed) map.
+            json!({"type": "object", "properties": {"a": {}}, "additionalProperties": {}}),
+            json!({"type": "object", "properties": {"a": {}}, "additionalProperties": {"type": "integer"}}),
+        ] {
+            let (out, r) = lower_one(input.clone(), None);
+            assert_eq!(out, input);
+            assert_eq!(r.rule_count("extra-properties"), 0, "{input}");
+        }
+    }
+
+    #[test]
+    fn extra_properties_skips_objects_with_a_property_named_like_the_map() {
+        for name in ["extra", "Extra", "_extra", "EXTRA"] {
+            let input =
+                json!({"type": "object", "properties": {name: {"type": "string"}}, "additionalProperties": true});
+            let (out, r) = lower_one(input.clone(), None);
+            assert_eq!(out, input, "{name}");
+            assert_eq!(r.rule_count("extra-properties"), 0);
+            assert_eq!(r.rule_count("extra-properties-collision"), 1);
+            assert_eq!(r.notes()[0].pointer, "/additionalProperties");
+        }
+    }
+
+    #[test]
+    fn extra_properties_is_idempotent() {
+        let input = json!({"type": "object", "properties": {"a": {}}, "additionalProperties": true});
+        let (once, _) = lower_one(input, None);
+        let (twice, r) = lower_one(once.clone(), None);
+        assert_eq!(once, twice);
+        assert_eq!(r.rule_count("extra-properties"), 0);
+    }
+
+    // --- end rule `extra-properties` -----------------------------------------------------------------
 }

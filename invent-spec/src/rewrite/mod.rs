@@ -1,11 +1,13 @@
 //! Post-processing of progenitor's client into the crate's one call path. progenitor's output is read
 //! and changed with `syn` (never by hand): every builder's `send` goes through the crate's executor and
 //! returns the crate's error (`send`), operations with several body types get by-status enums
-//! (`responses`), enums that responses reach accept values the spec does not list (`open_enums`).
+//! (`responses`), enums that responses reach accept values the spec does not list (`open_enums`),
+//! `null` for an optional collection reads as absent (`null_as_absent`).
 //! Every generated operation must match one operation of the lowered document (`ops`), or generation
 //! fails: nothing is scoped, named or decoded by guesswork.
 
 pub mod cli;
+pub mod null_as_absent;
 pub mod ops;
 pub mod open_enums;
 pub mod responses;
@@ -164,6 +166,7 @@ pub fn rewrite(file: &mut syn::File, doc: &Value, opts: &Options, report: &mut R
     types.extend(new_types);
     let opened = open_enums::open(types, &roots, &runtime)?;
     report.count_n("open-enum", opened);
+    report.count_n(null_as_absent::RULE, null_as_absent::apply(types, &runtime));
 
     let mut out = Vec::new();
     for (id, _) in order {

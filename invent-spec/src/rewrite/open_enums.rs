@@ -2,7 +2,8 @@
 //! `Option`s, maps) gets a last `Unknown` variant, so a value the spec does not list still decodes:
 //! `Unknown(String)` for string enums, `Unknown(<runtime>::Unlisted)` (the raw JSON) for tagged and
 //! untagged unions. Enums only requests use stay closed: the client never sends what the spec does not
-//! list unless the caller builds an `Unknown` on purpose.
+//! list unless the caller builds an `Unknown` on purpose. So do the single-value enums (`const`s) that
+//! tag the members of an untagged union (see [`union_tags`]).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -26,8 +27,9 @@ pub fn open(items: &mut [syn::Item], roots: &BTreeSet<String>, runtime: &syn::Pa
         })
         .collect();
     let reachable = reachable(items, &defined, roots);
+    let tags = union_tags(items, &defined);
     let mut opened = BTreeMap::new();
-    for name in &reachable {
+    for name in reachable.difference(&tags) {
         let Some(&i) = defined.get(name) else { continue };
         let syn::Item::Enum(e) = &mut items[i] else { continue };
         if let Some(variant) = add_fallback(e, runtime) {
@@ -64,6 +66,35 @@ fn reachable(items: &[syn::Item], defined: &BTreeMap<String, usize>, roots: &BTr
         queue.extend(names.0.into_iter().filter(|n| defined.contains_key(n) && !seen.contains(n)));
     }
     seen
+}
+
+/// Single-value enums (from a `const`) that a required field of an untagged union's member holds: its
+/// tag. They stay closed: open, a variant the spec does not list (`{"type": "sms", "text": ..}`) would
+/// decode as the first member whose other fields it fits (a `MessageEvent` whose type is
+/// `Unknown("sms")`) instead of falling through to the union's own `Unknown`.
+fn union_tags(items: &[syn::Item], defined: &BTreeMap<String, usize>) -> BTreeSet<String> {
+    let item = |ty: &syn::Type| self_name(ty).and_then(|n| defined.get(&n)).map(|&i| (&items[i], self_name(ty)));
+    let mut tags = BTreeSet::new();
+    for union in items {
+        let syn::Item::Enum(e) = union else { continue };
+        let untagged = e.attrs.iter().any(|a| {
+            a.path().is_ident("serde") && a.meta.to_token_stream().to_string().replace(' ', "").contains("untagged")
+        });
+        if !untagged {
+            continue;
+        }
+        for member in e.variants.iter().flat_map(|v| v.fields.iter()) {
+            let Some((syn::Item::Struct(s), _)) = item(&member.ty) else { continue };
+            for field in &s.fields {
+                if let Some((syn::Item::Enum(tag), Some(name))) = item(&field.ty) {
+                    if tag.variants.len() == 1 && tag.variants.iter().all(|v| matches!(v.fields, syn::Fields::Unit)) {
+                        tags.insert(name);
+                    }
+                }
+            }
+        }
+    }
+    tags
 }
 
 /// Every identifier of every path segment in a type (`Option<Vec<types::X>>` → Option, Vec, types, X).
@@ -163,5 +194,44 @@ fn complete_matches(f: &mut syn::ImplItemFn, enum_name: &str, variant: &syn::Ide
             format!("`{enum_name}::{}`: cannot complete {what} in `{}`", variant, f.sig.ident),
         )),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opened(code: &str, roots: &[&str]) -> (BTreeSet<String>, usize) {
+        let mut file: syn::File = syn::parse_str(code).unwrap();
+        let runtime: syn::Path = syn::parse_str("crate").unwrap();
+        let roots = roots.iter().map(|r| r.to_string()).collect();
+        let n = open(&mut file.items, &roots, &runtime).unwrap();
+        let names = file
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                syn::Item::Enum(e) if e.variants.iter().any(|v| v.ident == "Unknown") => Some(e.ident.to_string()),
+                _ => None,
+            })
+            .collect();
+        (names, n)
+    }
+
+    #[test]
+    fn the_const_tags_of_union_members_stay_closed() {
+        let code = r#"
+            #[derive(Deserialize)] #[serde(untagged)] pub enum Event { Message(Message), Call(Call) }
+            #[derive(Deserialize)] pub struct Message { pub type_: MessageType, pub text: String }
+            #[derive(Deserialize)] pub struct Call { pub type_: CallType, pub dir: Option<Direction> }
+            #[derive(Deserialize)] pub enum MessageType { #[serde(rename = "message")] Message }
+            #[derive(Deserialize)] pub enum CallType { #[serde(rename = "call")] Call }
+            #[derive(Deserialize)] pub enum Direction { In, Out }
+            #[derive(Deserialize)] pub struct Page { pub kind: Kind, pub events: Vec<Event> }
+            #[derive(Deserialize)] pub enum Kind { #[serde(rename = "page")] Page }
+        "#;
+        let (names, n) = opened(code, &["Page"]);
+        // The union, a multi-value enum in a member, and a const outside any union are opened.
+        assert_eq!(names, ["Direction", "Event", "Kind"].map(String::from).into_iter().collect());
+        assert_eq!(n, 3);
     }
 }
