@@ -8,7 +8,8 @@ use bytes::Bytes;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
-use crate::{ConfigError, PaginationError, RetryStop};
+use crate::config_error::ConfigError;
+use crate::retry_stop::RetryStop;
 
 
 /// `Result` with [`Error`].
@@ -239,3 +240,38 @@ fn preview(body: &[u8]) -> String {
         text.into_owned()
     }
 }
+
+/// Why a page stream ended with an error although every request succeeded: the server does not
+/// page the way the client asks, so going on could loop forever or repeat items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PaginationError {
+    /// Page `requested` was answered with `pagination-page: served`: the server does not honour `page`.
+    PageNotHonoured { requested: u64, served: u64 },
+    /// Page `page` repeated the previous page item for item: the server ignores `page`.
+    RepeatedPage { page: u64 },
+    /// `limit` pages were fetched and the list still says there are more.
+    PageLimit { limit: u64 },
+}
+
+impl std::fmt::Display for PaginationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PaginationError::PageNotHonoured { requested, served } => write!(
+                f,
+                "pagination stopped: page {requested} was answered with page {served} (the server does not honour `page`)"
+            ),
+            PaginationError::RepeatedPage { page } => write!(
+                f,
+                "pagination stopped: page {page} repeats page {} item for item (the server ignores `page`)",
+                page - 1
+            ),
+            PaginationError::PageLimit { limit } => write!(
+                f,
+                "pagination stopped after {limit} pages, the page limit, with more to come (raise it with `pages_with_limit`)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PaginationError {}

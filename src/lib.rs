@@ -15,6 +15,8 @@ mod body;
 mod budget;
 mod call;
 mod config;
+mod config_error;
+mod decode;
 mod error;
 mod generated;
 mod limiter;
@@ -24,6 +26,9 @@ mod org;
 mod pagination;
 mod raw;
 mod retry;
+mod retry_config;
+mod retry_stop;
+mod state;
 
 // Live events over Invent's WebSocket routes (`Client::chat_events`, `Client::inbox_events`).
 #[cfg(feature = "events")]
@@ -32,12 +37,14 @@ pub mod events;
 #[cfg(feature = "mock")]
 pub mod mock;
 
+pub use config_error::ConfigError;
+pub use state::Inner;
 pub use config::{
-    ClientBuilder, ConfigError, Inner, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
+    ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_DEADLINE, ENV_API_KEY, ENV_BASE_URL, ENV_ORG,
 };
-pub use call::{ResponseBody, Unlisted};
-pub use error::{ApiError, DecodeError, Error, Result};
+pub use decode::{ResponseBody, Unlisted};
+pub use error::{ApiError, DecodeError, Error, PaginationError, Result};
 pub use generated::{builder, types, ByteStream, Client, ResponseValue};
 pub use limiter::LimiterConfig;
 pub use multipart::FilePart;
@@ -46,9 +53,10 @@ pub use operation::{Operation, OperationSpec, Quota};
 pub use limiter::SharedRedis;
 pub use org::{Org, CURRENT_ORG};
 pub use body::DEFAULT_MAX_ERROR_BODY;
-pub use pagination::{ListOperation, Page, PageInfo, Paginate, PaginationError, DEFAULT_MAX_PAGES, MAX_TAKE};
+pub use pagination::{ListOperation, Page, PageInfo, Paginate, DEFAULT_MAX_PAGES, MAX_TAKE};
 pub use raw::RawRequest;
-pub use retry::{AttemptFailure, RetryConfig, RetryStop, WaitLimit, MAX_RETRIES_LIMIT};
+pub use retry_stop::{AttemptFailure, RetryStop, WaitLimit};
+pub use retry_config::{RetryConfig, MAX_RETRIES_LIMIT};
 
 /// progenitor's runtime crate, for code that wants its error type (`progenitor_client::Error`).
 pub use progenitor_client;

@@ -2,7 +2,7 @@
 //! helpers, CLI and the extension code the thin layer builds on. Panics inside progenitor/typify become
 //! [`SpecError`]s naming the operation that caused them.
 
-use std::panic::{self, AssertUnwindSafe};
+use crate::panics::catch;
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use serde_json::{Map, Value};
@@ -260,22 +260,6 @@ where
     SpecError::new("", rule, format!("failed to {what}: {message}"))
 }
 
-/// Runs `f`, turning a panic into its message without printing it (the default hook would write a
-/// backtrace hint into the build log).
-fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    let previous = panic::take_hook();
-    panic::set_hook(Box::new(|_| {}));
-    let result = panic::catch_unwind(AssertUnwindSafe(f));
-    panic::set_hook(previous);
-    result.map_err(|payload| {
-        payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "unknown panic".to_string())
-    })
-}
-
 /// Replaces the path parameter that follows a leading `orgs` segment with `alias` in every path, and
 /// marks each operation it scopes with [`rewrite::ops::ORG_SCOPE`] (the parameter and the original
 /// template), which the generator reads to take the org from the client.
@@ -378,11 +362,5 @@ mod tests {
         assert_eq!(org_scope_param("/chats/{chat_id}", "c"), None);
         assert_eq!(org_scope_param("/orgs/{org_id}x/y", "c"), None);
         assert_eq!(org_scope_param("/v1/orgs/{org_id}", "c"), None);
-    }
-
-    #[test]
-    fn catch_turns_a_panic_into_its_message() {
-        assert_eq!(catch(|| -> u8 { panic!("boom {}", 1) }), Err("boom 1".to_string()));
-        assert_eq!(catch(|| 7), Ok(7));
     }
 }
