@@ -6,12 +6,28 @@
 #[non_exhaustive]
 pub enum ConfigError {
     /// No API key was given and the variable is unset.
-    MissingApiKey { variable: &'static str },
+    MissingApiKey {
+        /// The environment variable to set (`INVENT_API_KEY`).
+        variable: &'static str,
+    },
+    /// The API key is empty (or only white space).
     EmptyApiKey,
     /// The key contains characters that cannot go into an HTTP header.
     InvalidApiKey,
-    InvalidBaseUrl { url: String, reason: String },
-    InvalidSetting { setting: &'static str, reason: String },
+    /// The base URL does not parse, is not HTTPS (plain HTTP is for loopback only), or has a query.
+    InvalidBaseUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A setting is out of range (retries, limiter, event stream, Redis sharing, …).
+    InvalidSetting {
+        /// The setting's name (`max_retries`, `limiter`, …).
+        setting: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// reqwest could not build its client (TLS backend, proxy settings).
     Http(reqwest::Error),
 }

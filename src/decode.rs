@@ -29,7 +29,7 @@ where
 
 /// A success body type: every `DeserializeOwned` type (whatever the 2xx status), and the generated
 /// by-status enums (`types::<Operation>Success` / `types::<Operation>Error`) of operations that declare
-/// several body types. Also how [`Error::body_as`] reads error bodies.
+/// several body types. Also how [`crate::Error::body_as`] reads error bodies.
 pub trait ResponseBody: Sized {
     /// Decodes `body`, which arrived with `status`.
     fn decode(status: u16, body: &Bytes) -> Result<Self, serde_json::Error>;

@@ -111,18 +111,23 @@ impl Error {
         ["x-request-id", "request-id"].iter().find_map(|h| headers.get(*h)?.to_str().ok())
     }
 
+    /// The server answered 404 Not Found.
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(StatusCode::NOT_FOUND)
     }
 
+    /// The server answered 401 Unauthorized (a missing, wrong or revoked API key).
     pub fn is_unauthorized(&self) -> bool {
         self.status() == Some(StatusCode::UNAUTHORIZED)
     }
 
+    /// A 429 Too Many Requests, from the server or made by the client's own limiter (see
+    /// [`Error::retry_after`] for the wait).
     pub fn is_rate_limited(&self) -> bool {
         self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
     }
 
+    /// No answer in time: the attempt timeout or the call's deadline passed.
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Transport { source, .. } if source.is_timeout())
     }
@@ -247,11 +252,22 @@ fn preview(body: &[u8]) -> String {
 #[non_exhaustive]
 pub enum PaginationError {
     /// Page `requested` was answered with `pagination-page: served`: the server does not honour `page`.
-    PageNotHonoured { requested: u64, served: u64 },
+    PageNotHonoured {
+        /// The page asked for.
+        requested: u64,
+        /// The page the server said it sent.
+        served: u64,
+    },
     /// Page `page` repeated the previous page item for item: the server ignores `page`.
-    RepeatedPage { page: u64 },
+    RepeatedPage {
+        /// The page that repeated its predecessor.
+        page: u64,
+    },
     /// `limit` pages were fetched and the list still says there are more.
-    PageLimit { limit: u64 },
+    PageLimit {
+        /// The page limit in force.
+        limit: u64,
+    },
 }
 
 impl std::fmt::Display for PaginationError {

@@ -6,6 +6,8 @@
 //! pagination over the `pagination-*` headers, raw calls and tracing, and (feature `events`) live event
 //! streams over Invent's WebSocket routes. See the README for a tour.
 
+#![deny(missing_docs)]
+
 // Generated code names the crate by its absolute path (mocks, CLI); make that path resolve here too.
 extern crate self as invent_api;
 
@@ -63,7 +65,10 @@ pub use progenitor_client;
 
 /// Everything a typical program needs: `use invent_api::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Client, Error, ListOperation, Operation, Org, PageInfo, Paginate};
+    pub use crate::{
+        types, Client, ClientBuilder, Error, FilePart, LimiterConfig, ListOperation, Operation, Org, PageInfo,
+        Paginate, ResponseValue, RetryConfig,
+    };
 }
 
 /// Every operation of the vendored spec (id, method, path template, org scope, quota), in spec order.

@@ -90,13 +90,14 @@ use serde::de::DeserializeOwned;
 
 use crate::{Client, ClientBuilder};
 
+pub mod conventions;
 pub mod data;
 mod events;
 pub mod scenarios;
 pub mod server;
 
 /// progenitor's generated helpers (`build.rs` writes them to `OUT_DIR/generated_mock.rs`).
-#[allow(clippy::all, missing_docs, unused_imports, dead_code)]
+#[allow(clippy::all, missing_docs, unused_imports, dead_code, rustdoc::all)]
 mod typed {
     include!(concat!(env!("OUT_DIR"), "/generated_mock.rs"));
 }

@@ -25,6 +25,7 @@ pub struct PageInfo {
 }
 
 impl PageInfo {
+    /// The counts in `headers` (`pagination-count`, `pagination-page`, `pagination-take`).
     pub fn from_headers(headers: &HeaderMap) -> Self {
         let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
         PageInfo { count: number("pagination-count"), page: number("pagination-page"), take: number("pagination-take") }
@@ -49,13 +50,16 @@ impl PageInfo {
 pub struct Page<T> {
     /// The page number that was requested (1-based).
     pub number: u64,
+    /// The page's items.
     pub items: Vec<T>,
+    /// The counts the server sent with the page.
     pub info: PageInfo,
 }
 
 /// A list operation: returns an array and takes `page` and `take` (implemented by generated code).
 /// Items serialize (every generated type does), so a repeated page can be recognised.
 pub trait ListOperation: Operation<Output = Vec<<Self as ListOperation>::Item>> + Clone {
+    /// The list's item type.
     type Item: Send + serde::Serialize;
     /// The same request for another page.
     fn with_page(self, page: u64, take: u64) -> Self;

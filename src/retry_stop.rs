@@ -17,17 +17,40 @@ pub enum RetryStop {
     BudgetExhausted,
     /// The attempt ended in a way the server may have acted on, and `method` is not idempotent, so
     /// sending it again could do the work twice.
-    NotIdempotent { method: Method, after: AttemptFailure },
+    NotIdempotent {
+        /// The request's method (POST, PATCH).
+        method: Method,
+        /// How the attempt ended.
+        after: AttemptFailure,
+    },
     /// The request body is a stream and cannot be sent again.
     BodyNotReplayable,
     /// The next attempt, after `wait`, would start past the call's `deadline`.
-    DeadlineWouldPass { wait: Duration, deadline: Duration },
+    DeadlineWouldPass {
+        /// The wait before the next attempt.
+        wait: Duration,
+        /// The call's deadline.
+        deadline: Duration,
+    },
     /// The call's `deadline` passed before the next attempt could start.
-    DeadlineReached { deadline: Duration },
+    DeadlineReached {
+        /// The call's deadline.
+        deadline: Duration,
+    },
     /// The server asked to wait `wait`, longer than `cap` ([`crate::RetryConfig::max_server_wait`]).
-    ServerWaitAboveCap { wait: Duration, cap: Duration },
+    ServerWaitAboveCap {
+        /// The wait the server asked for.
+        wait: Duration,
+        /// The cap in force.
+        cap: Duration,
+    },
     /// The client's own limiter has no slot for `wait`, longer than the call may wait.
-    ClientRateLimited { wait: Duration, limit: WaitLimit },
+    ClientRateLimited {
+        /// How long until the limiter's next slot.
+        wait: Duration,
+        /// What bounded the wait.
+        limit: WaitLimit,
+    },
 }
 
 /// How an attempt failed, in a [`RetryStop::NotIdempotent`].

@@ -18,6 +18,11 @@ use crate::{ext, lower, names, overrides, rewrite, LowerOptions, Report, SpecErr
 
 pub use crate::lower::walk::METHODS;
 
+/// The org segment Invent resolves to the API key's own org. Org-scoped paths are generated with it
+/// inlined, and the generated extension code exports it (`ORG_ALIAS`), so the runtime's `CURRENT_ORG`
+/// is this one definition.
+pub const INVENT_ORG_ALIAS: &str = "c";
+
 /// What to generate and how. `Default` is the self-contained client that `invent-spec generate` writes.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -49,7 +54,7 @@ impl Options {
             file: Some(file.to_string()),
             overrides,
             inner_type: Some("crate::Inner".to_string()),
-            org_scope_alias: Some("c".to_string()),
+            org_scope_alias: Some(INVENT_ORG_ALIAS.to_string()),
             mock_crate: Some("invent_api".to_string()),
             runtime: Some("crate".to_string()),
             ..Default::default()
@@ -103,7 +108,8 @@ pub fn generate(mut doc: Value, opts: &Options) -> Result<Output, SpecError> {
             let rewrite_opts = rewrite::Options { runtime: runtime.clone(), org_alias: opts.org_scope_alias.clone() };
             let rewritten = rewrite::rewrite(&mut client_file, &doc, &rewrite_opts, &mut report).map_err(with_file)?;
             let operations = ext::operations(&rewritten);
-            let code = ext::render(&operations, runtime).map_err(with_file)?;
+            let alias = opts.org_scope_alias.as_deref().unwrap_or(INVENT_ORG_ALIAS);
+            let code = ext::render(&operations, runtime, alias).map_err(with_file)?;
             (operations, code)
         }
         None => (Vec::new(), String::new()),

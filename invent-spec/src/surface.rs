@@ -34,7 +34,7 @@ pub fn options(file: &str, overrides: Option<Value>) -> generate::Options {
     generate::Options {
         file: Some(file.to_string()),
         overrides,
-        org_scope_alias: Some("c".to_string()),
+        org_scope_alias: Some(generate::INVENT_ORG_ALIAS.to_string()),
         // The rewrite step is what matches generated methods to operations.
         runtime: Some("crate".to_string()),
         ..Default::default()
