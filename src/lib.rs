@@ -26,6 +26,7 @@ mod multipart;
 mod operation;
 mod org;
 mod pagination;
+mod query;
 mod raw;
 mod retry;
 mod retry_config;
