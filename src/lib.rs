@@ -72,6 +72,11 @@ pub mod prelude {
     };
 }
 
+/// The README's Rust examples, compiled by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// Every operation of the vendored spec (id, method, path template, org scope, quota), in spec order.
 pub fn operations() -> &'static [&'static OperationSpec] {
     generated::OPERATIONS
