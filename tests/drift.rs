@@ -10,6 +10,9 @@
 
 mod common;
 
+#[path = "common/spec_program.rs"]
+mod spec_program;
+
 use std::fmt::Debug;
 
 use httpmock::prelude::*;
@@ -603,60 +606,10 @@ const UNIONS_CASES: [&str; 10] = [
 ];
 
 /// Builds and runs [`UNIONS_MAIN`] against invent-api generated from `drift-unions.json`: generation,
-/// compilation and decoding of response unions end to end. A scratch crate under `target/drift-unions`
-/// with its own target directory (the first run compiles the dependencies once; later runs only the
-/// crate), offline, with the workspace's `Cargo.lock`.
+/// compilation and decoding of response unions end to end (see `tests/common/spec_program.rs`).
 #[test]
 fn unknown_union_variants_decode_end_to_end_in_a_crate_built_from_a_spec_with_unions() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let scratch = root.join("target").join("drift-unions");
-    let spec = root.join("invent-spec/tests/specs/drift-unions.json");
-    let faults = root.join("tests/common/faults.rs");
-    let manifest = format!(
-        r#"[package]
-name = "drift-unions"
-version = "0.0.0"
-edition = "2021"
-publish = false
-
-[workspace]
-
-[dependencies]
-invent-api = {{ path = {root:?} }}
-serde_json = "1"
-tokio = {{ version = "1", features = ["macros", "rt", "net", "io-util", "time", "sync"] }}
-
-[profile.dev]
-debug = 0
-"#,
-        root = root.display().to_string()
-    );
-    let write = |path: std::path::PathBuf, text: &str| {
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
-            std::fs::create_dir_all(path.parent().unwrap_or(&scratch))
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        }
-    };
-    write(scratch.join("Cargo.toml"), &manifest);
-    write(scratch.join("src/main.rs"), &UNIONS_MAIN.replace("@FAULTS@", &faults.display().to_string()));
-    // The workspace's versions, every run (cargo adds the scratch package to it).
-    std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock")).unwrap_or_else(|e| panic!("Cargo.lock: {e}"));
-    let output = std::process::Command::new(env!("CARGO"))
-        .args(["run", "--quiet", "--offline", "--manifest-path"])
-        .arg(scratch.join("Cargo.toml"))
-        .env("INVENT_API_SPEC", &spec)
-        .env_remove("INVENT_API_OVERRIDES")
-        .env("CARGO_TARGET_DIR", scratch.join("target"))
-        .output()
-        .unwrap_or_else(|e| panic!("cargo did not start: {e}"));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let printed: Vec<&str> = stdout.lines().chain([""]).collect();
-    assert!(
-        output.status.success() && printed == UNIONS_CASES,
-        "the union program failed ({}).\n--- printed:\n{stdout}\n--- stderr (last 60 lines):\n{}",
-        output.status,
-        stderr.lines().rev().take(60).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
-    );
+    let printed = spec_program::run("drift-unions", "drift-unions.json", UNIONS_MAIN);
+    let printed: Vec<&str> = printed.iter().map(String::as_str).chain([""]).collect();
+    assert_eq!(printed, UNIONS_CASES);
 }

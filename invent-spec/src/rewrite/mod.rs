@@ -166,7 +166,7 @@ pub fn rewrite(file: &mut syn::File, doc: &Value, opts: &Options, report: &mut R
     let types = module_items_mut(file, "types")
         .ok_or_else(|| SpecError::at_root("generated-send", "progenitor emitted no `types` module"))?;
     types.extend(new_types);
-    let opened = open_enums::open(types, &roots, &runtime)?;
+    let opened = open_enums::open(types, &roots, &taken, &runtime)?;
     report.count_n("open-enum", opened);
     report.count_n(null_as_absent::RULE, null_as_absent::apply(types, &runtime));
 

@@ -14,8 +14,15 @@ use crate::SpecError;
 
 const RULE: &str = "open-enum";
 
-/// Adds the fallback variant to every enum of `items` reachable from `roots`; returns how many.
-pub fn open(items: &mut [syn::Item], roots: &BTreeSet<String>, runtime: &syn::Path) -> Result<usize, SpecError> {
+/// Adds the fallback variant to every enum of `items` reachable from `roots`, except the by-status
+/// enums in `by_status` (their decoder picks a variant by status and never needs a fallback); returns
+/// how many.
+pub fn open(
+    items: &mut [syn::Item],
+    roots: &BTreeSet<String>,
+    by_status: &BTreeSet<String>,
+    runtime: &syn::Path,
+) -> Result<usize, SpecError> {
     let defined: BTreeMap<String, usize> = items
         .iter()
         .enumerate()
@@ -29,7 +36,7 @@ pub fn open(items: &mut [syn::Item], roots: &BTreeSet<String>, runtime: &syn::Pa
     let reachable = reachable(items, &defined, roots);
     let tags = union_tags(items, &defined);
     let mut opened = BTreeMap::new();
-    for name in reachable.difference(&tags) {
+    for name in reachable.difference(&tags).filter(|n| !by_status.contains(*n)) {
         let Some(&i) = defined.get(name) else { continue };
         let syn::Item::Enum(e) = &mut items[i] else { continue };
         if let Some(variant) = add_fallback(e, runtime) {
@@ -205,7 +212,7 @@ mod tests {
         let mut file: syn::File = syn::parse_str(code).unwrap();
         let runtime: syn::Path = syn::parse_str("crate").unwrap();
         let roots = roots.iter().map(|r| r.to_string()).collect();
-        let n = open(&mut file.items, &roots, &runtime).unwrap();
+        let n = open(&mut file.items, &roots, &BTreeSet::new(), &runtime).unwrap();
         let names = file
             .items
             .iter()
