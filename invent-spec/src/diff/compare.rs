@@ -73,21 +73,8 @@ fn deref<'a>(doc: &'a Value, mut v: &'a Value) -> &'a Value {
     v
 }
 
-/// The Rust method progenitor derives from an operationId (its `sanitize(.., Case::Snake)`).
-pub fn rust_method_name(operation_id: &str) -> String {
-    use heck::ToSnakeCase;
-    let cleaned: String = operation_id
-        .replace('\'', "")
-        .chars()
-        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' })
-        .collect();
-    let snake = cleaned.to_snake_case();
-    match snake.chars().next() {
-        None => "x".to_string(),
-        Some(c) if c.is_ascii_digit() => format!("_{snake}"),
-        Some(_) => snake,
-    }
-}
+/// The Rust method progenitor derives from an operationId (one definition: [`crate::names`]).
+pub use crate::names::operation_method as rust_method_name;
 
 /// Compares every operation of the two documents, in order of path then method.
 pub(super) fn compare(old: &Side, new: &Side) -> Vec<Change> {
