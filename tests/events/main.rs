@@ -3,6 +3,8 @@
 //! paused clock, slow consumers, and the mock Invent end to end (`mock.rs`).
 
 mod mock;
+#[path = "../common/recorder.rs"]
+mod recorder;
 mod server;
 mod spans;
 
