@@ -48,6 +48,10 @@ pub use org::{Org, CURRENT_ORG};
 pub use body::DEFAULT_MAX_ERROR_BODY;
 pub use pagination::{ListOperation, Page, PageInfo, Paginate, PaginationError, DEFAULT_MAX_PAGES, MAX_TAKE};
 pub use raw::RawRequest;
+// --- spec revision (packaging) ---
+mod spec_revision;
+pub use spec_revision::{SPEC_SHA256, SPEC_VERSION};
+// --- end spec revision ---
 pub use retry::{AttemptFailure, RetryConfig, RetryStop, WaitLimit, MAX_RETRIES_LIMIT};
 
 /// progenitor's runtime crate, for code that wants its error type (`progenitor_client::Error`).

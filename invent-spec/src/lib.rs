@@ -13,6 +13,8 @@ pub mod overrides;
 pub mod pointer;
 pub mod report;
 pub mod rewrite;
+// Spec revision (info.version + SHA-256) for build scripts to export (packaging).
+pub mod revision;
 pub mod surface;
 
 pub use error::SpecError;
