@@ -96,7 +96,7 @@ pub mod scenarios;
 pub mod server;
 
 /// progenitor's generated helpers (`build.rs` writes them to `OUT_DIR/generated_mock.rs`).
-#[allow(clippy::all, missing_docs, unused_imports, dead_code)]
+#[allow(clippy::all, missing_docs, unused_imports, dead_code, rustdoc::all)]
 mod typed {
     include!(concat!(env!("OUT_DIR"), "/generated_mock.rs"));
 }
