@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use invent_spec::files::write_if_changed;
+
 const SPEC: &str = "openapi.json";
 const OVERRIDES: &str = "spec-overrides.json";
 
@@ -99,10 +101,3 @@ fn read_json(path: &Path) -> Result<Option<serde_json::Value>, String> {
     }
 }
 
-/// Rewriting an unchanged file would make cargo recompile the crate for nothing.
-fn write_if_changed(path: &Path, contents: &str) -> Result<(), String> {
-    if std::fs::read_to_string(path).is_ok_and(|old| old == contents) {
-        return Ok(());
-    }
-    std::fs::write(path, contents).map_err(|e| format!("{}: {e}", path.display()))
-}

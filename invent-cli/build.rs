@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use invent_spec::files::write_if_changed;
+
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
@@ -33,10 +35,3 @@ fn run() -> Result<(), String> {
     write_if_changed(&out.join("generated_cli_ops.rs"), &format!("invent_cli_operations! {{\n{hooks}}}\n"))
 }
 
-/// Rewriting an unchanged file would make cargo recompile the crate for nothing.
-fn write_if_changed(path: &std::path::Path, contents: &str) -> Result<(), String> {
-    if std::fs::read_to_string(path).is_ok_and(|old| old == contents) {
-        return Ok(());
-    }
-    std::fs::write(path, contents).map_err(|e| format!("{}: {e}", path.display()))
-}

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use reqwest::header::HeaderValue;
 use reqwest::Url;
 
-use crate::config::ConfigError;
+use crate::config_error::ConfigError;
 
 /// An Invent API key. Its `Debug` and `Display` never show the key; the header value is marked
 /// sensitive so reqwest and `http` redact it too.

@@ -1,7 +1,8 @@
 //! The executor every generated `send` (and every raw call) ends in: adds the API key, runs the retry
 //! loop with the limiter, treats any 2xx as success and decodes it, turns anything else into
 //! [`Error`] with status, headers and (bounded) body, and records one tracing span per call.
-//! Generated code reaches it through `call::execute`, the decoders and `call::org_segment`.
+//! Generated code reaches it through `call::execute`, the decoders and `call::org_segment`; how bodies
+//! decode into types is `decode`.
 
 use std::marker::PhantomData;
 use std::time::Instant;
@@ -9,9 +10,9 @@ use std::time::Instant;
 use bytes::Bytes;
 use reqwest::header::AUTHORIZATION;
 use reqwest::StatusCode;
-use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
+use crate::decode::ResponseBody;
 use crate::error::{ApiError, DecodeError};
 use crate::operation::OperationSpec;
 use crate::{body, retry, ByteStream, Client, Error, ResponseValue, RetryStop};
@@ -73,41 +74,6 @@ pub(crate) async fn api_error(mut response: reqwest::Response, attempts: u32, st
 #[allow(dead_code, reason = "named by generated code when the spec has org-scoped operations")]
 pub(crate) fn org_segment(client: &Client) -> &str {
     &client.inner.org_path
-}
-
-/// Decodes a JSON body; an empty body (204, or 200 with nothing) reads as JSON `null`, so types that
-/// carry no data (`()`, `serde_json::Value`, `Option<T>`) accept it and all others fail to decode.
-pub(crate) fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        serde_json::from_slice(b"null")
-    } else {
-        serde_json::from_slice(body)
-    }
-}
-
-/// `null` for an optional field whose absence means its type's default (an optional array or map):
-/// the default, as if the field were absent. Named by generated code (rule `null-as-absent`).
-#[allow(dead_code, reason = "named by generated code when the spec has optional collections")]
-pub(crate) fn null_as_absent<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de> + Default,
-{
-    Ok(<Option<T> as serde::Deserialize>::deserialize(deserializer)?.unwrap_or_default())
-}
-
-/// A success body type: every `DeserializeOwned` type (whatever the 2xx status), and the generated
-/// by-status enums (`types::<Operation>Success` / `types::<Operation>Error`) of operations that declare
-/// several body types. Also how [`Error::body_as`] reads error bodies.
-pub trait ResponseBody: Sized {
-    /// Decodes `body`, which arrived with `status`.
-    fn decode(status: u16, body: &Bytes) -> Result<Self, serde_json::Error>;
-}
-
-impl<T: DeserializeOwned> ResponseBody for T {
-    fn decode(_status: u16, body: &Bytes) -> Result<Self, serde_json::Error> {
-        json_body(body)
-    }
 }
 
 /// How a success response becomes the operation's output.
@@ -203,79 +169,5 @@ impl Decode for Upgrade {
             Ok(upgraded) => Ok(ResponseValue::new(upgraded, status, headers)),
             Err(source) => Err(Error::Transport { source, attempts, stopped: None }),
         }
-    }
-}
-
-/// The raw JSON of a union variant this version of the spec does not list (the `Unknown` variant of
-/// generated tagged and untagged enums). Compares, hashes and orders by its JSON text, so the enums it
-/// sits in keep their derives.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct Unlisted(pub serde_json::Value);
-
-impl std::ops::Deref for Unlisted {
-    type Target = serde_json::Value;
-    fn deref(&self) -> &serde_json::Value {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for Unlisted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl std::hash::Hash for Unlisted {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.0.to_string().hash(state);
-    }
-}
-
-impl PartialOrd for Unlisted {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Unlisted {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.to_string().cmp(&other.0.to_string())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn empty_bodies_read_as_null() {
-        assert_eq!(json_body::<()>(b"").ok(), Some(()));
-        assert_eq!(json_body::<serde_json::Value>(b" \n").ok(), Some(serde_json::Value::Null));
-        assert_eq!(json_body::<Option<u32>>(b"").ok(), Some(None));
-        assert!(json_body::<Vec<u32>>(b"").is_err(), "typed data expected");
-        assert_eq!(json_body::<Vec<u32>>(b"[1]").ok(), Some(vec![1]));
-    }
-
-    #[test]
-    fn null_reads_as_absent() {
-        #[derive(serde::Deserialize)]
-        struct S {
-            #[serde(default, deserialize_with = "null_as_absent")]
-            xs: Vec<u32>,
-        }
-        let xs = |body: &[u8]| json_body::<S>(body).map(|s| s.xs).ok();
-        assert_eq!(xs(br#"{"xs": null}"#), Some(vec![]));
-        assert_eq!(xs(br#"{}"#), Some(vec![]));
-        assert_eq!(xs(br#"{"xs": [1]}"#), Some(vec![1]));
-        assert_eq!(xs(br#"{"xs": "a"}"#), None, "a wrong type still fails");
-    }
-
-    #[test]
-    fn unlisted_orders_by_text() {
-        let a = Unlisted(serde_json::json!({"type": "a"}));
-        let b = Unlisted(serde_json::json!({"type": "b"}));
-        assert!(a < b);
-        assert_eq!(a.to_string(), r#"{"type":"a"}"#);
     }
 }

@@ -8,9 +8,11 @@ use crate::auth::{self, ApiKey};
 use crate::backoff::Jitter;
 use crate::body::DEFAULT_MAX_ERROR_BODY;
 use crate::budget::RetryBudget;
+use crate::config_error::ConfigError;
 use crate::limiter::{Limiter, LimiterConfig};
 use crate::org::Org;
-use crate::retry::RetryConfig;
+use crate::retry_config::RetryConfig;
+use crate::state::{CallOptions, Inner, Shared};
 use crate::Client;
 
 /// The Invent API's base URL.
@@ -38,96 +40,6 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Overall deadline across attempts and retry waits.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(180);
-
-/// Why a client could not be built.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// No API key was given and the variable is unset.
-    MissingApiKey { variable: &'static str },
-    EmptyApiKey,
-    /// The key contains characters that cannot go into an HTTP header.
-    InvalidApiKey,
-    InvalidBaseUrl { url: String, reason: String },
-    InvalidSetting { setting: &'static str, reason: String },
-    /// reqwest could not build its client (TLS backend, proxy settings).
-    Http(reqwest::Error),
-}
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ConfigError::MissingApiKey { variable } => write!(
-                f,
-                "no Invent API key: set the {variable} environment variable (Settings → API Keys in Invent) or call ClientBuilder::api_key"
-            ),
-            ConfigError::EmptyApiKey => f.write_str("the Invent API key is empty"),
-            ConfigError::InvalidApiKey => f.write_str("the Invent API key contains characters not allowed in an HTTP header"),
-            ConfigError::InvalidBaseUrl { url, reason } => write!(f, "invalid base URL `{url}`: {reason}"),
-            ConfigError::InvalidSetting { setting, reason } => write!(f, "invalid {setting}: {reason}"),
-            ConfigError::Http(e) => write!(f, "could not build the HTTP client: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ConfigError::Http(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-/// State shared by every clone of a client: the key, limiter, retry budget and settings.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub(crate) api_key: ApiKey,
-    /// Path of the base URL (`""` for `https://api.useinvent.com`), where `/orgs/…` starts.
-    pub(crate) base_path: String,
-    pub(crate) retry: RetryConfig,
-    pub(crate) budget: RetryBudget,
-    pub(crate) limiter: Option<Limiter>,
-    pub(crate) attempt_timeout: Duration,
-    pub(crate) deadline: Option<Duration>,
-    /// Most bytes of an error or retried response body kept (`body::read_bounded`).
-    pub(crate) max_error_body: usize,
-    /// Backoff randomness (seeded by `RetryConfig::jitter_seed`).
-    pub(crate) jitter: Jitter,
-    /// The HTTP/1.1 client WebSocket upgrades go through (feature `events`).
-    #[cfg(feature = "events")]
-    pub(crate) sockets: crate::events::handshake::SocketClient,
-}
-
-/// Per-handle settings: cheap to change on a clone (`for_org`, `with_max_retries`, `with_timeouts`).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct CallOptions {
-    pub(crate) max_retries: Option<u32>,
-    pub(crate) attempt_timeout: Option<Duration>,
-    pub(crate) deadline: Option<Option<Duration>>,
-}
-
-/// The hand-written state progenitor's `Client` carries (`with_inner_type`). Not constructed directly.
-#[derive(Debug, Clone)]
-pub struct Inner {
-    pub(crate) org: Org,
-    /// `org` as it goes into a path (percent-encoded once, not per call).
-    pub(crate) org_path: Arc<str>,
-    pub(crate) call: CallOptions,
-    pub(crate) shared: Arc<Shared>,
-}
-
-impl Inner {
-    pub(crate) fn max_retries(&self) -> u32 {
-        self.call.max_retries.unwrap_or(self.shared.retry.max_retries)
-    }
-    pub(crate) fn attempt_timeout(&self) -> Duration {
-        self.call.attempt_timeout.unwrap_or(self.shared.attempt_timeout)
-    }
-    pub(crate) fn deadline(&self) -> Option<Duration> {
-        self.call.deadline.unwrap_or(self.shared.deadline)
-    }
-}
 
 /// Builds a [`Client`]. Start from [`Client::builder`] or [`Client::from_env`].
 #[derive(Clone)]
@@ -379,7 +291,7 @@ impl Client {
     /// A handle whose calls retry at most `retries` times (overrides the client's policy).
     pub fn with_max_retries(&self, retries: u32) -> Client {
         let mut client = self.clone();
-        client.inner.call.max_retries = Some(retries.min(crate::retry::MAX_RETRIES_LIMIT));
+        client.inner.call.max_retries = Some(retries.min(crate::retry_config::MAX_RETRIES_LIMIT));
         client
     }
 

@@ -8,7 +8,8 @@ use bytes::Bytes;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
-use crate::{ConfigError, PaginationError, RetryStop};
+use crate::config_error::ConfigError;
+use crate::retry_stop::RetryStop;
 
 
 /// `Result` with [`Error`].
@@ -110,18 +111,23 @@ impl Error {
         ["x-request-id", "request-id"].iter().find_map(|h| headers.get(*h)?.to_str().ok())
     }
 
+    /// The server answered 404 Not Found.
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(StatusCode::NOT_FOUND)
     }
 
+    /// The server answered 401 Unauthorized (a missing, wrong or revoked API key).
     pub fn is_unauthorized(&self) -> bool {
         self.status() == Some(StatusCode::UNAUTHORIZED)
     }
 
+    /// A 429 Too Many Requests, from the server or made by the client's own limiter (see
+    /// [`Error::retry_after`] for the wait).
     pub fn is_rate_limited(&self) -> bool {
         self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
     }
 
+    /// No answer in time: the attempt timeout or the call's deadline passed.
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Transport { source, .. } if source.is_timeout())
     }
@@ -239,3 +245,49 @@ fn preview(body: &[u8]) -> String {
         text.into_owned()
     }
 }
+
+/// Why a page stream ended with an error although every request succeeded: the server does not
+/// page the way the client asks, so going on could loop forever or repeat items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PaginationError {
+    /// Page `requested` was answered with `pagination-page: served`: the server does not honour `page`.
+    PageNotHonoured {
+        /// The page asked for.
+        requested: u64,
+        /// The page the server said it sent.
+        served: u64,
+    },
+    /// Page `page` repeated the previous page item for item: the server ignores `page`.
+    RepeatedPage {
+        /// The page that repeated its predecessor.
+        page: u64,
+    },
+    /// `limit` pages were fetched and the list still says there are more.
+    PageLimit {
+        /// The page limit in force.
+        limit: u64,
+    },
+}
+
+impl std::fmt::Display for PaginationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PaginationError::PageNotHonoured { requested, served } => write!(
+                f,
+                "pagination stopped: page {requested} was answered with page {served} (the server does not honour `page`)"
+            ),
+            PaginationError::RepeatedPage { page } => write!(
+                f,
+                "pagination stopped: page {page} repeats page {} item for item (the server ignores `page`)",
+                page - 1
+            ),
+            PaginationError::PageLimit { limit } => write!(
+                f,
+                "pagination stopped after {limit} pages, the page limit, with more to come (raise it with `pages_with_limit`)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PaginationError {}

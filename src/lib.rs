@@ -6,6 +6,8 @@
 //! pagination over the `pagination-*` headers, raw calls and tracing, and (feature `events`) live event
 //! streams over Invent's WebSocket routes. See the README for a tour.
 
+#![deny(missing_docs)]
+
 // Generated code names the crate by its absolute path (mocks, CLI); make that path resolve here too.
 extern crate self as invent_api;
 
@@ -15,6 +17,8 @@ mod body;
 mod budget;
 mod call;
 mod config;
+mod config_error;
+mod decode;
 mod error;
 mod generated;
 mod limiter;
@@ -22,8 +26,12 @@ mod multipart;
 mod operation;
 mod org;
 mod pagination;
+mod query;
 mod raw;
 mod retry;
+mod retry_config;
+mod retry_stop;
+mod state;
 
 // Live events over Invent's WebSocket routes (`Client::chat_events`, `Client::inbox_events`).
 #[cfg(feature = "events")]
@@ -32,12 +40,14 @@ pub mod events;
 #[cfg(feature = "mock")]
 pub mod mock;
 
+pub use config_error::ConfigError;
+pub use state::Inner;
 pub use config::{
-    ClientBuilder, ConfigError, Inner, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
+    ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_DEADLINE, ENV_API_KEY, ENV_BASE_URL, ENV_ORG,
 };
-pub use call::{ResponseBody, Unlisted};
-pub use error::{ApiError, DecodeError, Error, Result};
+pub use decode::{ResponseBody, Unlisted};
+pub use error::{ApiError, DecodeError, Error, PaginationError, Result};
 pub use generated::{builder, types, ByteStream, Client, ResponseValue};
 pub use limiter::LimiterConfig;
 pub use multipart::FilePart;
@@ -46,20 +56,24 @@ pub use operation::{Operation, OperationSpec, Quota};
 pub use limiter::SharedRedis;
 pub use org::{Org, CURRENT_ORG};
 pub use body::DEFAULT_MAX_ERROR_BODY;
-pub use pagination::{ListOperation, Page, PageInfo, Paginate, PaginationError, DEFAULT_MAX_PAGES, MAX_TAKE};
+pub use pagination::{ListOperation, Page, PageInfo, Paginate, DEFAULT_MAX_PAGES, MAX_TAKE};
 pub use raw::RawRequest;
+pub use retry_stop::{AttemptFailure, RetryStop, WaitLimit};
+pub use retry_config::{RetryConfig, MAX_RETRIES_LIMIT};
 // --- spec revision (packaging) ---
 mod spec_revision;
 pub use spec_revision::{SPEC_SHA256, SPEC_VERSION};
 // --- end spec revision ---
-pub use retry::{AttemptFailure, RetryConfig, RetryStop, WaitLimit, MAX_RETRIES_LIMIT};
 
 /// progenitor's runtime crate, for code that wants its error type (`progenitor_client::Error`).
 pub use progenitor_client;
 
 /// Everything a typical program needs: `use invent_api::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Client, Error, ListOperation, Operation, Org, PageInfo, Paginate};
+    pub use crate::{
+        types, Client, ClientBuilder, Error, FilePart, LimiterConfig, ListOperation, Operation, Org, PageInfo,
+        Paginate, ResponseValue, RetryConfig,
+    };
 }
 
 /// Every operation of the vendored spec (id, method, path template, org scope, quota), in spec order.

@@ -90,6 +90,7 @@ use serde::de::DeserializeOwned;
 
 use crate::{Client, ClientBuilder};
 
+pub mod conventions;
 pub mod data;
 mod events;
 pub mod scenarios;

@@ -10,7 +10,7 @@ use std::fmt;
 use crate::Client;
 
 /// The path segment Invent resolves to the org the API key belongs to.
-pub const CURRENT_ORG: &str = "c";
+pub const CURRENT_ORG: &str = crate::generated::ORG_ALIAS;
 
 /// Which org a request is scoped to.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]

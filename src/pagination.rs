@@ -6,6 +6,7 @@
 use futures::stream::{self, Stream, TryStreamExt};
 use reqwest::header::HeaderMap;
 
+use crate::error::PaginationError;
 use crate::operation::Operation;
 use crate::{Error, ResponseValue};
 
@@ -24,6 +25,7 @@ pub struct PageInfo {
 }
 
 impl PageInfo {
+    /// The counts in `headers` (`pagination-count`, `pagination-page`, `pagination-take`).
     pub fn from_headers(headers: &HeaderMap) -> Self {
         let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
         PageInfo { count: number("pagination-count"), page: number("pagination-page"), take: number("pagination-take") }
@@ -48,13 +50,16 @@ impl PageInfo {
 pub struct Page<T> {
     /// The page number that was requested (1-based).
     pub number: u64,
+    /// The page's items.
     pub items: Vec<T>,
+    /// The counts the server sent with the page.
     pub info: PageInfo,
 }
 
 /// A list operation: returns an array and takes `page` and `take` (implemented by generated code).
 /// Items serialize (every generated type does), so a repeated page can be recognised.
 pub trait ListOperation: Operation<Output = Vec<<Self as ListOperation>::Item>> + Clone {
+    /// The list's item type.
     type Item: Send + serde::Serialize;
     /// The same request for another page.
     fn with_page(self, page: u64, take: u64) -> Self;
@@ -64,41 +69,6 @@ pub trait ListOperation: Operation<Output = Vec<<Self as ListOperation>::Item>> 
 /// a million items at 100 a page. A list longer than that is more likely a server that keeps
 /// answering than a real list, so the stream ends with [`PaginationError::PageLimit`].
 pub const DEFAULT_MAX_PAGES: u64 = 10_000;
-
-/// Why a page stream ended with an error although every request succeeded: the server does not
-/// page the way the client asks, so going on could loop forever or repeat items.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum PaginationError {
-    /// Page `requested` was answered with `pagination-page: served`: the server does not honour `page`.
-    PageNotHonoured { requested: u64, served: u64 },
-    /// Page `page` repeated the previous page item for item: the server ignores `page`.
-    RepeatedPage { page: u64 },
-    /// `limit` pages were fetched and the list still says there are more.
-    PageLimit { limit: u64 },
-}
-
-impl std::fmt::Display for PaginationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PaginationError::PageNotHonoured { requested, served } => write!(
-                f,
-                "pagination stopped: page {requested} was answered with page {served} (the server does not honour `page`)"
-            ),
-            PaginationError::RepeatedPage { page } => write!(
-                f,
-                "pagination stopped: page {page} repeats page {} item for item (the server ignores `page`)",
-                page - 1
-            ),
-            PaginationError::PageLimit { limit } => write!(
-                f,
-                "pagination stopped after {limit} pages, the page limit, with more to come (raise it with `pages_with_limit`)"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for PaginationError {}
 
 /// The crate error for a [`PaginationError`].
 fn stopped(error: PaginationError) -> Error {

@@ -92,7 +92,7 @@ impl RawRequest<'_> {
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.into_inner();
-        match call::json_body(&body) {
+        match crate::decode::json_body(&body) {
             Ok(value) => Ok(ResponseValue::new(value, status, headers)),
             Err(source) => Err(Error::Decode(Box::new(crate::error::DecodeError { status, headers, body, source }))),
         }

@@ -2,193 +2,22 @@
 //! through the same steps, smithy-rs style: limiter slot → send → classify (the decision table below)
 //! → wait (`backoff`) → budget (`budget`) → deadline; any step can stop with a [`RetryStop`] reason.
 
-use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
 use reqwest::{Method, Response, StatusCode};
 use tokio::time::Instant;
 
-use crate::backoff::{self, secs, Jitter, LONGEST_WAIT};
+use crate::backoff::{self, Jitter, LONGEST_WAIT};
 use crate::body;
 use crate::budget::{RETRY_COST, SUCCESS_REWARD, TIMEOUT_RETRY_COST};
-use crate::config::{ConfigError, Inner};
+use crate::retry_config::RetryConfig;
+use crate::retry_stop::{AttemptFailure, RetryStop, WaitLimit};
+use crate::state::Inner;
 use crate::operation::{OperationSpec, Quota};
-
-/// Largest accepted `max_retries`.
-pub const MAX_RETRIES_LIMIT: u32 = 10;
 
 /// Header on a 429 the client made up itself because its limiter had no slot in time.
 pub(crate) const LOCAL_LIMIT_HEADER: &str = "x-invent-client-rate-limited";
-
-/// Retry settings of a client. Build it with [`RetryConfig::default`] and the `with_*` setters (the
-/// struct is `#[non_exhaustive]`, so it grows without breaking callers); the fields stay public to read.
-///
-/// Any `Duration` is accepted: waits above 30 years (tokio's own limit for a sleep) act as 30 years.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RetryConfig {
-    /// Retries after the first attempt (default 2, at most 10).
-    pub max_retries: u32,
-    /// First backoff step when the server gives no wait (default 0.5 s).
-    pub base_delay: Duration,
-    /// Largest backoff step (default 8 s).
-    pub max_delay: Duration,
-    /// A server-requested wait above this is not waited out; the 429 is returned at once (default 60 s).
-    /// The client's own limiter follows the same cap.
-    pub max_server_wait: Duration,
-    /// Retry budget tokens shared by clones of a client (default 500; a retry costs 5, a retry after a
-    /// timeout 10, a first-attempt success gives 1 back). 0 turns the budget off.
-    pub budget_capacity: u32,
-    /// Seed of the backoff jitter (default `None`: the thread's RNG). With a seed, a client's backoff
-    /// waits are reproducible, for tests and simulations; do not give many production clients the
-    /// same seed, or their retries line up again.
-    pub jitter_seed: Option<u64>,
-}
-
-impl Default for RetryConfig {
-    fn default() -> Self {
-        Self {
-            max_retries: 2,
-            base_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(8),
-            max_server_wait: Duration::from_secs(60),
-            budget_capacity: 500,
-            jitter_seed: None,
-        }
-    }
-}
-
-impl RetryConfig {
-    /// No retries at all.
-    pub fn disabled() -> Self {
-        Self::default().with_max_retries(0)
-    }
-    /// Sets [`RetryConfig::max_retries`] (0..=10, checked when the client is built).
-    pub fn with_max_retries(mut self, retries: u32) -> Self {
-        self.max_retries = retries;
-        self
-    }
-    /// Sets [`RetryConfig::base_delay`] (at most `max_delay`, checked when the client is built).
-    pub fn with_base_delay(mut self, delay: Duration) -> Self {
-        self.base_delay = delay;
-        self
-    }
-    /// Sets [`RetryConfig::max_delay`].
-    pub fn with_max_delay(mut self, delay: Duration) -> Self {
-        self.max_delay = delay;
-        self
-    }
-    /// Sets [`RetryConfig::max_server_wait`] (`Duration::MAX`: honour any wait up to 30 years).
-    pub fn with_max_server_wait(mut self, wait: Duration) -> Self {
-        self.max_server_wait = wait;
-        self
-    }
-    /// Sets [`RetryConfig::budget_capacity`] (0 turns the budget off).
-    pub fn with_budget_capacity(mut self, tokens: u32) -> Self {
-        self.budget_capacity = tokens;
-        self
-    }
-    /// Sets [`RetryConfig::jitter_seed`]: reproducible backoff waits.
-    pub fn with_jitter_seed(mut self, seed: u64) -> Self {
-        self.jitter_seed = Some(seed);
-        self
-    }
-
-    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |setting, reason| Err(ConfigError::InvalidSetting { setting, reason });
-        if self.max_retries > MAX_RETRIES_LIMIT {
-            return invalid("max_retries", format!("{} is above the limit of {MAX_RETRIES_LIMIT}", self.max_retries));
-        }
-        if self.base_delay > self.max_delay {
-            return invalid("base_delay", format!("{:?} is above max_delay {:?}", self.base_delay, self.max_delay));
-        }
-        Ok(())
-    }
-}
-
-/// Why the retry loop stopped before `max_retries` was used up. `Display` gives the note that
-/// error messages show ("retry budget exhausted", …).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RetryStop {
-    /// The client's retry budget (shared by its clones) had too few tokens for another retry.
-    BudgetExhausted,
-    /// The attempt ended in a way the server may have acted on, and `method` is not idempotent, so
-    /// sending it again could do the work twice.
-    NotIdempotent { method: Method, after: AttemptFailure },
-    /// The request body is a stream and cannot be sent again.
-    BodyNotReplayable,
-    /// The next attempt, after `wait`, would start past the call's `deadline`.
-    DeadlineWouldPass { wait: Duration, deadline: Duration },
-    /// The call's `deadline` passed before the next attempt could start.
-    DeadlineReached { deadline: Duration },
-    /// The server asked to wait `wait`, longer than `cap` ([`RetryConfig::max_server_wait`]).
-    ServerWaitAboveCap { wait: Duration, cap: Duration },
-    /// The client's own limiter has no slot for `wait`, longer than the call may wait.
-    ClientRateLimited { wait: Duration, limit: WaitLimit },
-}
-
-/// How an attempt failed, in a [`RetryStop::NotIdempotent`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum AttemptFailure {
-    /// The server (or a proxy) answered with this status (408, 502, 503, 504).
-    Status(StatusCode),
-    /// The attempt timed out after the request may have been sent.
-    Timeout,
-    /// The connection dropped before a complete response.
-    ConnectionDropped,
-}
-
-/// What bounded a wait for the limiter, in a [`RetryStop::ClientRateLimited`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WaitLimit {
-    /// [`RetryConfig::max_server_wait`] (as applied: at most 30 years).
-    Cap(Duration),
-    /// The call's deadline (as configured; the wait was longer than the time left).
-    Deadline(Duration),
-}
-
-impl fmt::Display for AttemptFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AttemptFailure::Status(status) => write!(f, "{status}"),
-            AttemptFailure::Timeout => f.write_str("a timeout"),
-            AttemptFailure::ConnectionDropped => f.write_str("the connection dropped"),
-        }
-    }
-}
-
-impl fmt::Display for RetryStop {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RetryStop::BudgetExhausted => f.write_str("retry budget exhausted"),
-            RetryStop::NotIdempotent { method, after } => {
-                write!(f, "not retried after {after}: {method} is not idempotent and the server may have acted on it")
-            }
-            RetryStop::BodyNotReplayable => f.write_str("not retried: request body is a stream and cannot be replayed"),
-            RetryStop::DeadlineWouldPass { wait, deadline } => write!(
-                f,
-                "not retried: the next attempt (after {}) would pass the call's {} deadline",
-                secs(*wait),
-                secs(*deadline)
-            ),
-            RetryStop::DeadlineReached { deadline } => write!(f, "the call's {} deadline was reached", secs(*deadline)),
-            RetryStop::ServerWaitAboveCap { wait, cap } => {
-                write!(f, "server asked to wait {}, above the {} cap", secs(*wait), secs(*cap))
-            }
-            RetryStop::ClientRateLimited { wait, limit } => {
-                write!(f, "client-side rate limit: the next request slot is in {}, ", secs(*wait))?;
-                match limit {
-                    WaitLimit::Cap(cap) => write!(f, "above the {} cap", secs(*cap)),
-                    WaitLimit::Deadline(deadline) => write!(f, "past the call's {} deadline", secs(*deadline)),
-                }
-            }
-        }
-    }
-}
-
 
 /// Whether a request with this method can be repeated without changing the outcome (RFC 9110 §9.2.2).
 pub(crate) fn is_idempotent_method(method: &str) -> bool {
@@ -493,32 +322,6 @@ mod tests {
             assert!(is_idempotent_method(m));
         }
         assert!(!is_idempotent_method("POST") && !is_idempotent_method("PATCH"));
-    }
-
-    #[test]
-    fn validates() {
-        assert!(RetryConfig::default().validate().is_ok());
-        assert!(RetryConfig::default().with_max_retries(11).validate().is_err());
-        assert!(RetryConfig::default().with_base_delay(Duration::from_secs(9)).validate().is_err());
-        let extreme = RetryConfig::default()
-            .with_base_delay(Duration::MAX)
-            .with_max_delay(Duration::MAX)
-            .with_max_server_wait(Duration::MAX)
-            .with_budget_capacity(u32::MAX);
-        assert!(extreme.validate().is_ok(), "any Duration is accepted");
-    }
-
-    #[test]
-    fn setters_set_one_field_each() {
-        let base = RetryConfig::default();
-        let s = Duration::from_secs(3);
-        assert_eq!(base.clone().with_max_retries(7), RetryConfig { max_retries: 7, ..base.clone() });
-        assert_eq!(base.clone().with_base_delay(s), RetryConfig { base_delay: s, ..base.clone() });
-        assert_eq!(base.clone().with_max_delay(s), RetryConfig { max_delay: s, ..base.clone() });
-        assert_eq!(base.clone().with_max_server_wait(s), RetryConfig { max_server_wait: s, ..base.clone() });
-        assert_eq!(base.clone().with_budget_capacity(9), RetryConfig { budget_capacity: 9, ..base.clone() });
-        assert_eq!(base.clone().with_jitter_seed(4), RetryConfig { jitter_seed: Some(4), ..base.clone() });
-        assert_eq!(RetryConfig::disabled().max_retries, 0);
     }
 
     /// The notes errors show, one per reason (the texts users and logs have seen so far).

@@ -415,8 +415,8 @@ impl DiffReport {
 /// `diff OLD NEW [--format text|markdown|json] [--fail-on breaking|any] [--overrides FILE]`.
 /// Exit 0: nothing matches `--fail-on`; 1: something does; 2: bad arguments or input.
 pub fn cmd_diff(args: &[String]) -> u8 {
-    crate::fetch::run_cmd("diff", || {
-        let a = crate::fetch::Args::parse(args, &["format", "fail-on", "overrides"], 2, 2)?;
+    crate::cmdline::run_cmd("diff", || {
+        let a = crate::cmdline::Args::parse(args, &["format", "fail-on", "overrides"], 2, 2)?;
         let format = match a.option("format") {
             None => Format::Text,
             Some(f) => Format::parse(f).ok_or_else(|| format!("unknown --format `{f}` (text, markdown or json)"))?,
@@ -426,10 +426,10 @@ pub fn cmd_diff(args: &[String]) -> u8 {
             Some(f) => Some(FailOn::parse(f).ok_or_else(|| format!("unknown --fail-on `{f}` (breaking or any)"))?),
         };
         let (old_path, new_path) = (&a.positional[0], &a.positional[1]);
-        let old = crate::fetch::read_json_file(std::path::Path::new(old_path))?;
-        let new = crate::fetch::read_json_file(std::path::Path::new(new_path))?;
+        let old = crate::files::read_json_file(std::path::Path::new(old_path))?;
+        let new = crate::files::read_json_file(std::path::Path::new(new_path))?;
         let overrides = match a.option("overrides") {
-            Some(p) => Some(crate::fetch::read_json_file(std::path::Path::new(p))?),
+            Some(p) => Some(crate::files::read_json_file(std::path::Path::new(p))?),
             None => None,
         };
         let report = diff_values(old_path, &old, new_path, &new, overrides.as_ref()).map_err(|e| e.to_string())?;

@@ -2,7 +2,7 @@
 //! helpers, CLI and the extension code the thin layer builds on. Panics inside progenitor/typify become
 //! [`SpecError`]s naming the operation that caused them.
 
-use std::panic::{self, AssertUnwindSafe};
+use crate::panics::catch;
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use serde_json::{Map, Value};
@@ -17,6 +17,11 @@ use crate::{ext, lower, names, overrides, rewrite, LowerOptions, Report, SpecErr
 //   crate::pointer::escape(&str) -> String  (RFC 6901 token escaping; lead-owned, in pointer.rs)
 
 pub use crate::lower::walk::METHODS;
+
+/// The org segment Invent resolves to the API key's own org. Org-scoped paths are generated with it
+/// inlined, and the generated extension code exports it (`ORG_ALIAS`), so the runtime's `CURRENT_ORG`
+/// is this one definition.
+pub const INVENT_ORG_ALIAS: &str = "c";
 
 /// What to generate and how. `Default` is the self-contained client that `invent-spec generate` writes.
 #[derive(Debug, Clone, Default)]
@@ -49,7 +54,7 @@ impl Options {
             file: Some(file.to_string()),
             overrides,
             inner_type: Some("crate::Inner".to_string()),
-            org_scope_alias: Some("c".to_string()),
+            org_scope_alias: Some(INVENT_ORG_ALIAS.to_string()),
             mock_crate: Some("invent_api".to_string()),
             runtime: Some("crate".to_string()),
             ..Default::default()
@@ -103,7 +108,8 @@ pub fn generate(mut doc: Value, opts: &Options) -> Result<Output, SpecError> {
             let rewrite_opts = rewrite::Options { runtime: runtime.clone(), org_alias: opts.org_scope_alias.clone() };
             let rewritten = rewrite::rewrite(&mut client_file, &doc, &rewrite_opts, &mut report).map_err(with_file)?;
             let operations = ext::operations(&rewritten);
-            let code = ext::render(&operations, runtime).map_err(with_file)?;
+            let alias = opts.org_scope_alias.as_deref().unwrap_or(INVENT_ORG_ALIAS);
+            let code = ext::render(&operations, runtime, alias).map_err(with_file)?;
             (operations, code)
         }
         None => (Vec::new(), String::new()),
@@ -260,22 +266,6 @@ where
     SpecError::new("", rule, format!("failed to {what}: {message}"))
 }
 
-/// Runs `f`, turning a panic into its message without printing it (the default hook would write a
-/// backtrace hint into the build log).
-fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    let previous = panic::take_hook();
-    panic::set_hook(Box::new(|_| {}));
-    let result = panic::catch_unwind(AssertUnwindSafe(f));
-    panic::set_hook(previous);
-    result.map_err(|payload| {
-        payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "unknown panic".to_string())
-    })
-}
-
 /// Replaces the path parameter that follows a leading `orgs` segment with `alias` in every path, and
 /// marks each operation it scopes with [`rewrite::ops::ORG_SCOPE`] (the parameter and the original
 /// template), which the generator reads to take the org from the client.
@@ -378,11 +368,5 @@ mod tests {
         assert_eq!(org_scope_param("/chats/{chat_id}", "c"), None);
         assert_eq!(org_scope_param("/orgs/{org_id}x/y", "c"), None);
         assert_eq!(org_scope_param("/v1/orgs/{org_id}", "c"), None);
-    }
-
-    #[test]
-    fn catch_turns_a_panic_into_its_message() {
-        assert_eq!(catch(|| -> u8 { panic!("boom {}", 1) }), Err("boom 1".to_string()));
-        assert_eq!(catch(|| 7), Ok(7));
     }
 }

@@ -5,17 +5,21 @@
 pub mod diff;
 pub mod error;
 pub mod ext;
-pub mod fetch;
+pub mod cmdline;
+pub mod download;
+pub mod files;
 pub mod generate;
 pub mod lower;
 pub mod names;
 pub mod overrides;
+mod panics;
 pub mod pointer;
 pub mod report;
 pub mod rewrite;
 // Spec revision (info.version + SHA-256) for build scripts to export (packaging).
 pub mod revision;
 pub mod surface;
+pub mod update;
 
 pub use error::SpecError;
 pub use lower::{lower, LowerOptions};

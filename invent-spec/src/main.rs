@@ -36,8 +36,8 @@ type LifecycleCmd = fn(&[String]) -> u8;
 const LIFECYCLE: &[(&str, LifecycleCmd, &str)] = &[
     ("surface", invent_spec::surface::cmd_surface, "surface SPEC [--overrides FILE | --no-overrides]"),
     ("diff", invent_spec::diff::cmd_diff, "diff OLD NEW [--format text|markdown|json] [--fail-on breaking|any] [--overrides FILE]"),
-    ("update", invent_spec::fetch::cmd_update, "update [--url URL] [--spec openapi.json] [--format text|markdown|json]"),
-    ("check", invent_spec::fetch::cmd_check, "check [--url URL] [--spec openapi.json] [--format text|markdown|json]"),
+    ("update", invent_spec::update::cmd_update, "update [--url URL] [--spec openapi.json] [--format text|markdown|json]"),
+    ("check", invent_spec::update::cmd_check, "check [--url URL] [--spec openapi.json] [--format text|markdown|json]"),
 ];
 
 fn usage() -> String {

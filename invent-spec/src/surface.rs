@@ -34,7 +34,7 @@ pub fn options(file: &str, overrides: Option<Value>) -> generate::Options {
     generate::Options {
         file: Some(file.to_string()),
         overrides,
-        org_scope_alias: Some("c".to_string()),
+        org_scope_alias: Some(generate::INVENT_ORG_ALIAS.to_string()),
         // The rewrite step is what matches generated methods to operations.
         runtime: Some("crate".to_string()),
         ..Default::default()
@@ -116,15 +116,15 @@ pub fn render(lines: &[Line]) -> String {
 /// `surface SPEC [--overrides FILE | --no-overrides]`: prints the surface. `spec-overrides.json` next
 /// to SPEC is applied automatically, as `build.rs` does. Exit 0, or 2 on bad input.
 pub fn cmd_surface(args: &[String]) -> u8 {
-    crate::fetch::run_cmd("surface", || {
-        let a = crate::fetch::Args::parse_with(args, &["overrides"], &["no-overrides"], 1, 1)?;
+    crate::cmdline::run_cmd("surface", || {
+        let a = crate::cmdline::Args::parse_with(args, &["overrides"], &["no-overrides"], 1, 1)?;
         let spec = Path::new(&a.positional[0]);
-        let doc = crate::fetch::read_json_file(spec)?;
+        let doc = crate::files::read_json_file(spec)?;
         let overrides = match (a.option("overrides"), a.switch("no-overrides")) {
             (Some(_), true) => return Err("`--overrides` and `--no-overrides` exclude each other".to_string()),
-            (Some(p), false) => Some(crate::fetch::read_json_file(Path::new(p))?),
+            (Some(p), false) => Some(crate::files::read_json_file(Path::new(p))?),
             (None, true) => None,
-            (None, false) => crate::fetch::overrides_beside(spec)?,
+            (None, false) => crate::files::overrides_beside(spec)?,
         };
         let text = surface(&doc, overrides.as_ref(), &spec.display().to_string()).map_err(|e| e.to_string())?;
         print!("{text}");

@@ -19,7 +19,14 @@ const BODY_PREVIEW: usize = 512;
 #[non_exhaustive]
 pub enum Disconnect {
     /// The upgrade request was answered with a status other than `101 Switching Protocols`.
-    Refused { status: StatusCode, headers: Box<HeaderMap>, body: Bytes },
+    Refused {
+        /// The status of the answer.
+        status: StatusCode,
+        /// Its headers (`Retry-After` on a 429 or 503).
+        headers: Box<HeaderMap>,
+        /// Its body, bounded.
+        body: Bytes,
+    },
     /// A `101` that is not a valid WebSocket handshake (wrong `Sec-WebSocket-Accept`, missing
     /// `Upgrade`), or an answer over HTTP/2, where this kind of upgrade does not exist.
     BadHandshake(String),
@@ -28,7 +35,13 @@ pub enum Disconnect {
     /// The upgrade took longer than [`super::EventsConfig::handshake_timeout`].
     HandshakeTimeout(Duration),
     /// The server sent a close frame.
-    Closed { code: u16, reason: String },
+    Closed {
+        /// The close code (RFC 6455 §7.4: 1000 normal, 1001 going away, 1008 policy, 4000–4999 the
+        /// application's).
+        code: u16,
+        /// The reason text the server sent.
+        reason: String,
+    },
     /// The connection ended without a close frame (EOF or reset).
     Dropped(String),
     /// Nothing arrived for [`super::EventsConfig::idle_timeout`], pings included: presumed dead.
@@ -156,9 +169,21 @@ impl fmt::Display for Disconnect {
 pub enum EventError {
     /// A refusal reconnecting cannot fix: 401/403 or another 4xx on the upgrade (status, headers and
     /// body kept), a handshake that is not WebSocket, or a close code such as 1008. Not retried.
-    Fatal { feed: Feed, cause: Disconnect },
+    Fatal {
+        /// The route of the stream.
+        feed: Feed,
+        /// What happened.
+        cause: Disconnect,
+    },
     /// [`super::EventsConfig::max_reconnects`] attempts in a row failed; `last` is the last failure.
-    GaveUp { feed: Feed, attempts: u32, last: Disconnect },
+    GaveUp {
+        /// The route of the stream.
+        feed: Feed,
+        /// Failed attempts in a row.
+        attempts: u32,
+        /// The last failure.
+        last: Disconnect,
+    },
     /// Streams run on a Tokio task; this one was created outside a Tokio runtime.
     NoRuntime,
 }
@@ -183,6 +208,7 @@ impl EventError {
         self.disconnect().and_then(Disconnect::close_code)
     }
 
+    /// The upgrade was refused with 401 Unauthorized (a missing, wrong or revoked API key).
     pub fn is_unauthorized(&self) -> bool {
         self.status() == Some(StatusCode::UNAUTHORIZED)
     }

@@ -19,7 +19,12 @@ pub enum ChatEvent {
     /// Any other JSON frame: an event type this crate does not know yet, or a known type whose `data`
     /// does not fit [`types::Chat`]. `kind` is the frame's `type` when it is a string; `raw` is the
     /// whole frame, untouched.
-    Other { kind: Option<String>, raw: Value },
+    Other {
+        /// The frame's `type`, when it is a string.
+        kind: Option<String>,
+        /// The whole frame, untouched.
+        raw: Value,
+    },
     /// Events may be missing before the next one (the socket was down, or the buffer was full). Catch up
     /// with [`crate::Client::chats_since`]`(gap.since)`.
     Gap(Gap),

@@ -12,7 +12,7 @@ use redis::{AsyncConnectionConfig, FromRedisValue};
 use tokio::time::Instant;
 
 use super::settings::SharedRedis;
-use crate::config::ConfigError;
+use crate::config_error::ConfigError;
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);

@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::config::ConfigError;
+use crate::config_error::ConfigError;
 use crate::operation::Quota;
 use bucket::Bucket;
 use settings::Rule;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::config::ConfigError;
+use crate::config_error::ConfigError;
 
 /// Limiter settings. The guarantee, for any valid `(requests, period, burst)`: never more than
 /// `requests` requests in any window of `period`, up to `burst` of them back to back after an idle

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use super::bucket::{millis, Bucket};
 use super::link::Link;
 use super::settings::{Rule, SharedRedis};
-use crate::config::ConfigError;
+use crate::config_error::ConfigError;
 
 const SCRIPT: &str = include_str!("bucket.lua");
 /// Durations sent to Redis are capped at 2^50 µs (about 35 years), so every sum the script makes

@@ -126,13 +126,19 @@ pub const MODEL: &str = "gpt-4o-mini";
 /// One org and everything in it. Lists are kept newest first, as they are served.
 #[derive(Debug, Clone)]
 pub struct OrgData {
+    /// The org id (`org_…`).
     pub id: String,
+    /// The org's name.
     pub name: String,
     /// The org as a `SubOrganization` (what its parent's `GET /orgs/c/orgs` lists).
     pub summary: Value,
+    /// `Assistant` objects.
     pub assistants: Vec<Value>,
+    /// `Contact` objects.
     pub contacts: Vec<Value>,
+    /// `Segment` objects.
     pub segments: Vec<Value>,
+    /// `Chat` objects.
     pub chats: Vec<Value>,
     /// Indexes of this org's sub-orgs in [`World::orgs`].
     pub sub_orgs: Vec<usize>,

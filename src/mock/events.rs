@@ -159,7 +159,7 @@ async fn respond(shared: Arc<Shared>, mut request: Request<Incoming>) -> Result<
     let (parts, body) = request.into_parts();
     let body = match body.collect().await {
         Ok(body) => body.to_bytes(),
-        Err(e) => return Ok(json_response(StatusCode::BAD_REQUEST, &nest_error(400, &format!("unreadable body: {e}")))),
+        Err(e) => return Ok(json_response(StatusCode::BAD_REQUEST, &super::conventions::error_body(400, &format!("unreadable body: {e}")))),
     };
 
     let target = format!("{}{}", shared.upstream, parts.uri.path_and_query().map_or("/", |p| p.as_str()));
@@ -169,7 +169,7 @@ async fn respond(shared: Arc<Shared>, mut request: Request<Incoming>) -> Result<
     }
     let upstream = match forward.send().await {
         Ok(response) => response,
-        Err(e) => return Ok(json_response(StatusCode::BAD_GATEWAY, &nest_error(502, &format!("mock upstream: {e}")))),
+        Err(e) => return Ok(json_response(StatusCode::BAD_GATEWAY, &super::conventions::error_body(502, &format!("mock upstream: {e}")))),
     };
     let status = upstream.status();
     let request_id = upstream.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
@@ -179,7 +179,7 @@ async fn respond(shared: Arc<Shared>, mut request: Request<Incoming>) -> Result<
     };
     let refuse = |code: StatusCode, message: &str| {
         (shared.record)(&request_id, code.as_u16());
-        Ok(json_response(code, &nest_error(code.as_u16(), message)).with_request_id(&request_id))
+        Ok(json_response(code, &super::conventions::error_body(code.as_u16(), message)).with_request_id(&request_id))
     };
     let Some(upgrade) = upgrade else {
         return refuse(StatusCode::UPGRADE_REQUIRED, "this route is a WebSocket: send an Upgrade request");
@@ -203,7 +203,7 @@ async fn respond(shared: Arc<Shared>, mut request: Request<Incoming>) -> Result<
         .header(header::SEC_WEBSOCKET_ACCEPT, accept)
         .header("x-request-id", request_id.as_str())
         .body(Full::new(Bytes::new()));
-    Ok(response.unwrap_or_else(|_| json_response(StatusCode::INTERNAL_SERVER_ERROR, &nest_error(500, "bad 101"))))
+    Ok(response.unwrap_or_else(|_| json_response(StatusCode::INTERNAL_SERVER_ERROR, &super::conventions::error_body(500, "bad 101"))))
 }
 
 /// One socket: events of `org_id` out, pings answered, closed on request or shutdown.
@@ -266,12 +266,6 @@ async fn pass_through(upstream: reqwest::Response) -> Response<Full<Bytes>> {
         response.headers_mut().append(name, value.clone());
     }
     response
-}
-
-/// Invent-style error body (the same shape the REST side uses).
-fn nest_error(status: u16, message: &str) -> Value {
-    let reason = StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error");
-    json!({ "statusCode": status, "error": reason, "message": message })
 }
 
 fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {

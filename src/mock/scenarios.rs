@@ -15,12 +15,10 @@ use std::time::Duration;
 
 use httpmock::{HttpMockRequest, HttpMockResponse, Method, Mock, MockServer};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-/// Page size a paginated scenario uses when the request has no `take` (as the mock Invent server).
-pub const DEFAULT_TAKE: u64 = 10;
-/// Invent's largest `take`; a larger one is answered with a 400, as Invent and the spec do.
-pub const MAX_TAKE: u64 = crate::pagination::MAX_TAKE;
+pub use super::conventions::{error_body, DEFAULT_TAKE, MAX_TAKE};
+use super::conventions::{page_of, paging};
 
 /// Where a scenario answers: a method and a path pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,13 +93,6 @@ impl From<&crate::OperationSpec> for Route {
     fn from(op: &crate::OperationSpec) -> Route {
         Route { method: op.method.to_string(), path: op.template.to_string() }
     }
-}
-
-/// The error body the scenarios send: `{"statusCode": 404, "error": "Not Found", "message": "…"}`
-/// (Invent's error shape is undocumented; this is the NestJS shape the mock Invent server uses too).
-pub fn error_body(status: u16, message: &str) -> Value {
-    let reason = http::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error");
-    json!({ "statusCode": status, "error": reason, "message": message })
 }
 
 /// A rate-limited scenario: the 429 mock and the success mock behind it.
@@ -217,36 +208,15 @@ impl Scenarios for MockServer {
 /// One page of `items` for `request`, or a 400.
 fn page_response(items: &[Value], request: &HttpMockRequest) -> HttpMockResponse {
     let query = request.query_params();
-    let param = |name: &str, default: u64| -> Result<u64, String> {
-        match query.iter().rev().find(|(k, _)| k == name) {
-            None => Ok(default),
-            Some((_, v)) => match v.trim().parse::<u64>() {
-                Ok(n) if n >= 1 => Ok(n),
-                _ => Err(format!("{name} must be a positive integer, got `{v}`")),
-            },
+    let lookup = |name: &str| query.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    match paging(lookup) {
+        Ok((page, take)) => {
+            let (slice, headers) = page_of(items, page, take);
+            let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            json_response(200, &Value::Array(slice), &headers)
         }
-    };
-    let parsed = param("page", 1).and_then(|page| {
-        let take = param("take", DEFAULT_TAKE)?;
-        if take > MAX_TAKE {
-            return Err(format!("take must not be greater than {MAX_TAKE}"));
-        }
-        Ok((page, take))
-    });
-    let (page, take) = match parsed {
-        Ok(v) => v,
-        Err(message) => return json_response(400, &error_body(400, &message), &[]),
-    };
-    let start = usize::try_from((page - 1).saturating_mul(take)).unwrap_or(usize::MAX).min(items.len());
-    let end = start.saturating_add(take as usize).min(items.len());
-    let body = Value::Array(items[start..end].to_vec());
-    let count = items.len().to_string();
-    let (page, take) = (page.to_string(), take.to_string());
-    json_response(
-        200,
-        &body,
-        &[("pagination-count", count.as_str()), ("pagination-page", page.as_str()), ("pagination-take", take.as_str())],
-    )
+        Err(message) => json_response(400, &error_body(400, &message), &[]),
+    }
 }
 
 fn json_response(status: u16, body: &Value, headers: &[(&str, &str)]) -> HttpMockResponse {
@@ -279,10 +249,5 @@ mod tests {
     #[should_panic(expected = "unknown operation `list_assistant`")]
     fn unknown_operation_ids_panic_with_the_list() {
         Route::parse("list_assistant");
-    }
-
-    #[test]
-    fn error_bodies_have_the_nest_shape() {
-        assert_eq!(error_body(404, "gone"), json!({"statusCode": 404, "error": "Not Found", "message": "gone"}));
     }
 }

@@ -41,15 +41,13 @@ use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
 use serde_json::{json, Map, Value};
 
 use super::data::{self, Seed, World};
+use super::conventions;
 use super::events::{Front, MockEvent, RecordStatus, EVENT_BACKLOG};
 use crate::{types, Client, ClientBuilder};
 
 /// The API key the mock accepts unless [`MockInventBuilder::api_key`] sets another.
 pub const MOCK_API_KEY: &str = "sk_mock_invent_local_key";
-/// Page size when a list request has no `take`.
-pub const DEFAULT_TAKE: u64 = 10;
-/// Invent's largest `take`.
-pub const MAX_TAKE: u64 = 100;
+pub use super::conventions::{DEFAULT_TAKE, MAX_TAKE};
 /// Invent's assistant-creation limit per org (per hour on the real API; for the mock's lifetime here).
 pub const ASSISTANT_CREATION_LIMIT: usize = 10;
 
@@ -58,7 +56,9 @@ pub const ASSISTANT_CREATION_LIMIT: usize = 10;
 pub struct RecordedRequest {
     /// 1-based position among all requests the server received.
     pub number: u64,
+    /// The request's method.
     pub method: String,
+    /// The request's path.
     pub path: String,
     /// The raw query string, if any.
     pub query: Option<String>,
@@ -282,10 +282,9 @@ impl Reply {
     }
 
     fn error(status: u16, message: impl Into<String>) -> Reply {
-        let reason = http::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error");
         Reply {
             status,
-            body: json!({ "statusCode": status, "error": reason, "message": message.into() }),
+            body: conventions::error_body(status, &message.into()),
             headers: Vec::new(),
             event: None,
         }
@@ -368,19 +367,7 @@ impl Query {
 
     /// `page` and `take`, validated like Invent's query validation.
     fn paging(&self) -> Result<(u64, u64), Reply> {
-        let number = |name: &str, default: u64| match self.get(name) {
-            None => Ok(default),
-            Some(v) => v.trim().parse::<u64>().map_err(|_| Reply::error(400, format!("{name} must be a positive integer"))),
-        };
-        let page = number("page", 1)?;
-        let take = number("take", DEFAULT_TAKE)?;
-        if page < 1 {
-            return Err(Reply::error(400, "page must not be less than 1"));
-        }
-        if !(1..=MAX_TAKE).contains(&take) {
-            return Err(Reply::error(400, format!("take must be between 1 and {MAX_TAKE}")));
-        }
-        Ok((page, take))
+        conventions::paging(|name| self.get(name)).map_err(|message| Reply::error(400, message))
     }
 
     fn flag(&self, name: &str) -> Result<Option<bool>, Reply> {
@@ -414,13 +401,12 @@ impl Call<'_> {
 /// One page of `items` with the pagination headers.
 fn page(items: Vec<&Value>, query: &Query) -> Handled {
     let (page, take) = query.paging()?;
-    let count = items.len() as u64;
-    let start = ((page - 1).saturating_mul(take)).min(count) as usize;
-    let end = (start as u64 + take).min(count) as usize;
-    Ok(Reply::ok(Value::Array(items[start..end].iter().map(|v| (*v).clone()).collect()))
-        .header("pagination-count", count.to_string())
-        .header("pagination-page", page.to_string())
-        .header("pagination-take", take.to_string()))
+    let (slice, headers) = conventions::page_of(&items, page, take);
+    let mut reply = Reply::ok(Value::Array(slice.into_iter().cloned().collect()));
+    for (name, value) in headers {
+        reply = reply.header(name, value);
+    }
+    Ok(reply)
 }
 
 fn now() -> String {

@@ -218,6 +218,10 @@ enum Refused {
     Ignore(&'static str, String),
 }
 
+/// Marks a query parameter that is a free-form `deepObject` map: the generator sends it as
+/// `name[key]=value` pairs (`<runtime>::query::DeepObject`).
+pub const DEEP_OBJECT_MAP: &str = "x-invent-deep-object";
+
 /// How deep `deepObject` properties are followed (`a[b][c][d]`); deeper objects are reported.
 const DEEP_OBJECT_DEPTH: usize = 4;
 
@@ -288,6 +292,19 @@ fn expand_object(p: &Value, ptr: &str, schemas: Option<&Map<String, Value>>, rep
     if !matches!(shape, Shape::Object | Shape::Any | Shape::Union) {
         return None; // a scalar or array: `parameter` sends it as `form` (rule parameter-style)
     }
+    // A free-form deepObject map (its keys are only known at run time) or a union (no fixed keys): one
+    // map parameter, marked for the generator, which sends it as `name[key]=value`.
+    match object_members(schemas, schema) {
+        Some(members) if members.properties.is_empty() => {
+            report.count("deep-object-map");
+            return Some(vec![deep_object_map(p, &name, required, members.additional)]);
+        }
+        None => {
+            report.note(ptr, "deep-object-map", format!("deepObject union `{name}` is sent from a free-form map"));
+            return Some(vec![deep_object_map(p, &name, required, None)]);
+        }
+        Some(_) => {}
+    }
     let mut out = Vec::new();
     match expand_members(&name, Some(&name), schema, required, 0, schemas, ptr, report, &mut out) {
         Err(why) => {
@@ -303,6 +320,25 @@ fn expand_object(p: &Value, ptr: &str, schemas: Option<&Map<String, Value>>, rep
             Some(out)
         }
     }
+}
+
+/// A query parameter `name` typed as a free-form map and marked [`DEEP_OBJECT_MAP`], so the generator
+/// sends its entries as `name[key]=value` (nested maps as `name[a][b]=value`). `template` lends its
+/// description.
+fn deep_object_map(template: &Value, name: &str, required: bool, additional: Option<Value>) -> Value {
+    let mut map = Map::new();
+    map.insert("type".into(), Value::String("object".into()));
+    map.insert("additionalProperties".into(), additional.unwrap_or(Value::Bool(true)));
+    let mut p = Map::new();
+    p.insert("name".into(), Value::String(name.to_string()));
+    p.insert("in".into(), Value::String("query".into()));
+    if let Some(d) = template.get("description").filter(|d| d.is_string()) {
+        p.insert("description".into(), d.clone());
+    }
+    p.insert("required".into(), Value::Bool(required));
+    p.insert("schema".into(), Value::Object(map));
+    p.insert(DEEP_OBJECT_MAP.into(), Value::Bool(true));
+    Value::Object(p)
 }
 
 /// Appends one parameter per member of an object schema. `prefix` is the deepObject name so far
@@ -343,17 +379,20 @@ fn expand_members(
                 format!("member `{key}` of form object `{what}` dropped: an object has no form (`key=value`) syntax"),
             ),
             (Shape::Object, Some(_)) if depth + 1 < DEEP_OBJECT_DEPTH => {
-                if let Err(why) =
-                    expand_members(&name, Some(&name), &prop, prop_required, depth + 1, schemas, ptr, report, out)
-                {
-                    report.drop_parameter(ptr, "deep-object", format!("query parameter `{name}` (deepObject) dropped: {why}"));
+                let mut nested = Vec::new();
+                match expand_members(&name, Some(&name), &prop, prop_required, depth + 1, schemas, ptr, report, &mut nested) {
+                    Ok(()) => out.extend(nested),
+                    // Free-form or a union: keys known only at run time.
+                    Err(_) => {
+                        report.note(ptr, "deep-object-map", format!("`{name}` is sent from a map as `{name}[key]=value`"));
+                        out.push(deep_object_map(&Value::Null, &name, prop_required, None));
+                    }
                 }
             }
-            (Shape::Object, Some(_)) => report.drop_parameter(
-                ptr,
-                "deep-object",
-                format!("query parameter `{name}` (deepObject) dropped: nested deeper than {DEEP_OBJECT_DEPTH} levels"),
-            ),
+            (Shape::Object, Some(_)) => {
+                report.note(ptr, "deep-object-map", format!("`{name}` (nested deeper than {DEEP_OBJECT_DEPTH} levels) is sent from a map"));
+                out.push(deep_object_map(&Value::Null, &name, prop_required, None));
+            }
             _ => {
                 if shape == Shape::Array && prefix.is_some() {
                     report.note(
@@ -1284,6 +1323,8 @@ mod tests {
             paths["/a/{id}/{obj}"]["get"]["parameters"],
             json!([
                 {"name": "id", "in": "path", "schema": {"type": "integer"}, "required": true},
+                {"name": "filter", "in": "query", "required": false,
+                 "schema": {"type": "object", "additionalProperties": true}, DEEP_OBJECT_MAP: true},
                 {"name": "o", "in": "query", "schema": {"type": "object", "additionalProperties": true}},
                 {"name": "tags", "in": "header", "schema": {"type": "string"}},
                 {"name": "q", "in": "query", "schema": {"type": "string"}},
@@ -1293,7 +1334,7 @@ mod tests {
         for rule in [
             "reserved-header",
             "cookie-parameter",
-            "deep-object",
+            "deep-object-map",
             "object-query-form",
             "shadowing-parameter",
             "parameter-type",
@@ -1305,10 +1346,11 @@ mod tests {
         ] {
             assert!(r.rule_count(rule) > 0, "{rule}: {}", r.to_text());
         }
-        // Dropped: the cookie, the free-form deepObject, the shadowing `id` and the colliding `Q`. Left
-        // out without loss: `Authorization` (OpenAPI ignores it) and `gone` (not in the template).
+        // Dropped: the cookie, the shadowing `id` and the colliding `Q` (the free-form deepObject is sent
+        // from a map). Left out without loss: `Authorization` (OpenAPI ignores it) and `gone` (not in
+        // the template).
         let dropped: Vec<&str> = r.dropped_parameters().iter().map(|n| n.rule.as_str()).collect();
-        assert_eq!(dropped, ["cookie-parameter", "deep-object", "shadowing-parameter", "parameter-name-collision"]);
+        assert_eq!(dropped, ["cookie-parameter", "shadowing-parameter", "parameter-name-collision"]);
     }
 
     #[test]
@@ -1338,15 +1380,19 @@ mod tests {
                 {"name": "page[after]", "in": "query", "required": false, "schema": {"type": "string"}},
                 {"name": "filter[status]", "in": "query", "required": false, "schema": {"type": "array", "items": {"type": "string", "enum": ["A", "B"]}}},
                 {"name": "filter[createdAt][from]", "in": "query", "required": false, "schema": {"type": "string", "format": "date-time"}},
+                {"name": "filter[meta]", "in": "query", "required": false,
+                 "schema": {"type": "object", "additionalProperties": true}, DEEP_OBJECT_MAP: true},
                 {"name": "filter[env]", "in": "query", "required": false, "schema": {"type": "string"}},
+                {"name": "group", "in": "query", "required": false,
+                 "schema": {"type": "object", "additionalProperties": {"type": "string"}}, DEEP_OBJECT_MAP: true},
+                {"name": "either", "in": "query", "required": false,
+                 "schema": {"type": "object", "additionalProperties": true}, DEEP_OBJECT_MAP: true},
                 {"name": "n", "in": "query", "schema": {"type": "integer"}}
             ])
         );
-        let dropped: Vec<&str> = r.dropped_parameters().iter().map(|n| n.message.as_str()).collect();
-        assert_eq!(dropped.len(), 3, "{}", r.to_text());
-        assert!(dropped[0].contains("`filter[meta]`") && dropped[0].contains("free-form"), "{dropped:?}");
-        assert!(dropped[1].contains("`group`") && dropped[1].contains("free-form"), "{dropped:?}");
-        assert!(dropped[2].contains("`either`") && dropped[2].contains("union"), "{dropped:?}");
+        // Nothing dropped: free-form maps and unions are sent from maps, as `name[key]=value`.
+        assert!(r.dropped_parameters().is_empty(), "{}", r.to_text());
+        assert_eq!(r.rule_count("deep-object-map"), 3);
         assert_eq!(r.rule_count("deep-object-array"), 1);
         assert_eq!(r.rule_count("parameter-style"), 1, "deepObject on a scalar is plain form");
     }

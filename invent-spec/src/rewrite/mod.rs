@@ -7,6 +7,7 @@
 //! fails: nothing is scoped, named or decoded by guesswork.
 
 pub mod cli;
+pub mod deep_object;
 pub mod null_as_absent;
 pub mod ops;
 pub mod open_enums;
@@ -138,6 +139,7 @@ pub fn rewrite(file: &mut syn::File, doc: &Value, opts: &Options, report: &mut R
                 multipart,
             },
         )?;
+        report.count_n(deep_object::RULE, deep_object::apply(f, op, &runtime)?);
         report.count("generated-send");
         done.insert(
             inspected.id.clone(),

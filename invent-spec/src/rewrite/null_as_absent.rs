@@ -1,7 +1,7 @@
 //! `null` for an optional field reads as if the field were absent. typify types an optional array or map
 //! (and other types with an empty default) as the bare type with `#[serde(default)]`, so a missing field
 //! decodes as empty but a `null` one fails the whole response — while an optional scalar (`Option<T>`)
-//! takes `null` as `None`. Such fields get `deserialize_with = "<runtime>::call::null_as_absent"`:
+//! takes `null` as `None`. Such fields get `deserialize_with = "<runtime>::decode::null_as_absent"`:
 //! `null` → the type's default. Required fields and fields with a spec default (`default = "…"`) are
 //! left as they are. Rule `null-as-absent`.
 
@@ -13,7 +13,7 @@ pub const RULE: &str = "null-as-absent";
 /// Adds the decoder to every qualifying field of the structs and struct-like enum variants in `items`;
 /// returns how many fields changed.
 pub fn apply(items: &mut [syn::Item], runtime: &syn::Path) -> usize {
-    let with = format!("{}::call::null_as_absent", runtime.to_token_stream()).replace(' ', "");
+    let with = format!("{}::decode::null_as_absent", runtime.to_token_stream()).replace(' ', "");
     let mut changed = 0;
     for item in items.iter_mut() {
         let fields: Vec<&mut syn::Field> = match item {
@@ -91,7 +91,7 @@ mod tests {
             pub enum E { V { #[serde(default)] xs: Vec<u8> }, W(#[serde(default)] Vec<u8>) }
         "#);
         assert_eq!(n, 4, "{out}");
-        assert_eq!(out.matches(r#"#[serde(deserialize_with="crate::call::null_as_absent")]"#).count(), 4, "{out}");
+        assert_eq!(out.matches(r#"#[serde(deserialize_with="crate::decode::null_as_absent")]"#).count(), 4, "{out}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! `Unknown(String)` for string enums, `Unknown(<runtime>::Unlisted)` (the raw JSON) for tagged and
 //! untagged unions. Enums only requests use stay closed: the client never sends what the spec does not
 //! list unless the caller builds an `Unknown` on purpose. So do the single-value enums (`const`s) that
-//! tag the members of an untagged union (see [`union_tags`]).
+//! tag the members of an untagged union (see `union_tags`).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 

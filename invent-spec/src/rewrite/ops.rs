@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::lower::operations::{MULTIPART_BODY, TYPED_RESPONSES};
+use crate::lower::operations::{DEEP_OBJECT_MAP, MULTIPART_BODY, TYPED_RESPONSES};
 use crate::lower::walk::METHODS;
 use crate::pointer::join;
 use crate::{names, SpecError};
@@ -35,6 +35,8 @@ pub struct LoweredOp {
     pub typed_responses: Option<Value>,
     /// `x-invent-multipart` encoding table (property → content type).
     pub multipart: Option<BTreeMap<String, String>>,
+    /// Query parameters that are free-form `deepObject` maps (`x-invent-deep-object`).
+    pub deep_object_params: Vec<String>,
 }
 
 /// Indexes the operations of `doc` by progenitor id. Two operations with one id are an error (the
@@ -71,6 +73,14 @@ pub fn index(doc: &Value) -> Result<BTreeMap<String, LoweredOp>, SpecError> {
                 quota: op.get(QUOTA).and_then(Value::as_str).map(str::to_string),
                 typed_responses: op.get(TYPED_RESPONSES).cloned(),
                 multipart,
+                deep_object_params: op
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p.get(DEEP_OBJECT_MAP) == Some(&Value::Bool(true)))
+                    .filter_map(|p| p.get("name").and_then(Value::as_str).map(str::to_string))
+                    .collect(),
             };
             if out.insert(id.clone(), lowered).is_some() {
                 return Err(SpecError::new(pointer, "operation-id", format!("two operations generate `{id}`")));

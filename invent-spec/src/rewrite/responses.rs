@@ -79,8 +79,8 @@ pub fn by_status(
                 }
                 members.push(ty.clone());
                 let ty = format_ident!("{ty}");
-                fallback_json.push(quote!(if let Ok(v) = #runtime::call::json_body(body) { return Ok(Self::#variant(v)); }));
-                (quote!((#ty)), quote!(#runtime::call::json_body(body).map(Self::#variant)))
+                fallback_json.push(quote!(if let Ok(v) = #runtime::decode::json_body(body) { return Ok(Self::#variant(v)); }));
+                (quote!((#ty)), quote!(#runtime::decode::json_body(body).map(Self::#variant)))
             }
             "raw" => (quote!((::bytes::Bytes)), quote!(Ok(Self::#variant(body.clone())))),
             _ => {
@@ -123,7 +123,7 @@ pub fn by_status(
                 #default_arm
                 #fallback_empty
                 #(#fallback_json)*
-                #runtime::call::json_body::<::serde_json::Value>(body)
+                #runtime::decode::json_body::<::serde_json::Value>(body)
                     .and_then(|_| Err(<::serde_json::Error as ::serde::de::Error>::custom(
                         ::std::format!("status {status}: the body matches none of the declared bodies"),
                     )))

@@ -1,0 +1,126 @@
+//! [`RetryConfig`]: the retry policy's settings (retries, backoff steps, the cap on server waits, the
+//! retry budget, the jitter seed) and their checks. The loop that applies them is in `retry`.
+
+use std::time::Duration;
+
+use crate::config_error::ConfigError;
+
+/// Largest accepted `max_retries`.
+pub const MAX_RETRIES_LIMIT: u32 = 10;
+
+/// Retry settings of a client. Build it with [`RetryConfig::default`] and the `with_*` setters (the
+/// struct is `#[non_exhaustive]`, so it grows without breaking callers); the fields stay public to read.
+///
+/// Any `Duration` is accepted: waits above 30 years (tokio's own limit for a sleep) act as 30 years.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryConfig {
+    /// Retries after the first attempt (default 2, at most 10).
+    pub max_retries: u32,
+    /// First backoff step when the server gives no wait (default 0.5 s).
+    pub base_delay: Duration,
+    /// Largest backoff step (default 8 s).
+    pub max_delay: Duration,
+    /// A server-requested wait above this is not waited out; the 429 is returned at once (default 60 s).
+    /// The client's own limiter follows the same cap.
+    pub max_server_wait: Duration,
+    /// Retry budget tokens shared by clones of a client (default 500; a retry costs 5, a retry after a
+    /// timeout 10, a first-attempt success gives 1 back). 0 turns the budget off.
+    pub budget_capacity: u32,
+    /// Seed of the backoff jitter (default `None`: the thread's RNG). With a seed, a client's backoff
+    /// waits are reproducible, for tests and simulations; do not give many production clients the
+    /// same seed, or their retries line up again.
+    pub jitter_seed: Option<u64>,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        Self {
+            max_retries: 2,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+            max_server_wait: Duration::from_secs(60),
+            budget_capacity: 500,
+            jitter_seed: None,
+        }
+    }
+}
+
+impl RetryConfig {
+    /// No retries at all.
+    pub fn disabled() -> Self {
+        Self::default().with_max_retries(0)
+    }
+    /// Sets [`RetryConfig::max_retries`] (0..=10, checked when the client is built).
+    pub fn with_max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+    /// Sets [`RetryConfig::base_delay`] (at most `max_delay`, checked when the client is built).
+    pub fn with_base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+    /// Sets [`RetryConfig::max_delay`].
+    pub fn with_max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+    /// Sets [`RetryConfig::max_server_wait`] (`Duration::MAX`: honour any wait up to 30 years).
+    pub fn with_max_server_wait(mut self, wait: Duration) -> Self {
+        self.max_server_wait = wait;
+        self
+    }
+    /// Sets [`RetryConfig::budget_capacity`] (0 turns the budget off).
+    pub fn with_budget_capacity(mut self, tokens: u32) -> Self {
+        self.budget_capacity = tokens;
+        self
+    }
+    /// Sets [`RetryConfig::jitter_seed`]: reproducible backoff waits.
+    pub fn with_jitter_seed(mut self, seed: u64) -> Self {
+        self.jitter_seed = Some(seed);
+        self
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |setting, reason| Err(ConfigError::InvalidSetting { setting, reason });
+        if self.max_retries > MAX_RETRIES_LIMIT {
+            return invalid("max_retries", format!("{} is above the limit of {MAX_RETRIES_LIMIT}", self.max_retries));
+        }
+        if self.base_delay > self.max_delay {
+            return invalid("base_delay", format!("{:?} is above max_delay {:?}", self.base_delay, self.max_delay));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validates() {
+        assert!(RetryConfig::default().validate().is_ok());
+        assert!(RetryConfig::default().with_max_retries(11).validate().is_err());
+        assert!(RetryConfig::default().with_base_delay(Duration::from_secs(9)).validate().is_err());
+        let extreme = RetryConfig::default()
+            .with_base_delay(Duration::MAX)
+            .with_max_delay(Duration::MAX)
+            .with_max_server_wait(Duration::MAX)
+            .with_budget_capacity(u32::MAX);
+        assert!(extreme.validate().is_ok(), "any Duration is accepted");
+    }
+
+    #[test]
+    fn setters_set_one_field_each() {
+        let base = RetryConfig::default();
+        let s = Duration::from_secs(3);
+        assert_eq!(base.clone().with_max_retries(7), RetryConfig { max_retries: 7, ..base.clone() });
+        assert_eq!(base.clone().with_base_delay(s), RetryConfig { base_delay: s, ..base.clone() });
+        assert_eq!(base.clone().with_max_delay(s), RetryConfig { max_delay: s, ..base.clone() });
+        assert_eq!(base.clone().with_max_server_wait(s), RetryConfig { max_server_wait: s, ..base.clone() });
+        assert_eq!(base.clone().with_budget_capacity(9), RetryConfig { budget_capacity: 9, ..base.clone() });
+        assert_eq!(base.clone().with_jitter_seed(4), RetryConfig { jitter_seed: Some(4), ..base.clone() });
+        assert_eq!(RetryConfig::disabled().max_retries, 0);
+    }
+}
