@@ -11,10 +11,14 @@
 #      loopback HTTP server and asserts that calls through the packaged client decode, that a 404 keeps
 #      its body, that SPEC_SHA256 is the packaged openapi.json's digest, and that the packaged `invent`
 #      lists assistants from the same server.
-# Nothing is read from the workspace but the .crate files and the program; the scratch projects start
-# from the packages' own Cargo.lock (the versions the workspace tested), so the check needs no registry
-# access once those crates are cached. Builds use the workspace's target directory, so dependencies
-# already compiled with the same features are reused.
+# Why not `cargo package`'s own verification: it serves the packages from a temporary registry that cargo
+# treats like crates.io, so an `invent-spec 0.1.0` already extracted (~/.cargo/registry/src) or already
+# compiled (target/) is reused after the workspace's sources changed, and a repeated local run verifies
+# stale code. Path dependencies are fingerprinted by their files, so these builds always see the package.
+# Nothing is read from the workspace but the .crate files and the program. The scratch projects start
+# from the packages' own Cargo.lock (the versions the workspace tested, so an upstream release cannot
+# break this check). Builds use the workspace's target directory, so dependencies already compiled with
+# the same features are reused; binaries are run from the paths cargo reports for these packages.
 #
 # Environment: CONSUMER_CHECK_KEEP=1 keeps the scratch directory (its path is printed).
 set -euo pipefail
