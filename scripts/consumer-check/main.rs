@@ -44,7 +44,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(page.status().as_u16(), 200);
     let assistants = page.into_inner();
     assert_eq!(assistants.len(), 2, "{assistants:?}");
-    assert_eq!((assistants[0].id.as_str(), assistants[0].name.as_str(), assistants[0].enabled), ("ast_1", "Support", true));
+    assert_eq!(
+        (assistants[0].id.as_str(), assistants[0].name.as_str(), assistants[0].enabled),
+        ("ast_1", "Support", true)
+    );
     assert_eq!((assistants[1].id.as_str(), assistants[1].enabled), ("ast_22", false));
     assert!(assistants[0].created_at.is_some(), "date-time decoded");
 
@@ -125,7 +128,8 @@ async fn connection(stream: TcpStream, log: Log) -> std::io::Result<()> {
             return Ok(());
         }
         let mut parts = line.split_whitespace();
-        let (method, target) = (parts.next().unwrap_or_default().to_string(), parts.next().unwrap_or_default().to_string());
+        let (method, target) =
+            (parts.next().unwrap_or_default().to_string(), parts.next().unwrap_or_default().to_string());
         let (mut authorization, mut user_agent, mut length) = (None, None, 0usize);
         loop {
             let mut header = String::new();
