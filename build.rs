@@ -34,7 +34,8 @@ fn main() -> ExitCode {
         println!("cargo:rerun-if-changed={}", overrides.display());
     }
     println!("cargo:rerun-if-changed=build.rs");
-    match run(&spec, overrides.as_ref().map(|(p, required)| (p.as_path(), *required))) {
+    let generated = run(&spec, overrides.as_ref().map(|(p, required)| (p.as_path(), *required)));
+    match generated.and_then(|()| export_spec_revision(&spec)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             // One line that names the file, JSON pointer and rule; cargo shows stderr on failure.
@@ -76,6 +77,19 @@ fn run(spec: &Path, overrides: Option<(&Path, bool)>) -> Result<(), String> {
     }
     Ok(())
 }
+
+// --- spec revision (packaging): invent_api::SPEC_VERSION / SPEC_SHA256 -----------------------------
+/// Exports the generating spec's `info.version` and the SHA-256 of its bytes to the crate
+/// (`src/spec_revision.rs`), whichever spec it is (`INVENT_API_SPEC` too).
+fn export_spec_revision(spec: &Path) -> Result<(), String> {
+    let bytes = std::fs::read(spec).map_err(|e| format!("{}: {e}", spec.display()))?;
+    let doc: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", spec.display()))?;
+    let revision = invent_spec::revision::SpecRevision::of(&bytes, &doc);
+    println!("cargo:rustc-env=INVENT_API_SPEC_VERSION={}", revision.version_one_line());
+    println!("cargo:rustc-env=INVENT_API_SPEC_SHA256={}", revision.sha256);
+    Ok(())
+}
+// --- end spec revision ------------------------------------------------------------------------------
 
 fn read_json(path: &Path) -> Result<Option<serde_json::Value>, String> {
     match std::fs::read_to_string(path) {

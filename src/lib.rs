@@ -60,6 +60,10 @@ pub use pagination::{ListOperation, Page, PageInfo, Paginate, DEFAULT_MAX_PAGES,
 pub use raw::RawRequest;
 pub use retry_stop::{AttemptFailure, RetryStop, WaitLimit};
 pub use retry_config::{RetryConfig, MAX_RETRIES_LIMIT};
+// --- spec revision (packaging) ---
+mod spec_revision;
+pub use spec_revision::{SPEC_SHA256, SPEC_VERSION};
+// --- end spec revision ---
 
 /// progenitor's runtime crate, for code that wants its error type (`progenitor_client::Error`).
 pub use progenitor_client;

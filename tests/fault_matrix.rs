@@ -536,9 +536,9 @@ async fn s39_a_configured_cap_cuts_chunked_bodies_at_exactly_that_size() {
     .await;
     let client = builder(&server).max_error_body(1000).build().unwrap();
     let cut = get(&client).await.unwrap_err();
-    assert_eq!(cut.body().unwrap().as_ref(), text[..1000].as_bytes(), "the first 1000 bytes");
+    assert_eq!(cut.body().unwrap().as_ref(), &text.as_bytes()[..1000], "the first 1000 bytes");
     let whole = get(&client).await.unwrap_err();
-    assert_eq!(whole.body().unwrap().as_ref(), text[..1000].as_bytes(), "a body of exactly the cap");
+    assert_eq!(whole.body().unwrap().as_ref(), &text.as_bytes()[..1000], "a body of exactly the cap");
     assert_eq!(server.requests(), 2);
     // Cap 0 keeps nothing, and still reports the status.
     let client = builder(&server).max_error_body(0).build().unwrap();

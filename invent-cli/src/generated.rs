@@ -1,7 +1,7 @@
 //! progenitor's CLI for the spec invent-api was generated from (`build.rs` → `OUT_DIR/generated_cli.rs`:
 //! `Cli`, `CliCommand`, `CliConfig`), and our `CliConfig`: one `execute_<op>` hook per operation (names
 //! from `OUT_DIR/generated_cli_ops.rs`) that runs the call itself; see `exec.rs`.
-#![allow(clippy::all, unused_imports, unused_variables, dead_code, missing_docs, unreachable_code)]
+#![allow(clippy::all, unused_imports, unused_variables, dead_code, missing_docs, unreachable_code, rustdoc::all)]
 
 include!(concat!(env!("OUT_DIR"), "/generated_cli.rs"));
 

@@ -16,6 +16,8 @@ mod panics;
 pub mod pointer;
 pub mod report;
 pub mod rewrite;
+// Spec revision (info.version + SHA-256) for build scripts to export (packaging).
+pub mod revision;
 pub mod surface;
 pub mod update;
 

@@ -271,8 +271,9 @@ struct Reply {
     status: u16,
     body: Value,
     headers: Vec<(&'static str, String)>,
-    /// Sent to the event sockets once the reply is made.
-    event: Option<MockEvent>,
+    /// Sent to the event sockets once the reply is made. Boxed: a `Reply` is also every handler's `Err`,
+    /// which stays small without the event inline (clippy `result_large_err`).
+    event: Option<Box<MockEvent>>,
 }
 
 impl Reply {
@@ -294,7 +295,7 @@ impl Reply {
     }
 
     fn event(mut self, event: MockEvent) -> Reply {
-        self.event = Some(event);
+        self.event = Some(Box::new(event));
         self
     }
 
@@ -313,7 +314,7 @@ fn handle(state: &Mutex<State>, request: &HttpMockRequest) -> HttpMockResponse {
     let method = request.method_str().to_ascii_uppercase();
     let path = uri.path().to_string();
 
-    let mut reply = if state.rate_limit_every.is_some_and(|n| number % n == 0) {
+    let mut reply = if state.rate_limit_every.is_some_and(|n| number.is_multiple_of(n)) {
         state.rate_limited += 1;
         Reply::error(429, "Too many requests: the limit is 500 requests per minute")
             .header("retry-after", "0")
@@ -329,7 +330,7 @@ fn handle(state: &Mutex<State>, request: &HttpMockRequest) -> HttpMockResponse {
 
     if let Some(event) = reply.event.take() {
         // No socket listening is fine.
-        let _ = state.events.send(event);
+        let _ = state.events.send(*event);
     }
     state.requests.push(RecordedRequest {
         number,

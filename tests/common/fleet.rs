@@ -317,7 +317,7 @@ enum Outcome {
 async fn call(client: &Client, op: &str) -> Outcome {
     let result = if op == "create" {
         let body = types::CreateAssistantRequest::builder().name("fleet");
-        client.create_assistant().body(body).send().await.map(drop).map_err(invent_api::Error::from)
+        client.create_assistant().body(body).send().await.map(drop)
     } else {
         client.raw(Method::GET, PATH).send().await.map(drop)
     };
