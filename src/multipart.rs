@@ -212,8 +212,11 @@ pub(crate) fn encode<T: Serialize>(
     })
 }
 
+/// A body's top-level fields (name, value) and the file parts their values refer to by index.
+type Collected = (Vec<(String, Value)>, Vec<FilePart>);
+
 /// The body's top-level fields as form values, and the file parts they refer to.
-fn collect<T: Serialize>(body: &T) -> Result<(Vec<(String, Value)>, Vec<FilePart>), Error> {
+fn collect<T: Serialize>(body: &T) -> Result<Collected, Error> {
     COLLECTED.with(|c| *c.borrow_mut() = Some(Vec::new()));
     let fields = body.serialize(Fields::default());
     let files = COLLECTED.with(|c| c.borrow_mut().take()).unwrap_or_default();
