@@ -1,7 +1,11 @@
 //! The executor every generated `send` (and every raw call) ends in: adds the API key, runs the retry
 //! loop with the limiter, treats any 2xx as success and decodes it, turns anything else into
 //! [`Error`] with status, headers and (bounded) body, and records one tracing span per call.
-//! Generated code reaches it through `call::execute`, the decoders and `call::org_segment`.
+//! Generated code reaches it through `call::execute` (or `call::execute_once`), the decoders and
+//! `call::org_segment`.
+//!
+//! The path is kept lean for a call that needs no retry: nothing is copied in case of a retry (a retry
+//! rebuilds its request, see [`execute`]), and the span costs nothing unless a subscriber wants it.
 
 use std::marker::PhantomData;
 use std::time::Instant;
@@ -14,16 +18,85 @@ use tracing::Instrument;
 
 use crate::error::{ApiError, DecodeError};
 use crate::operation::OperationSpec;
-use crate::{body, retry, ByteStream, Client, Error, ResponseValue, RetryStop};
+use crate::retry::{self, Replay};
+use crate::{body, ByteStream, Client, Error, ResponseValue, RetryStop};
 
-/// Sends `request` for `op` and decodes the answer with `D`.
+/// Sends the request `build` makes for `op` and decodes the answer with `D`. `build` is the generated
+/// builder's request-building code; it runs once for the first attempt and once more for each retry,
+/// so a call that succeeds at once copies nothing for a retry that never comes.
+#[allow(dead_code, reason = "named by generated code")]
 pub(crate) async fn execute<D: Decode>(
     client: &Client,
-    mut request: reqwest::Request,
     op: &OperationSpec,
+    mut build: impl FnMut() -> Result<reqwest::Request, Error> + Send,
 ) -> Result<ResponseValue<D::Output>, Error> {
+    let request = build()?;
+    // Built the same way from the same values, a rebuild cannot fail where the first build did not;
+    // if it ever did, the call ends with the previous attempt's result (`RetryStop::BodyNotReplayable`).
+    let mut rebuild = || build().ok();
+    run::<D>(client, op, request, Replay::Rebuild(&mut rebuild)).await
+}
+
+/// Sends a request built once (raw calls, and generated calls whose body the caller supplied as a
+/// `reqwest::Body`) and decodes the answer with `D`. A retry sends a copy made before the attempt,
+/// only while a retry can still follow; a streaming body cannot be copied and is sent once.
+pub(crate) async fn execute_once<D: Decode>(
+    client: &Client,
+    op: &OperationSpec,
+    request: reqwest::Request,
+) -> Result<ResponseValue<D::Output>, Error> {
+    run::<D>(client, op, request, Replay::Clone).await
+}
+
+async fn run<D: Decode>(
+    client: &Client,
+    op: &OperationSpec,
+    request: reqwest::Request,
+    replay: Replay<'_>,
+) -> Result<ResponseValue<D::Output>, Error> {
+    let Exchange { response, attempts, span } = exchange(client, op, request, replay, D::UPGRADE).await?;
+    if span.is_disabled() {
+        D::decode(response, attempts).await
+    } else {
+        D::decode(response, attempts).instrument(span).await
+    }
+}
+
+/// A success response and how it came (the part of a call that does not depend on the body type).
+struct Exchange {
+    response: reqwest::Response,
+    attempts: u32,
+    /// The call's span (disabled when no subscriber wants it).
+    span: tracing::Span,
+}
+
+/// Everything up to a success response: auth, span, retry loop with the limiter, and the error for
+/// anything that is not a success (any 2xx; `101` too when `upgrade`). Not generic, so it is compiled
+/// once rather than once per body type.
+async fn exchange(
+    client: &Client,
+    op: &OperationSpec,
+    mut request: reqwest::Request,
+    replay: Replay<'_>,
+    upgrade: bool,
+) -> Result<Exchange, Error> {
     let inner = &client.inner;
-    request.headers_mut().insert(AUTHORIZATION, inner.shared.api_key.header());
+    let key = &inner.shared.api_key;
+    request.headers_mut().insert(AUTHORIZATION, key.header());
+    // A rebuilt request gets the key like the first one.
+    let mut authorized;
+    let replay = match replay {
+        Replay::Rebuild(build) => {
+            authorized = move || {
+                build().map(|mut request| {
+                    request.headers_mut().insert(AUTHORIZATION, key.header());
+                    request
+                })
+            };
+            Replay::Rebuild(&mut authorized)
+        }
+        Replay::Clone => Replay::Clone,
+    };
     // Raw calls have no template: their span shows the path as sent.
     let path = if op.template.is_empty() { request.url().path() } else { op.template };
     let span = tracing::info_span!(
@@ -37,10 +110,15 @@ pub(crate) async fn execute<D: Decode>(
         attempts = tracing::field::Empty,
         duration_ms = tracing::field::Empty,
     );
-    let started = Instant::now();
-    let outcome = retry::execute(&client.client, inner, request, op).instrument(span.clone()).await;
-    span.record("attempts", outcome.attempts);
-    span.record("duration_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+    // With no subscriber interested, skip the span's bookkeeping (clock reads, enter/exit per poll).
+    let traced = !span.is_disabled();
+    let started = traced.then(Instant::now);
+    let attempts = retry::execute(&client.client, inner, request, op, replay);
+    let outcome = if traced { attempts.instrument(span.clone()).await } else { attempts.await };
+    if let Some(started) = started {
+        span.record("attempts", outcome.attempts);
+        span.record("duration_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+    }
     let response = match outcome.result {
         Ok(response) => response,
         Err(source) => {
@@ -49,9 +127,11 @@ pub(crate) async fn execute<D: Decode>(
         }
     };
     let status = response.status();
-    span.record("status", status.as_u16());
-    if status.is_success() || (D::UPGRADE && status == StatusCode::SWITCHING_PROTOCOLS) {
-        return D::decode(response, outcome.attempts).instrument(span).await;
+    if traced {
+        span.record("status", status.as_u16());
+    }
+    if status.is_success() || (upgrade && status == StatusCode::SWITCHING_PROTOCOLS) {
+        return Ok(Exchange { response, attempts: outcome.attempts, span });
     }
     Err(api_error(response, outcome.attempts, outcome.stopped, inner.shared.max_error_body).await)
 }
