@@ -149,6 +149,128 @@ pub(crate) async fn api_error(mut response: reqwest::Response, attempts: u32, st
     Error::Api(Box::new(ApiError { status, headers, body, truncated, parsed, attempts, stopped }))
 }
 
+/// Adds one query parameter exactly as progenitor's `.query(&QueryParam::new(name, value))` does,
+/// but leaves the request alone when `value` is absent (`None`): reqwest edits the URL for every
+/// `.query` call, even one that adds nothing. Named by generated code (rule `absent-query-skipped`).
+#[allow(dead_code, reason = "named by generated code when the spec has query parameters")]
+pub(crate) fn query<T: serde::Serialize>(
+    request: reqwest::RequestBuilder,
+    name: &str,
+    value: &T,
+) -> reqwest::RequestBuilder {
+    if absent::is_absent(value) {
+        request
+    } else {
+        request.query(&progenitor_client::QueryParam::new(name, value))
+    }
+}
+
+/// Whether a value serializes as `None` (nothing at all in a query string), found without serializing
+/// it: the first serializer call answers.
+mod absent {
+    use serde::ser::{self, Impossible, Serialize, Serializer};
+
+    /// Any serializer call other than `serialize_none`: the value is there.
+    #[derive(Debug)]
+    pub(super) struct Present;
+
+    impl std::fmt::Display for Present {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("present")
+        }
+    }
+    impl std::error::Error for Present {}
+    impl ser::Error for Present {
+        fn custom<T: std::fmt::Display>(_: T) -> Self {
+            Present
+        }
+    }
+
+    pub(super) fn is_absent<T: Serialize + ?Sized>(value: &T) -> bool {
+        value.serialize(Probe).is_ok()
+    }
+
+    struct Probe;
+
+    macro_rules! present {
+        ($($name:ident($($arg:ty),*)),* $(,)?) => {
+            $(fn $name(self, $(_: $arg),*) -> Result<(), Present> { Err(Present) })*
+        };
+    }
+
+    impl Serializer for Probe {
+        type Ok = ();
+        type Error = Present;
+        type SerializeSeq = Impossible<(), Present>;
+        type SerializeTuple = Impossible<(), Present>;
+        type SerializeTupleStruct = Impossible<(), Present>;
+        type SerializeTupleVariant = Impossible<(), Present>;
+        type SerializeMap = Impossible<(), Present>;
+        type SerializeStruct = Impossible<(), Present>;
+        type SerializeStructVariant = Impossible<(), Present>;
+
+        fn serialize_none(self) -> Result<(), Present> {
+            Ok(())
+        }
+        present!(
+            serialize_bool(bool), serialize_i8(i8), serialize_i16(i16), serialize_i32(i32), serialize_i64(i64),
+            serialize_i128(i128), serialize_u8(u8), serialize_u16(u16), serialize_u32(u32), serialize_u64(u64),
+            serialize_u128(u128), serialize_f32(f32), serialize_f64(f64), serialize_char(char), serialize_str(&str),
+            serialize_bytes(&[u8]), serialize_unit(), serialize_unit_struct(&'static str),
+            serialize_unit_variant(&'static str, u32, &'static str),
+        );
+        fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), Present> {
+            Err(Present)
+        }
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<(), Present> {
+            // A newtype around an `Option` is absent when its content is.
+            value.serialize(self)
+        }
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Result<(), Present> {
+            Err(Present)
+        }
+        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Present> {
+            Err(Present)
+        }
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Present> {
+            Err(Present)
+        }
+        fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, Present> {
+            Err(Present)
+        }
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant, Present> {
+            Err(Present)
+        }
+        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Present> {
+            Err(Present)
+        }
+        fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Present> {
+            Err(Present)
+        }
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStructVariant, Present> {
+            Err(Present)
+        }
+    }
+}
+
 /// The org segment generated code writes into org-scoped paths (already percent-encoded).
 #[allow(dead_code, reason = "named by generated code when the spec has org-scoped operations")]
 pub(crate) fn org_segment(client: &Client) -> &str {
@@ -327,6 +449,153 @@ impl Ord for Unlisted {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A loopback HTTP/1.1 server answering with `statuses` in turn (then 200), one connection per
+    /// request; it keeps every request it read (head and body).
+    async fn scripted(statuses: Vec<u16>) -> (String, Arc<Mutex<Vec<String>>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        tokio::spawn(async move {
+            let mut statuses = statuses.into_iter();
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else { return };
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let request = loop {
+                    let Ok(n) = stream.read(&mut chunk).await else { break None };
+                    if n == 0 {
+                        break None;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text[..end]
+                            .lines()
+                            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                            .unwrap_or(0usize);
+                        if buf.len() >= end + 4 + length {
+                            break Some(text);
+                        }
+                    }
+                };
+                let Some(request) = request else { continue };
+                log.lock().unwrap().push(request);
+                let status = statuses.next().unwrap_or(200);
+                let reply = format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}");
+                let _ = stream.write_all(reply.as_bytes()).await;
+            }
+        });
+        (url, seen)
+    }
+
+    fn client(url: &str) -> Client {
+        let fast = crate::RetryConfig::default().with_base_delay(Duration::from_millis(1)).with_max_delay(Duration::from_millis(1));
+        Client::builder().api_key("test-key").base_url(url).limiter(None).retry(fast).build().unwrap()
+    }
+
+    fn spec(method: reqwest::Method) -> OperationSpec {
+        OperationSpec { id: "test", method, template: "/things", org_scoped: false, quota: crate::Quota::Shared }
+    }
+
+    /// Runs `execute` for `method /things` with a counting build closure; returns (result, builds).
+    async fn counted(client: &Client, method: reqwest::Method) -> (Result<ResponseValue<serde_json::Value>, Error>, usize) {
+        let builds = AtomicUsize::new(0);
+        let op = spec(method.clone());
+        let result = execute::<Body<serde_json::Value>>(client, &op, || {
+            builds.fetch_add(1, Ordering::Relaxed);
+            Ok(client.client.request(method.clone(), format!("{}/things", client.baseurl)).build()?)
+        })
+        .await;
+        (result, builds.into_inner())
+    }
+
+    /// `query` adds exactly what progenitor's `QueryParam` adds, and nothing (not even a `?`) for `None`.
+    #[test]
+    fn query_skips_absent_values_only() {
+        let http = reqwest::Client::new();
+        let url = |build: &dyn Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder| {
+            build(http.get("http://h/x")).build().unwrap().url().to_string()
+        };
+        let progenitor = |build: &dyn Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder| url(build);
+        let none: Option<u32> = None;
+        assert_eq!(url(&|r| query(r, "page", &none)), "http://h/x");
+        assert_eq!(url(&|r| query(query(r, "a", &Some(2u32)), "b", &none)), "http://h/x?a=2");
+        let cases: Vec<(&str, serde_json::Value)> = vec![
+            ("n", serde_json::json!(3)),
+            ("s", serde_json::json!("a b&c")),
+            ("t", serde_json::json!(true)),
+            ("list", serde_json::json!(["x", "y"])),
+            ("empty", serde_json::json!([])),
+            ("unit", serde_json::Value::Null),
+        ];
+        for (name, value) in &cases {
+            let ours = url(&|r| query(r, name, value));
+            let theirs = progenitor(&|r| r.query(&progenitor_client::QueryParam::new(name, value)));
+            assert_eq!(ours, theirs, "{name}");
+        }
+        // `Value::Null` goes through `serialize_unit`, not `serialize_none`: not treated as absent.
+        assert!(!absent::is_absent(&serde_json::Value::Null));
+        assert!(absent::is_absent(&None::<Vec<String>>));
+        assert!(!absent::is_absent(&Some(Vec::<String>::new())));
+        assert!(!absent::is_absent(&"x"));
+    }
+
+    /// A call that succeeds at once builds its request once: nothing is prepared for a retry.
+    #[tokio::test]
+    async fn a_first_attempt_success_builds_once() {
+        let (url, seen) = scripted(vec![200]).await;
+        let (result, builds) = counted(&client(&url), reqwest::Method::GET).await;
+        assert_eq!(result.unwrap().status(), StatusCode::OK);
+        assert_eq!(builds, 1);
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    /// Each retry builds its request again, with the key on it like the first.
+    #[tokio::test]
+    async fn a_retry_rebuilds_the_request_with_the_key() {
+        let (url, seen) = scripted(vec![503, 503, 200]).await;
+        let (result, builds) = counted(&client(&url), reqwest::Method::GET).await;
+        assert_eq!(result.unwrap().status(), StatusCode::OK);
+        assert_eq!(builds, 3);
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 3);
+        for request in seen.iter() {
+            assert!(request.starts_with("GET /things "), "{request}");
+            assert!(request.to_ascii_lowercase().contains("authorization: bearer test-key"), "{request}");
+        }
+    }
+
+    /// No retry (a POST after a 503 may have been processed), no rebuild.
+    #[tokio::test]
+    async fn no_retry_no_rebuild() {
+        let (url, seen) = scripted(vec![503]).await;
+        let (result, builds) = counted(&client(&url), reqwest::Method::POST).await;
+        assert!(matches!(result, Err(Error::Api(ref e)) if e.status == StatusCode::SERVICE_UNAVAILABLE), "{result:?}");
+        assert_eq!(builds, 1);
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    /// A request built once (raw calls) is copied for its retries: same body and key each time.
+    #[tokio::test]
+    async fn a_request_built_once_is_copied_for_a_retry() {
+        let (url, seen) = scripted(vec![429, 503, 200]).await;
+        let client = client(&url);
+        let request = client.client.put(format!("{url}/things")).body("payload-1").build().unwrap();
+        let result = execute_once::<Raw>(&client, &spec(reqwest::Method::PUT), request).await;
+        assert_eq!(result.unwrap().status(), StatusCode::OK);
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 3);
+        for request in seen.iter() {
+            assert!(request.starts_with("PUT /things ") && request.ends_with("payload-1"), "{request}");
+            assert!(request.to_ascii_lowercase().contains("authorization: bearer test-key"), "{request}");
+        }
+    }
 
     #[test]
     fn empty_bodies_read_as_null() {

@@ -340,19 +340,8 @@ pub(crate) async fn execute(
                     inner.shared.budget.refund(cost);
                     return Outcome { result, attempts, stopped: Some(RetryStop::BodyNotReplayable) };
                 };
-                tracing::debug!(attempt = attempts, wait_ms = wait.as_millis() as u64, "retrying");
-                // The wait counts from the answer; reading its body (below) is part of it.
-                let wake = Instant::now().checked_add(wait);
-                // Read the body now (bounded), so the connection goes back to the pool instead of
-                // being pinned across the sleep, where the server's keep-alive may close it.
-                let result = match result {
-                    Ok(response) => body::buffer(response, inner.shared.max_error_body).await.map(|(r, _)| r),
-                    Err(e) => Err(e),
-                };
-                match wake {
-                    Some(wake) => tokio::time::sleep_until(wake).await,
-                    None => tokio::time::sleep(wait).await,
-                }
+                // Boxed: the wait is the rare path, kept out of the state machine every call runs.
+                let result = Box::pin(wait_for_retry(result, wait, attempts, inner.shared.max_error_body)).await;
                 request = next;
                 previous = Some(result);
                 retry_cost = cost;
@@ -360,6 +349,29 @@ pub(crate) async fn execute(
             Err(stopped) => return Outcome { result, attempts, stopped },
         }
     }
+}
+
+/// Before a retry: reads the failed attempt's body (bounded), so the connection goes back to the pool
+/// instead of being pinned across the sleep, where the server's keep-alive may close it, then waits
+/// `wait` counted from the answer (reading the body is part of it). Returns the attempt's result with
+/// its body in memory.
+async fn wait_for_retry(
+    result: reqwest::Result<Response>,
+    wait: Duration,
+    attempts: u32,
+    max_body: usize,
+) -> reqwest::Result<Response> {
+    tracing::debug!(attempt = attempts, wait_ms = wait.as_millis() as u64, "retrying");
+    let wake = Instant::now().checked_add(wait);
+    let result = match result {
+        Ok(response) => body::buffer(response, max_body).await.map(|(r, _)| r),
+        Err(e) => Err(e),
+    };
+    match wake {
+        Some(wake) => tokio::time::sleep_until(wake).await,
+        None => tokio::time::sleep(wait).await,
+    }
+    result
 }
 
 /// The settings and clock of one call. All time arithmetic is checked or saturating: a deadline too

@@ -8,7 +8,8 @@
 //! `rebuild-for-retry`); an operation whose body the caller supplies as a `reqwest::Body` cannot be
 //! built twice and hands over one request (`call::execute_once`). progenitor's `api-version` header
 //! stays on the wire but goes straight onto the request instead of through a `HeaderMap` built for it
-//! alone (rule `api-version-inline`): one map per call less.
+//! alone (rule `api-version-inline`): one map per call less. An absent optional query parameter is
+//! skipped without reqwest rewriting the URL for it (rule `absent-query-skipped`).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, ToTokens};
@@ -121,6 +122,7 @@ pub fn rewrite_fn(f: &mut syn::ImplItemFn, target: &Target<'_>) -> Result<(), Sp
     }
 
     inline_api_version(&mut prefix).map_err(fail)?;
+    skip_absent_queries(&mut prefix, target.runtime);
 
     let runtime = target.runtime;
     let output = target.output;
@@ -245,6 +247,46 @@ fn inline_api_version(stmts: &mut Vec<syn::Stmt>) -> Result<(), String> {
         stmts.retain(|s| !is_header_map_let(s));
     }
     Ok(())
+}
+
+/// Rule `absent-query-skipped`: `.query(&progenitor_client::QueryParam::new(name, &value))` becomes
+/// `<runtime>::call::query(request, name, &value)`, which adds the same parameter and skips a `None`
+/// without reqwest editing the URL for nothing.
+fn skip_absent_queries(stmts: &mut [syn::Stmt], runtime: &syn::Path) {
+    fn walk(expr: &mut syn::Expr, runtime: &syn::Path) {
+        match expr {
+            syn::Expr::MethodCall(call) => {
+                walk(&mut call.receiver, runtime);
+                if call.method != "query" || call.args.len() != 1 {
+                    return;
+                }
+                let Some((name, value)) = query_param(&call.args[0]) else { return };
+                let receiver = &call.receiver;
+                *expr = syn::parse_quote!(#runtime::call::query(#receiver, #name, #value));
+            }
+            syn::Expr::Try(t) => walk(&mut t.expr, runtime),
+            _ => {}
+        }
+    }
+    for stmt in stmts.iter_mut() {
+        if let syn::Stmt::Local(local) = stmt {
+            if let Some(init) = local.init.as_mut() {
+                walk(&mut init.expr, runtime);
+            }
+        }
+    }
+}
+
+/// `&progenitor_client::QueryParam::new(name, value)` → (`name`, `value`).
+fn query_param(arg: &syn::Expr) -> Option<(syn::Expr, syn::Expr)> {
+    let syn::Expr::Reference(r) = arg else { return None };
+    let syn::Expr::Call(call) = &*r.expr else { return None };
+    let syn::Expr::Path(func) = &*call.func else { return None };
+    let segments: Vec<String> = func.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    if !segments.ends_with(&["QueryParam".to_string(), "new".to_string()]) || call.args.len() != 2 {
+        return None;
+    }
+    Some((call.args[0].clone(), call.args[1].clone()))
 }
 
 /// `header_map.append(HeaderName::from_static("api-version"), …);`
