@@ -271,6 +271,13 @@ mod absent {
     }
 }
 
+/// 16 random bytes for the `Sec-WebSocket-Key` of a generated upgrade operation (RFC 6455 §4.1: a
+/// nonce, not a secret). Named by generated code (rule `websocket-key`).
+#[allow(dead_code, reason = "named by generated code when the spec has WebSocket operations")]
+pub(crate) fn websocket_nonce() -> [u8; 16] {
+    crate::rng::u128().to_be_bytes()
+}
+
 /// The org segment generated code writes into org-scoped paths (already percent-encoded).
 #[allow(dead_code, reason = "named by generated code when the spec has org-scoped operations")]
 pub(crate) fn org_segment(client: &Client) -> &str {

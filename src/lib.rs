@@ -24,6 +24,7 @@ mod org;
 mod pagination;
 mod raw;
 mod retry;
+mod rng;
 
 // Live events over Invent's WebSocket routes (`Client::chat_events`, `Client::inbox_events`).
 #[cfg(feature = "events")]

@@ -89,6 +89,7 @@ pub fn generate(mut doc: Value, opts: &Options) -> Result<Output, SpecError> {
     if let Some(alias) = &opts.org_scope_alias {
         inline_org_scope(&mut doc, alias, &mut report);
     }
+    report.count_n(PATTERN_UNCHECKED, unchecked_patterns(&mut doc).map_err(with_file)?);
 
     let spec = parse_openapi(&doc).map_err(with_file)?;
     let settings = settings(opts, &doc);
@@ -102,6 +103,7 @@ pub fn generate(mut doc: Value, opts: &Options) -> Result<Output, SpecError> {
         Some(runtime) => {
             let rewrite_opts = rewrite::Options { runtime: runtime.clone(), org_alias: opts.org_scope_alias.clone() };
             let rewritten = rewrite::rewrite(&mut client_file, &doc, &rewrite_opts, &mut report).map_err(with_file)?;
+            report.count_n("builders-for-bodies", rewrite::builders::prune(&mut client_file));
             let operations = ext::operations(&rewritten);
             let code = ext::render(&operations, runtime).map_err(with_file)?;
             (operations, code)
@@ -276,6 +278,28 @@ fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
+/// Rule name of [`unchecked_patterns`].
+pub const PATTERN_UNCHECKED: &str = "pattern-unchecked";
+
+/// Rule `pattern-unchecked`: removes `pattern` from every schema. typify turns a pattern into a
+/// newtype that checks it with the `regress` regex engine, which every build of the client would then
+/// compile, and a response whose string the server's newer pattern allows would fail to decode. The
+/// server checks its patterns; the client does not need to (as rule `pattern-dialect` already says for
+/// the patterns regress cannot parse). Returns how many were removed.
+fn unchecked_patterns(doc: &mut Value) -> Result<usize, SpecError> {
+    let mut removed = 0;
+    crate::lower::walk::for_each_schema(doc, &mut |schema, _| {
+        if let Value::Object(obj) = schema {
+            if matches!(obj.get("pattern"), Some(Value::String(_))) {
+                obj.shift_remove("pattern");
+                removed += 1;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(removed)
+}
+
 /// Replaces the path parameter that follows a leading `orgs` segment with `alias` in every path, and
 /// marks each operation it scopes with [`rewrite::ops::ORG_SCOPE`] (the parameter and the original
 /// template), which the generator reads to take the org from the client.
@@ -378,6 +402,32 @@ mod tests {
         assert_eq!(org_scope_param("/chats/{chat_id}", "c"), None);
         assert_eq!(org_scope_param("/orgs/{org_id}x/y", "c"), None);
         assert_eq!(org_scope_param("/v1/orgs/{org_id}", "c"), None);
+    }
+
+    #[test]
+    fn patterns_are_removed_from_schemas_only() {
+        let mut doc = serde_json::json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/x": {"get": {
+                "parameters": [{"name": "q", "in": "query", "schema": {"type": "string", "pattern": "^a+$"}}],
+                "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+                    "type": "array", "items": {"type": "string", "pattern": "^b$"}
+                }}}}}
+            }}},
+            "components": {"schemas": {"Thing": {
+                "type": "object",
+                "properties": {
+                    "pattern": {"type": "string", "pattern": "^c$"},
+                    "code": {"type": "string", "pattern": "[0-9]+", "maxLength": 4}
+                }
+            }}}
+        });
+        assert_eq!(unchecked_patterns(&mut doc).unwrap(), 4);
+        assert!(!doc.to_string().contains('^') && !doc.to_string().contains("[0-9]"), "{doc}");
+        let thing = &doc["components"]["schemas"]["Thing"]["properties"];
+        assert_eq!(thing["pattern"], serde_json::json!({"type": "string"}), "a property named `pattern` stays");
+        assert_eq!(thing["code"], serde_json::json!({"type": "string", "maxLength": 4}), "other keywords stay");
     }
 
     #[test]

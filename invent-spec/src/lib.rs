@@ -2,9 +2,11 @@
 //! client from, and drives progenitor. A thin list of modules; each module's first doc line says what
 //! belongs in it.
 
+#[cfg(feature = "tools")]
 pub mod diff;
 pub mod error;
 pub mod ext;
+#[cfg(feature = "tools")]
 pub mod fetch;
 pub mod generate;
 pub mod lower;
@@ -13,6 +15,7 @@ pub mod overrides;
 pub mod pointer;
 pub mod report;
 pub mod rewrite;
+#[cfg(feature = "tools")]
 pub mod surface;
 
 pub use error::SpecError;

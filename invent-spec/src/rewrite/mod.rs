@@ -6,6 +6,7 @@
 //! Every generated operation must match one operation of the lowered document (`ops`), or generation
 //! fails: nothing is scoped, named or decoded by guesswork.
 
+pub mod builders;
 pub mod cli;
 pub mod null_as_absent;
 pub mod ops;

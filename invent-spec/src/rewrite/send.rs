@@ -9,7 +9,8 @@
 //! built twice and hands over one request (`call::execute_once`). progenitor's `api-version` header
 //! stays on the wire but goes straight onto the request instead of through a `HeaderMap` built for it
 //! alone (rule `api-version-inline`): one map per call less. An absent optional query parameter is
-//! skipped without reqwest rewriting the URL for it (rule `absent-query-skipped`).
+//! skipped without reqwest rewriting the URL for it (rule `absent-query-skipped`), and the WebSocket
+//! handshake nonce comes from the runtime rather than `rand` (rule `websocket-key`).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, ToTokens};
@@ -123,6 +124,7 @@ pub fn rewrite_fn(f: &mut syn::ImplItemFn, target: &Target<'_>) -> Result<(), Sp
 
     inline_api_version(&mut prefix).map_err(fail)?;
     skip_absent_queries(&mut prefix, target.runtime);
+    websocket_nonce(&mut prefix, target.runtime).map_err(fail)?;
 
     let runtime = target.runtime;
     let output = target.output;
@@ -287,6 +289,44 @@ fn query_param(arg: &syn::Expr) -> Option<(syn::Expr, syn::Expr)> {
         return None;
     }
     Some((call.args[0].clone(), call.args[1].clone()))
+}
+
+/// Rule `websocket-key`: progenitor draws the WebSocket handshake nonce with `::rand::random::<[u8;
+/// 16]>()`; it comes from `<runtime>::call::websocket_nonce()` instead, so the crate needs no `rand`.
+/// Any other use of `rand` is an error (the generated code would not compile).
+fn websocket_nonce(stmts: &mut [syn::Stmt], runtime: &syn::Path) -> Result<(), String> {
+    struct Nonce<'r> {
+        runtime: &'r syn::Path,
+        unknown: Option<String>,
+    }
+    impl syn::visit_mut::VisitMut for Nonce<'_> {
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            if let syn::Expr::Call(call) = expr {
+                if let syn::Expr::Path(func) = &*call.func {
+                    let names: Vec<String> = func.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                    if names.first().map(String::as_str) == Some("rand") {
+                        let text = expr.to_token_stream().to_string().replace(' ', "");
+                        if text == "::rand::random::<[u8;16]>()" {
+                            let runtime = self.runtime;
+                            *expr = syn::parse_quote!(#runtime::call::websocket_nonce());
+                        } else {
+                            self.unknown.get_or_insert(text);
+                        }
+                        return;
+                    }
+                }
+            }
+            syn::visit_mut::visit_expr_mut(self, expr);
+        }
+    }
+    let mut nonce = Nonce { runtime, unknown: None };
+    for stmt in stmts.iter_mut() {
+        syn::visit_mut::VisitMut::visit_stmt_mut(&mut nonce, stmt);
+    }
+    match nonce.unknown {
+        Some(text) => Err(format!("progenitor's request uses `{text}`; invent-api has no `rand` dependency")),
+        None => Ok(()),
+    }
 }
 
 /// `header_map.append(HeaderName::from_static("api-version"), …);`
