@@ -52,12 +52,27 @@ fn run(spec: &Path, overrides: Option<(&Path, bool)>) -> Result<(), String> {
     };
     let name = spec.file_name().map_or_else(|| spec.display().to_string(), |n| n.to_string_lossy().into_owned());
     let mut options = invent_spec::generate::Options::invent_crate(&name, overrides);
+    options.split_files = true;
     // The typed httpmock helpers are compiled only with feature `mock`; without it, skip generating them.
     if std::env::var_os("CARGO_FEATURE_MOCK").is_none() {
         options.mock_crate = None;
     }
     let output = invent_spec::generate::generate(doc, &options).map_err(|e| e.to_string())?;
 
+    // The client as a skeleton that `include!`s one file per type or operation: a schema edit then
+    // moves the lines of one small file, not of every item below it, and incremental builds keep the
+    // rest (see `invent_spec::generate::split`).
+    let parts_dir = out.join(invent_spec::generate::SPLIT_DIR);
+    let mut written = std::collections::BTreeSet::new();
+    for (path, code) in &output.client_parts {
+        let path = out.join(path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        write_if_changed(&path, code)?;
+        written.insert(path);
+    }
+    remove_stale(&parts_dir, &written)?;
     write_if_changed(&out.join("generated.rs"), &output.client)?;
     write_if_changed(&out.join("generated_ext.rs"), &output.ext)?;
     write_if_changed(&out.join("generated_mock.rs"), output.mock.as_deref().unwrap_or_default())?;
@@ -95,4 +110,19 @@ fn write_if_changed(path: &Path, contents: &str) -> Result<(), String> {
         return Ok(());
     }
     std::fs::write(path, contents).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Deletes files under `dir` that this run did not write (parts of types or operations the spec no
+/// longer has), so `OUT_DIR` holds exactly what the skeleton includes.
+fn remove_stale(dir: &Path, keep: &std::collections::BTreeSet<PathBuf>) -> Result<(), String> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            remove_stale(&path, keep)?;
+        } else if !keep.contains(&path) {
+            std::fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
 }
