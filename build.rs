@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use invent_spec::files::write_if_changed;
+use invent_spec::files::{remove_stale, write_if_changed};
 
 const SPEC: &str = "openapi.json";
 const OVERRIDES: &str = "spec-overrides.json";
@@ -54,9 +54,28 @@ fn run(spec: &Path, overrides: Option<(&Path, bool)>) -> Result<(), String> {
         None => None,
     };
     let name = spec.file_name().map_or_else(|| spec.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let options = invent_spec::generate::Options::invent_crate(&name, overrides);
+    let mut options = invent_spec::generate::Options::invent_crate(&name, overrides);
+    options.split_files = true;
+    // The typed httpmock helpers are compiled only with feature `mock`; without it, skip generating them.
+    if std::env::var_os("CARGO_FEATURE_MOCK").is_none() {
+        options.mock_crate = None;
+    }
     let output = invent_spec::generate::generate(doc, &options).map_err(|e| e.to_string())?;
 
+    // The client as a skeleton that `include!`s one file per type or operation: a schema edit then
+    // moves the lines of one small file, not of every item below it, and incremental builds keep the
+    // rest (see `invent_spec::generate::split`).
+    let parts_dir = out.join(invent_spec::generate::SPLIT_DIR);
+    let mut written = std::collections::BTreeSet::new();
+    for (path, code) in &output.client_parts {
+        let path = out.join(path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        write_if_changed(&path, code)?;
+        written.insert(path);
+    }
+    remove_stale(&parts_dir, &written)?;
     write_if_changed(&out.join("generated.rs"), &output.client)?;
     write_if_changed(&out.join("generated_ext.rs"), &output.ext)?;
     write_if_changed(&out.join("generated_mock.rs"), output.mock.as_deref().unwrap_or_default())?;
@@ -100,4 +119,3 @@ fn read_json(path: &Path) -> Result<Option<serde_json::Value>, String> {
         Err(e) => Err(format!("{}: {e}", path.display())),
     }
 }
-

@@ -2,12 +2,14 @@
 //! `RESULT` lines (one `key=value` set per figure, for `scripts/bench.sh` and BENCHMARKS.md).
 //!
 //! 1. **overhead**: sequential `list_assistants` calls returning 100 spec-shaped `Assistant`s from a
-//!    loopback keep-alive server, through the full client (hooks, retry on, limiter off; `.send()` and
-//!    `.send()`) vs raw `reqwest` + `serde_json` into the same `Vec<types::Assistant>` with an
-//!    identically built `reqwest::Client` and the same headers on the wire. Rounds are interleaved (the variant order rotates every
-//!    round) so machine noise hits all variants alike; the figure is the throughput ratio ours / raw.
-//!    Allocations per call come from a counting global allocator that counts the benchmark thread
-//!    only (the server runs on its own thread).
+//!    loopback keep-alive server, through the full client (`.send()`: executor, retry on, limiter off)
+//!    vs raw `reqwest` + `serde_json` into the same `Vec<types::Assistant>` with an identically built
+//!    `reqwest::Client` and the same headers on the wire. Each round runs raw/send/send/raw (odd rounds
+//!    send/raw/raw/send), so a load that drifts over a round hits both alike; the figure is the median
+//!    over rounds of the throughput ratio ours / raw, measured in three separate processes (the median
+//!    of the three and their spread are reported), with the same for the client thread's CPU time. Allocations per call
+//!    are counted exactly by a counting global allocator that counts the benchmark thread only (the
+//!    server runs on its own thread); they do not depend on the machine's load.
 //! 2. **goodput**: a loopback server enforcing at most R requests in any sliding window W (Invent's
 //!    500/min with time compressed 30×: default R = 500 per 2 s, so the limiter's burst-to-limit ratio
 //!    and every wait relative to the window stay as in production), answering 429 with `Retry-After`
@@ -19,8 +21,8 @@
 //!
 //! Choose a part with a filter argument (`cargo bench --bench client -- overhead` or `-- goodput`;
 //! `-- ours_limiter`, `-- ours_retry_only` or `-- stainless` run one client of the goodput part).
-//! Tune with environment variables (defaults in brackets): INVENT_BENCH_CALLS [200] and
-//! INVENT_BENCH_ROUNDS [40] for the overhead part; INVENT_BENCH_LIMIT [500], INVENT_BENCH_WINDOW_MS
+//! Tune with environment variables (defaults in brackets): INVENT_BENCH_CALLS [100],
+//! INVENT_BENCH_ROUNDS [60] and INVENT_BENCH_RUNS [3] (separate processes) for the overhead part; INVENT_BENCH_LIMIT [500], INVENT_BENCH_WINDOW_MS
 //! [2000], INVENT_BENCH_DURATION_MS [10000], INVENT_BENCH_WORKERS [32], INVENT_BENCH_SERVER
 //! [sliding | fixed] and INVENT_BENCH_LIMITER_REQUESTS [= the limit] for the goodput part. No timing is asserted anywhere: these print numbers.
 
@@ -421,58 +423,139 @@ impl Raw {
 enum Variant {
     Raw,
     Send,
-    Call,
 }
 
 impl Variant {
-    const ALL: [Variant; 3] = [Variant::Raw, Variant::Send, Variant::Call];
+    const ALL: [Variant; 2] = [Variant::Raw, Variant::Send];
     fn label(self) -> &'static str {
         match self {
             Variant::Raw => "raw reqwest + serde_json",
             Variant::Send => "ours: list_assistants().send()",
-            Variant::Call => "ours: list_assistants().send()",
         }
     }
     fn key(self) -> &'static str {
         match self {
             Variant::Raw => "raw",
             Variant::Send => "send",
-            Variant::Call => "call",
         }
     }
-}
-
-#[derive(Default, Clone)]
-struct Tally {
-    calls: u64,
-    time: Duration,
-    allocs: u64,
-    bytes: u64,
-    cpu_ns: Option<u64>,
-    per_round: Vec<f64>,
 }
 
 async fn one_call(variant: Variant, client: &Client, raw: &Raw) -> usize {
     match variant {
         Variant::Raw => raw.list().await.len(),
         Variant::Send => client.list_assistants().send().await.expect("send").into_inner().len(),
-        Variant::Call => client.list_assistants().send().await.expect("call").into_inner().len(),
     }
 }
 
-fn overhead() {
-    let calls = env_num("INVENT_BENCH_CALLS", sized(200, 5));
-    let rounds = env_num("INVENT_BENCH_ROUNDS", sized(40, 3)) as usize;
-    let server = Server::start(Policy::Unlimited);
-    let base = server.base_url();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let client = our_client(&base, None);
-    let raw = Raw::new(&base);
+/// Runs `calls` sequential calls of `variant`; returns (wall time, client-thread CPU ns if known).
+async fn block(variant: Variant, calls: u64, client: &Client, raw: &Raw) -> (Duration, Option<u64>) {
+    let cpu0 = thread_cpu_ns();
+    let started = Instant::now();
+    for _ in 0..calls {
+        black_box(one_call(variant, client, raw).await);
+    }
+    let elapsed = started.elapsed();
+    let cpu = match (cpu0, thread_cpu_ns()) {
+        (Some(a), Some(b)) => Some(b - a),
+        _ => None,
+    };
+    (elapsed, cpu)
+}
 
-    // Profiling aid: `INVENT_BENCH_PROFILE=raw|send|call` runs only that variant for
-    // INVENT_BENCH_CALLS x INVENT_BENCH_ROUNDS calls, e.g. under `perf record`, and prints nothing else.
+/// One measurement: `rounds` rounds, each raw/send/send/raw (odd rounds send/raw/raw/send), `calls`
+/// calls per variant per round. Returns per round the throughput ratio send/raw and the CPU ratio
+/// (raw CPU per call / ours), plus the totals.
+struct Measurement {
+    wall_ratios: Vec<f64>,
+    cpu_ratios: Vec<f64>,
+    raw_calls_per_s: f64,
+    send_calls_per_s: f64,
+    raw_cpu_us: Option<f64>,
+    send_cpu_us: Option<f64>,
+}
+
+async fn measure(rounds: usize, calls: u64, client: &Client, raw: &Raw) -> Measurement {
+    let half = (calls / 2).max(1);
+    let mut wall_ratios = Vec::with_capacity(rounds);
+    let mut cpu_ratios = Vec::with_capacity(rounds);
+    let (mut time, mut cpu, mut cpu_known) = ([Duration::ZERO; 2], [0u64; 2], true);
+    for round in 0..rounds {
+        // ABBA: a load that drifts linearly over the round hits both variants alike.
+        let order = if round % 2 == 0 {
+            [Variant::Raw, Variant::Send, Variant::Send, Variant::Raw]
+        } else {
+            [Variant::Send, Variant::Raw, Variant::Raw, Variant::Send]
+        };
+        let (mut round_time, mut round_cpu) = ([Duration::ZERO; 2], [0u64; 2]);
+        for variant in order {
+            let i = variant as usize;
+            let (t, c) = block(variant, half, client, raw).await;
+            round_time[i] += t;
+            match c {
+                Some(c) => round_cpu[i] += c,
+                None => cpu_known = false,
+            }
+        }
+        // Same number of calls on both sides: the throughput ratio is the inverse time ratio.
+        wall_ratios.push(round_time[0].as_secs_f64() / round_time[1].as_secs_f64());
+        if cpu_known && round_cpu[1] > 0 {
+            cpu_ratios.push(round_cpu[0] as f64 / round_cpu[1] as f64);
+        }
+        for i in 0..2 {
+            time[i] += round_time[i];
+            cpu[i] += round_cpu[i];
+        }
+    }
+    let per_variant = (half * 2 * rounds as u64) as f64;
+    let cpu_us = |i: usize| cpu_known.then(|| cpu[i] as f64 / 1e3 / per_variant);
+    Measurement {
+        wall_ratios,
+        cpu_ratios,
+        raw_calls_per_s: per_variant / time[0].as_secs_f64(),
+        send_calls_per_s: per_variant / time[1].as_secs_f64(),
+        raw_cpu_us: cpu_us(0),
+        send_cpu_us: cpu_us(1),
+    }
+}
+
+/// The value at quantile `q` of `values` (sorted copy; nearest rank). NaN when empty.
+fn quantile(values: &[f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+/// Allocations of each of `calls` calls of `variant`, exactly (the counter is per thread): (min, max,
+/// mean, bytes per call).
+async fn allocations(variant: Variant, calls: u64, client: &Client, raw: &Raw) -> (u64, u64, f64, f64) {
+    let (mut min, mut max, mut total, mut bytes) = (u64::MAX, 0, 0, 0);
+    for _ in 0..calls {
+        let (a0, b0) = allocs_so_far();
+        black_box(one_call(variant, client, raw).await);
+        let (a1, b1) = allocs_so_far();
+        min = min.min(a1 - a0);
+        max = max.max(a1 - a0);
+        total += a1 - a0;
+        bytes += b1 - b0;
+    }
+    (min, max, total as f64 / calls as f64, bytes as f64 / calls as f64)
+}
+
+fn overhead() {
+    let calls = env_num("INVENT_BENCH_CALLS", sized(100, 4));
+    let rounds = env_num("INVENT_BENCH_ROUNDS", sized(60, 2)) as usize;
+    let runs = env_num("INVENT_BENCH_RUNS", sized(3, 1)).max(1) as usize;
+
+    // Profiling aid: `INVENT_BENCH_PROFILE=raw|send` runs only that variant for
+    // INVENT_BENCH_CALLS x INVENT_BENCH_ROUNDS calls (no warm-up), e.g. under `perf record` or
+    // `valgrind --tool=callgrind` (scripts/bench-instructions.sh), and prints nothing else.
     if let Ok(only) = std::env::var("INVENT_BENCH_PROFILE") {
-        let variant = *Variant::ALL.iter().find(|v| v.key() == only).expect("INVENT_BENCH_PROFILE: raw, send or call");
+        let variant = *Variant::ALL.iter().find(|v| v.key() == only).expect("INVENT_BENCH_PROFILE: raw or send");
+        let (server, rt, client, raw) = overhead_setup();
         let started = Instant::now();
         rt.block_on(async {
             for _ in 0..calls * rounds as u64 {
@@ -483,125 +566,141 @@ fn overhead() {
             "profile {only}: {:.1} us/call",
             started.elapsed().as_secs_f64() * 1e6 / (calls * rounds as u64) as f64
         );
+        drop(server);
+        return;
+    }
+    // One timed measurement, in a child process (see below): prints one machine-readable line.
+    if std::env::var_os("INVENT_BENCH_CHILD").is_some() {
+        let (server, rt, client, raw) = overhead_setup();
+        let m = rt.block_on(async {
+            warm_up(&client, &raw).await;
+            measure(rounds, calls, &client, &raw).await
+        });
+        drop(server);
+        println!(
+            "MEASUREMENT {} {} {} {} {} {} {} {} {} {}",
+            quantile(&m.wall_ratios, 0.5),
+            quantile(&m.wall_ratios, 0.1),
+            quantile(&m.wall_ratios, 0.9),
+            quantile(&m.cpu_ratios, 0.5),
+            quantile(&m.cpu_ratios, 0.1),
+            quantile(&m.cpu_ratios, 0.9),
+            m.raw_calls_per_s,
+            m.send_calls_per_s,
+            m.raw_cpu_us.unwrap_or(f64::NAN),
+            m.send_cpu_us.unwrap_or(f64::NAN),
+        );
         return;
     }
 
     println!("\n## 1. Per-call overhead: list_assistants, {ITEMS} items/response, loopback keep-alive server");
     println!(
-        "{rounds} interleaved rounds x {calls} sequential calls per variant (order rotates each round); limiter off, retry on (default policy)"
+        "{runs} runs (separate processes) x {rounds} rounds (raw/send/send/raw, odd rounds send/raw/raw/send) x {calls} calls per variant per round; limiter off, retry on (default policy)"
     );
-    let mut tally: Vec<Tally> = vec![Tally::default(); Variant::ALL.len()];
-    rt.block_on(async {
-        // Warm up: connections open, caches filled, CPU frequency settled.
-        for _ in 0..(calls / 4).max(50) {
-            for v in Variant::ALL {
-                assert_eq!(black_box(one_call(v, &client, &raw).await), ITEMS);
-            }
-        }
-        for round in 0..rounds {
-            for k in 0..Variant::ALL.len() {
-                let index = (k + round) % Variant::ALL.len();
-                let variant = Variant::ALL[index];
-                let cpu0 = thread_cpu_ns();
-                let (a0, b0) = allocs_so_far();
-                let started = Instant::now();
-                for _ in 0..calls {
-                    black_box(one_call(variant, &client, &raw).await);
-                }
-                let elapsed = started.elapsed();
-                let (a1, b1) = allocs_so_far();
-                let cpu1 = thread_cpu_ns();
-                let t = &mut tally[index];
-                t.cpu_ns = match (round, t.cpu_ns, cpu0, cpu1) {
-                    (0, _, Some(c0), Some(c1)) => Some(c1 - c0),
-                    (_, Some(sum), Some(c0), Some(c1)) => Some(sum + (c1 - c0)),
-                    _ => None,
-                };
-                t.calls += calls;
-                t.time += elapsed;
-                t.allocs += a1 - a0;
-                t.bytes += b1 - b0;
-                t.per_round.push(calls as f64 / elapsed.as_secs_f64());
-            }
-        }
-    });
-    drop(server);
-
-    let raw_t = &tally[0];
-    let raw_rate = raw_t.calls as f64 / raw_t.time.as_secs_f64();
-    let raw_best = raw_t.per_round.iter().copied().fold(0.0, f64::max);
+    // Allocations are exact (deterministic): counted here, once.
+    let alloc_calls = sized(200, 4);
+    let (raw_allocs, send_allocs) = {
+        let (server, rt, client, raw) = overhead_setup();
+        let counts = rt.block_on(async {
+            warm_up(&client, &raw).await;
+            (
+                allocations(Variant::Raw, alloc_calls, &client, &raw).await,
+                allocations(Variant::Send, alloc_calls, &client, &raw).await,
+            )
+        });
+        drop(server);
+        counts
+    };
+    // Each timed run in its own process: heap and code layout, connections and the scheduler's
+    // placement differ between processes, and that spread belongs in the figure.
+    let exe = std::env::current_exe().expect("bench executable");
+    let mut results: Vec<Vec<f64>> = Vec::new();
     println!();
     println!(
-        "| {:<32} | {:>8} | {:>7} | {:>11} | {:>26} | {:>10} | {:>11} | {:>12} | {:>9} | {:>11} | {:>10} |",
-        "variant",
-        "calls/s",
-        "us/call",
-        "ratio total",
-        "ratio per round med [p10, p90]",
-        "ratio best",
-        "+us (best)",
-        "CPU us/call",
-        "ratio CPU",
-        "allocs/call",
-        "bytes/call"
+        "| {:<3} | {:>11} | {:>30} | {:>26} | {:>11} | {:>10} | {:>11} |",
+        "run", "raw calls/s", "ratio per round med [p10, p90]", "ratio CPU med [p10, p90]", "ratio total", "raw CPU us", "send CPU us"
     );
-    println!(
-        "|{:-<34}|{:->10}|{:->9}|{:->13}|{:->32}|{:->12}|{:->13}|{:->14}|{:->11}|{:->13}|{:->12}|",
-        "", "", "", "", "", "", "", "", "", "", ""
-    );
-    let cpu_per_call = |t: &Tally| t.cpu_ns.map(|ns| ns as f64 / 1e3 / t.calls as f64);
-    let raw_cpu = cpu_per_call(&tally[0]);
-    let mut results = Vec::new();
-    for (i, v) in Variant::ALL.iter().enumerate() {
-        let t = &tally[i];
-        let rate = t.calls as f64 / t.time.as_secs_f64();
-        let us = t.time.as_secs_f64() * 1e6 / t.calls as f64;
-        // Blocks of the same round ran back to back, so their ratio cancels load that changes slowly.
-        let mut ratios: Vec<f64> = t.per_round.iter().zip(&raw_t.per_round).map(|(a, b)| a / b).collect();
-        ratios.sort_by(|a, b| a.total_cmp(b));
-        let at = |q: f64| ratios[((ratios.len() - 1) as f64 * q).round() as usize];
-        let (median, p10, p90) = (at(0.5), at(0.1), at(0.9));
-        // Interference only ever adds time: the fastest block of each variant is the least disturbed.
-        let best = t.per_round.iter().copied().fold(0.0, f64::max);
-        let extra_best = 1e6 / best - 1e6 / raw_best;
-        let allocs = t.allocs as f64 / t.calls as f64;
-        let bytes = t.bytes as f64 / t.calls as f64;
-        let cpu = cpu_per_call(t);
-        // Client-thread CPU per call, as a throughput ratio (raw CPU / ours CPU).
-        let cpu_ratio = match (raw_cpu, cpu) {
-            (Some(r), Some(c)) => format!("{:.3}", r / c),
-            _ => "n/a".to_string(),
-        };
-        let cpu_text = cpu.map_or("n/a".to_string(), |c| format!("{c:.1}"));
+    println!("|{:-<5}|{:->13}|{:->32}|{:->28}|{:->13}|{:->12}|{:->13}|", "", "", "", "", "", "", "");
+    for run in 1..=runs {
+        let output = std::process::Command::new(&exe)
+            .args(std::env::args().skip(1))
+            .env("INVENT_BENCH_CHILD", "1")
+            .output()
+            .expect("run the overhead measurement");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let line = stdout.lines().find_map(|l| l.strip_prefix("MEASUREMENT ")).unwrap_or_else(|| {
+            panic!("overhead run {run} failed: {}{}", stdout, String::from_utf8_lossy(&output.stderr))
+        });
+        let v: Vec<f64> = line.split_whitespace().map(|x| x.parse().unwrap_or(f64::NAN)).collect();
         println!(
-            "| {:<32} | {:>8.0} | {:>7.1} | {:>11.3} | {:>30} | {:>10.3} | {:>11.1} | {:>12} | {:>9} | {:>11.1} | {:>10.0} |",
-            v.label(),
-            rate,
-            us,
-            rate / raw_rate,
-            format!("{median:.3} [{p10:.3}, {p90:.3}]"),
-            best / raw_best,
-            extra_best,
-            cpu_text,
-            cpu_ratio,
-            allocs,
-            bytes
+            "| {:<3} | {:>11.0} | {:>32} | {:>26} | {:>11.3} | {:>10.1} | {:>11.1} |",
+            run,
+            v[6],
+            format!("{:.3} [{:.3}, {:.3}]", v[0], v[1], v[2]),
+            format!("{:.3} [{:.3}, {:.3}]", v[3], v[4], v[5]),
+            v[7] / v[6],
+            v[8],
+            v[9]
         );
-        if *v != Variant::Raw {
-            results.push(format!(
-                "RESULT overhead.{} ratio_median_round={median:.3} ratio_total={:.3} ratio_best_block={:.3} ratio_client_cpu={cpu_ratio} client_cpu_us_per_call={cpu_text} calls_per_s={rate:.0} raw_calls_per_s={raw_rate:.0} extra_us_per_call_best={extra_best:.1} allocs_per_call={allocs:.1} raw_allocs_per_call={:.1} goal=0.97",
-                v.key(),
-                rate / raw_rate,
-                best / raw_best,
-                raw_t.allocs as f64 / raw_t.calls as f64
-            ));
-        }
+        results.push(v);
     }
-    println!("(ratio = our throughput / raw throughput; CPU = time the client thread ran, server excluded; ratio CPU = raw CPU / our CPU;");
+    let col = |i: usize| results.iter().map(|v| v[i]).collect::<Vec<f64>>();
+    let all = |v: &[f64]| v.iter().map(|x| format!("{x:.3}")).collect::<Vec<_>>().join(",");
+    let (wall, cpu) = (col(0), col(3));
+    println!();
+    println!("| {:<32} | {:>11} | {:>11} | {:>10} |", "variant", "allocs/call", "min–max", "bytes/call");
+    println!("|{:-<34}|{:->13}|{:->13}|{:->12}|", "", "", "", "");
+    for (v, (min, max, mean, bytes)) in [(Variant::Raw, raw_allocs), (Variant::Send, send_allocs)] {
+        println!("| {:<32} | {:>11.1} | {:>11} | {:>10.0} |", v.label(), mean, format!("{min}–{max}"), bytes);
+    }
+    println!("(ratio = our throughput / raw throughput in the same round; CPU = time the client thread ran, server");
+    println!(" excluded, ratio CPU = raw CPU / our CPU; allocations counted exactly on the client thread, {alloc_calls} calls each;");
     println!(" bytes/call sums every allocation and reallocation size, not live memory)");
     println!();
-    for line in results {
-        println!("{line}");
+    println!(
+        "RESULT overhead.send ratio_median_of_runs={:.3} ratio_min={:.3} ratio_max={:.3} ratio_all={} cpu_ratio_median_of_runs={:.3} cpu_ratio_min={:.3} cpu_ratio_max={:.3} cpu_ratio_all={} raw_calls_per_s={:.0} raw_cpu_us_per_call={:.1} send_cpu_us_per_call={:.1} runs={runs} rounds={rounds} calls={calls} goal=0.97",
+        quantile(&wall, 0.5),
+        quantile(&wall, 0.0),
+        quantile(&wall, 1.0),
+        all(&wall),
+        quantile(&cpu, 0.5),
+        quantile(&cpu, 0.0),
+        quantile(&cpu, 1.0),
+        all(&cpu),
+        quantile(&col(6), 0.5),
+        quantile(&col(8), 0.5),
+        quantile(&col(9), 0.5),
+    );
+    println!(
+        "RESULT overhead.allocations raw_per_call={:.1} send_per_call={:.1} extra_per_call={:.1} raw_min={} raw_max={} send_min={} send_max={} raw_bytes_per_call={:.0} send_bytes_per_call={:.0} calls={alloc_calls} goal=extra<=5",
+        raw_allocs.2,
+        send_allocs.2,
+        send_allocs.2 - raw_allocs.2,
+        raw_allocs.0,
+        raw_allocs.1,
+        send_allocs.0,
+        send_allocs.1,
+        raw_allocs.3,
+        send_allocs.3
+    );
+}
+
+/// The loopback server, a current-thread runtime and both clients of the overhead part.
+fn overhead_setup() -> (Server, tokio::runtime::Runtime, Client, Raw) {
+    let server = Server::start(Policy::Unlimited);
+    let base = server.base_url();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let client = our_client(&base, None);
+    let raw = Raw::new(&base);
+    (server, rt, client, raw)
+}
+
+/// Connections open, caches filled, CPU frequency settled.
+async fn warm_up(client: &Client, raw: &Raw) {
+    for _ in 0..sized(200, 2) {
+        for v in Variant::ALL {
+            assert_eq!(black_box(one_call(v, client, raw).await), ITEMS);
+        }
     }
 }
 

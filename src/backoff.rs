@@ -5,9 +5,9 @@
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use reqwest::header::HeaderMap;
+
+use crate::rng::{self, SplitMix64};
 
 /// The longest wait the client ever sleeps or hands to the limiter: 30 years, tokio's own clamp for a
 /// sleep (`Instant + Duration` overflows on some platforms at 100 years). Longer settings and server
@@ -85,13 +85,13 @@ pub(crate) fn jittered(base: Duration, max: Duration, retry: u32, jitter: &Jitte
 #[derive(Debug)]
 pub(crate) enum Jitter {
     Thread,
-    Seeded(Mutex<StdRng>),
+    Seeded(Mutex<SplitMix64>),
 }
 
 impl Jitter {
     pub(crate) fn new(seed: Option<u64>) -> Jitter {
         match seed {
-            Some(seed) => Jitter::Seeded(Mutex::new(StdRng::seed_from_u64(seed))),
+            Some(seed) => Jitter::Seeded(Mutex::new(SplitMix64::new(seed))),
             None => Jitter::Thread,
         }
     }
@@ -103,9 +103,9 @@ impl Jitter {
             return Duration::ZERO;
         }
         let draw = match self {
-            Jitter::Thread => rand::rng().random_range(0..nanos),
+            Jitter::Thread => rng::with_thread(|rng| rng.below(nanos)),
             // A draw cannot leave the RNG half-updated, so a poisoned lock is still usable.
-            Jitter::Seeded(rng) => rng.lock().unwrap_or_else(|e| e.into_inner()).random_range(0..nanos),
+            Jitter::Seeded(rng) => rng.lock().unwrap_or_else(|e| e.into_inner()).below(nanos),
         };
         from_nanos(draw)
     }

@@ -1,8 +1,11 @@
 //! The executor every generated `send` (and every raw call) ends in: adds the API key, runs the retry
 //! loop with the limiter, treats any 2xx as success and decodes it, turns anything else into
 //! [`Error`] with status, headers and (bounded) body, and records one tracing span per call.
-//! Generated code reaches it through `call::execute`, the decoders and `call::org_segment`; how bodies
-//! decode into types is `decode`.
+//! Generated code reaches it through `call::execute` (or `call::execute_once`), the decoders and
+//! `call::org_segment`; how bodies decode into types is `decode`.
+//!
+//! The path is kept lean for a call that needs no retry: nothing is copied in case of a retry (a retry
+//! rebuilds its request, see [`execute`]), and the span costs nothing unless a subscriber wants it.
 
 use std::marker::PhantomData;
 use std::time::Instant;
@@ -15,16 +18,85 @@ use tracing::Instrument;
 use crate::decode::ResponseBody;
 use crate::error::{ApiError, DecodeError};
 use crate::operation::OperationSpec;
-use crate::{body, retry, ByteStream, Client, Error, ResponseValue, RetryStop};
+use crate::retry::{self, Replay};
+use crate::{body, ByteStream, Client, Error, ResponseValue, RetryStop};
 
-/// Sends `request` for `op` and decodes the answer with `D`.
+/// Sends the request `build` makes for `op` and decodes the answer with `D`. `build` is the generated
+/// builder's request-building code; it runs once for the first attempt and once more for each retry,
+/// so a call that succeeds at once copies nothing for a retry that never comes.
+#[allow(dead_code, reason = "named by generated code")]
 pub(crate) async fn execute<D: Decode>(
     client: &Client,
-    mut request: reqwest::Request,
     op: &OperationSpec,
+    mut build: impl FnMut() -> Result<reqwest::Request, Error> + Send,
 ) -> Result<ResponseValue<D::Output>, Error> {
+    let request = build()?;
+    // Built the same way from the same values, a rebuild cannot fail where the first build did not;
+    // if it ever did, the call ends with the previous attempt's result (`RetryStop::BodyNotReplayable`).
+    let mut rebuild = || build().ok();
+    run::<D>(client, op, request, Replay::Rebuild(&mut rebuild)).await
+}
+
+/// Sends a request built once (raw calls, and generated calls whose body the caller supplied as a
+/// `reqwest::Body`) and decodes the answer with `D`. A retry sends a copy made before the attempt,
+/// only while a retry can still follow; a streaming body cannot be copied and is sent once.
+pub(crate) async fn execute_once<D: Decode>(
+    client: &Client,
+    op: &OperationSpec,
+    request: reqwest::Request,
+) -> Result<ResponseValue<D::Output>, Error> {
+    run::<D>(client, op, request, Replay::Clone).await
+}
+
+async fn run<D: Decode>(
+    client: &Client,
+    op: &OperationSpec,
+    request: reqwest::Request,
+    replay: Replay<'_>,
+) -> Result<ResponseValue<D::Output>, Error> {
+    let Exchange { response, attempts, span } = exchange(client, op, request, replay, D::UPGRADE).await?;
+    if span.is_disabled() {
+        D::decode(response, attempts).await
+    } else {
+        D::decode(response, attempts).instrument(span).await
+    }
+}
+
+/// A success response and how it came (the part of a call that does not depend on the body type).
+struct Exchange {
+    response: reqwest::Response,
+    attempts: u32,
+    /// The call's span (disabled when no subscriber wants it).
+    span: tracing::Span,
+}
+
+/// Everything up to a success response: auth, span, retry loop with the limiter, and the error for
+/// anything that is not a success (any 2xx; `101` too when `upgrade`). Not generic, so it is compiled
+/// once rather than once per body type.
+async fn exchange(
+    client: &Client,
+    op: &OperationSpec,
+    mut request: reqwest::Request,
+    replay: Replay<'_>,
+    upgrade: bool,
+) -> Result<Exchange, Error> {
     let inner = &client.inner;
-    request.headers_mut().insert(AUTHORIZATION, inner.shared.api_key.header());
+    let key = &inner.shared.api_key;
+    request.headers_mut().insert(AUTHORIZATION, key.header());
+    // A rebuilt request gets the key like the first one.
+    let mut authorized;
+    let replay = match replay {
+        Replay::Rebuild(build) => {
+            authorized = move || {
+                build().map(|mut request| {
+                    request.headers_mut().insert(AUTHORIZATION, key.header());
+                    request
+                })
+            };
+            Replay::Rebuild(&mut authorized)
+        }
+        Replay::Clone => Replay::Clone,
+    };
     // Raw calls have no template: their span shows the path as sent.
     let path = if op.template.is_empty() { request.url().path() } else { op.template };
     let span = tracing::info_span!(
@@ -38,10 +110,15 @@ pub(crate) async fn execute<D: Decode>(
         attempts = tracing::field::Empty,
         duration_ms = tracing::field::Empty,
     );
-    let started = Instant::now();
-    let outcome = retry::execute(&client.client, inner, request, op).instrument(span.clone()).await;
-    span.record("attempts", outcome.attempts);
-    span.record("duration_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+    // With no subscriber interested, skip the span's bookkeeping (clock reads, enter/exit per poll).
+    let traced = !span.is_disabled();
+    let started = traced.then(Instant::now);
+    let attempts = retry::execute(&client.client, inner, request, op, replay);
+    let outcome = if traced { attempts.instrument(span.clone()).await } else { attempts.await };
+    if let Some(started) = started {
+        span.record("attempts", outcome.attempts);
+        span.record("duration_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+    }
     let response = match outcome.result {
         Ok(response) => response,
         Err(source) => {
@@ -50,9 +127,11 @@ pub(crate) async fn execute<D: Decode>(
         }
     };
     let status = response.status();
-    span.record("status", status.as_u16());
-    if status.is_success() || (D::UPGRADE && status == StatusCode::SWITCHING_PROTOCOLS) {
-        return D::decode(response, outcome.attempts).instrument(span).await;
+    if traced {
+        span.record("status", status.as_u16());
+    }
+    if status.is_success() || (upgrade && status == StatusCode::SWITCHING_PROTOCOLS) {
+        return Ok(Exchange { response, attempts: outcome.attempts, span });
     }
     Err(api_error(response, outcome.attempts, outcome.stopped, inner.shared.max_error_body).await)
 }
@@ -68,6 +147,13 @@ pub(crate) async fn api_error(mut response: reqwest::Response, attempts: u32, st
     };
     let parsed = serde_json::from_slice(&body).ok();
     Error::Api(Box::new(ApiError { status, headers, body, truncated, parsed, attempts, stopped }))
+}
+
+/// 16 random bytes for the `Sec-WebSocket-Key` of a generated upgrade operation (RFC 6455 §4.1: a
+/// nonce, not a secret). Named by generated code (rule `websocket-key`).
+#[allow(dead_code, reason = "named by generated code when the spec has WebSocket operations")]
+pub(crate) fn websocket_nonce() -> [u8; 16] {
+    crate::rng::u128().to_be_bytes()
 }
 
 /// The org segment generated code writes into org-scoped paths (already percent-encoded).
@@ -168,6 +254,127 @@ impl Decode for Upgrade {
         match response.upgrade().await {
             Ok(upgraded) => Ok(ResponseValue::new(upgraded, status, headers)),
             Err(source) => Err(Error::Transport { source, attempts, stopped: None }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A loopback HTTP/1.1 server answering with `statuses` in turn (then 200), one connection per
+    /// request; it keeps every request it read (head and body).
+    async fn scripted(statuses: Vec<u16>) -> (String, Arc<Mutex<Vec<String>>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        tokio::spawn(async move {
+            let mut statuses = statuses.into_iter();
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else { return };
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let request = loop {
+                    let Ok(n) = stream.read(&mut chunk).await else { break None };
+                    if n == 0 {
+                        break None;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text[..end]
+                            .lines()
+                            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                            .unwrap_or(0usize);
+                        if buf.len() >= end + 4 + length {
+                            break Some(text);
+                        }
+                    }
+                };
+                let Some(request) = request else { continue };
+                log.lock().unwrap().push(request);
+                let status = statuses.next().unwrap_or(200);
+                let reply = format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}");
+                let _ = stream.write_all(reply.as_bytes()).await;
+            }
+        });
+        (url, seen)
+    }
+
+    fn client(url: &str) -> Client {
+        let fast = crate::RetryConfig::default().with_base_delay(Duration::from_millis(1)).with_max_delay(Duration::from_millis(1));
+        Client::builder().api_key("test-key").base_url(url).limiter(None).retry(fast).build().unwrap()
+    }
+
+    fn spec(method: reqwest::Method) -> OperationSpec {
+        OperationSpec { id: "test", method, template: "/things", org_scoped: false, quota: crate::Quota::Shared }
+    }
+
+    /// Runs `execute` for `method /things` with a counting build closure; returns (result, builds).
+    async fn counted(client: &Client, method: reqwest::Method) -> (Result<ResponseValue<serde_json::Value>, Error>, usize) {
+        let builds = AtomicUsize::new(0);
+        let op = spec(method.clone());
+        let result = execute::<Body<serde_json::Value>>(client, &op, || {
+            builds.fetch_add(1, Ordering::Relaxed);
+            Ok(client.client.request(method.clone(), format!("{}/things", client.baseurl)).build()?)
+        })
+        .await;
+        (result, builds.into_inner())
+    }
+
+    /// A call that succeeds at once builds its request once: nothing is prepared for a retry.
+    #[tokio::test]
+    async fn a_first_attempt_success_builds_once() {
+        let (url, seen) = scripted(vec![200]).await;
+        let (result, builds) = counted(&client(&url), reqwest::Method::GET).await;
+        assert_eq!(result.unwrap().status(), StatusCode::OK);
+        assert_eq!(builds, 1);
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    /// Each retry builds its request again, with the key on it like the first.
+    #[tokio::test]
+    async fn a_retry_rebuilds_the_request_with_the_key() {
+        let (url, seen) = scripted(vec![503, 503, 200]).await;
+        let (result, builds) = counted(&client(&url), reqwest::Method::GET).await;
+        assert_eq!(result.unwrap().status(), StatusCode::OK);
+        assert_eq!(builds, 3);
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 3);
+        for request in seen.iter() {
+            assert!(request.starts_with("GET /things "), "{request}");
+            assert!(request.to_ascii_lowercase().contains("authorization: bearer test-key"), "{request}");
+        }
+    }
+
+    /// No retry (a POST after a 503 may have been processed), no rebuild.
+    #[tokio::test]
+    async fn no_retry_no_rebuild() {
+        let (url, seen) = scripted(vec![503]).await;
+        let (result, builds) = counted(&client(&url), reqwest::Method::POST).await;
+        assert!(matches!(result, Err(Error::Api(ref e)) if e.status == StatusCode::SERVICE_UNAVAILABLE), "{result:?}");
+        assert_eq!(builds, 1);
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    /// A request built once (raw calls) is copied for its retries: same body and key each time.
+    #[tokio::test]
+    async fn a_request_built_once_is_copied_for_a_retry() {
+        let (url, seen) = scripted(vec![429, 503, 200]).await;
+        let client = client(&url);
+        let request = client.client.put(format!("{url}/things")).body("payload-1").build().unwrap();
+        let result = execute_once::<Raw>(&client, &spec(reqwest::Method::PUT), request).await;
+        assert_eq!(result.unwrap().status(), StatusCode::OK);
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 3);
+        for request in seen.iter() {
+            assert!(request.starts_with("PUT /things ") && request.ends_with("payload-1"), "{request}");
+            assert!(request.to_ascii_lowercase().contains("authorization: bearer test-key"), "{request}");
         }
     }
 }

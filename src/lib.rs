@@ -31,6 +31,7 @@ mod raw;
 mod retry;
 mod retry_config;
 mod retry_stop;
+mod rng;
 mod state;
 
 // Live events over Invent's WebSocket routes (`Client::chat_events`, `Client::inbox_events`).

@@ -181,7 +181,7 @@ pub(crate) fn encode<T: Serialize>(
     for (name, value) in fields {
         push_parts(&mut parts, &name, value, &files, encoding)?;
     }
-    let boundary = format!("invent-{:032x}", rand::random::<u128>());
+    let boundary = format!("invent-{:032x}", crate::rng::u128());
     let content_type = HeaderValue::from_str(&format!("multipart/form-data; boundary={boundary}"))
         .map_err(|e| Error::InvalidRequest(format!("multipart boundary: {e}")))?;
     let request = request.header(CONTENT_TYPE, content_type);

@@ -83,7 +83,7 @@ impl RawRequest<'_> {
         let mut request = builder.build()?;
         let inner = &self.client.inner;
         org::apply(&mut request, &inner.shared.base_path, &inner.org);
-        call::execute::<Raw>(self.client, request, &RAW).await
+        call::execute_once::<Raw>(self.client, &RAW, request).await
     }
 
     /// Sends the request and decodes a JSON success body (an empty body reads as `null`).

@@ -1,4 +1,4 @@
-//! Retry policy and the loop that runs attempts inside progenitor's `exec` hook. Each attempt goes
+//! Retry policy and the loop the executor (`call.rs`) runs attempts in. Each attempt goes
 //! through the same steps, smithy-rs style: limiter slot → send → classify (the decision table below)
 //! → wait (`backoff`) → budget (`budget`) → deadline; any step can stop with a [`RetryStop`] reason.
 
@@ -103,15 +103,27 @@ pub(crate) struct Outcome {
     pub(crate) stopped: Option<RetryStop>,
 }
 
+/// How the retry loop gets the request for another attempt.
+pub(crate) enum Replay<'a> {
+    /// Build it again (generated calls: the builder's values are still at hand), only when a retry is
+    /// decided, so a call that needs none copies nothing. `None`: it could not be built again.
+    Rebuild(&'a mut (dyn FnMut() -> Option<reqwest::Request> + Send)),
+    /// Copy it before an attempt after which a retry can still follow (raw calls, caller-supplied
+    /// bodies). A streaming body cannot be copied and is sent once.
+    Clone,
+}
+
 /// Sends `request` for `op`, retrying as the decision table allows; the limiter slot comes from the
-/// buckets of `op.quota`.
+/// buckets of `op.quota`, and each retry's request from `replay`.
 pub(crate) async fn execute(
     http: &reqwest::Client,
     inner: &Inner,
     request: reqwest::Request,
     op: &OperationSpec,
+    mut replay: Replay<'_>,
 ) -> Outcome {
     let call = Call::new(inner, &request);
+    let max_retries = inner.max_retries();
     let mut request = request;
     // The previous attempt, returned as is if the next one cannot be sent after all.
     let mut previous: Option<reqwest::Result<Response>> = None;
@@ -130,36 +142,65 @@ pub(crate) async fn execute(
         if let (Some(previous), Some(Duration::ZERO)) = (previous.take(), call.remaining()) {
             return Outcome { result: previous, attempts, stopped: Some(call.deadline_reached()) };
         }
-        let spare = request.try_clone();
+        // A copy for the next attempt, taken only when a retry can follow this one (`next_step` stops
+        // at `max_retries` before it asks whether the request can be replayed).
+        let (spare, replayable) = match replay {
+            Replay::Rebuild(_) => (None, true),
+            Replay::Clone if attempts < max_retries => {
+                let spare = request.try_clone();
+                let replayable = spare.is_some();
+                (spare, replayable)
+            }
+            Replay::Clone => (None, false),
+        };
         *request.timeout_mut() = Some(call.attempt_timeout());
         attempts += 1;
         let result = http.execute(request).await;
-        match call.next_step(&result, attempts, spare.is_some(), retry_cost, op.quota) {
+        match call.next_step(&result, attempts, replayable, retry_cost, op.quota) {
             Ok((wait, cost)) => {
-                // `next_step` retries only replayable requests; this keeps that a return, not a panic.
-                let Some(spare) = spare else {
+                let next = match (spare, &mut replay) {
+                    (Some(spare), _) => Some(spare),
+                    (None, Replay::Rebuild(build)) => build(),
+                    (None, Replay::Clone) => None,
+                };
+                // `next_step` retries only replayable requests; this keeps a failed rebuild a return,
+                // not a panic, and gives back the retry's tokens.
+                let Some(next) = next else {
+                    inner.shared.budget.refund(cost);
                     return Outcome { result, attempts, stopped: Some(RetryStop::BodyNotReplayable) };
                 };
-                tracing::debug!(attempt = attempts, wait_ms = wait.as_millis() as u64, "retrying");
-                // The wait counts from the answer; reading its body (below) is part of it.
-                let wake = Instant::now().checked_add(wait);
-                // Read the body now (bounded), so the connection goes back to the pool instead of
-                // being pinned across the sleep, where the server's keep-alive may close it.
-                let result = match result {
-                    Ok(response) => body::buffer(response, inner.shared.max_error_body).await.map(|(r, _)| r),
-                    Err(e) => Err(e),
-                };
-                match wake {
-                    Some(wake) => tokio::time::sleep_until(wake).await,
-                    None => tokio::time::sleep(wait).await,
-                }
-                request = spare;
+                // Boxed: the wait is the rare path, kept out of the state machine every call runs.
+                let result = Box::pin(wait_for_retry(result, wait, attempts, inner.shared.max_error_body)).await;
+                request = next;
                 previous = Some(result);
                 retry_cost = cost;
             }
             Err(stopped) => return Outcome { result, attempts, stopped },
         }
     }
+}
+
+/// Before a retry: reads the failed attempt's body (bounded), so the connection goes back to the pool
+/// instead of being pinned across the sleep, where the server's keep-alive may close it, then waits
+/// `wait` counted from the answer (reading the body is part of it). Returns the attempt's result with
+/// its body in memory.
+async fn wait_for_retry(
+    result: reqwest::Result<Response>,
+    wait: Duration,
+    attempts: u32,
+    max_body: usize,
+) -> reqwest::Result<Response> {
+    tracing::debug!(attempt = attempts, wait_ms = wait.as_millis() as u64, "retrying");
+    let wake = Instant::now().checked_add(wait);
+    let result = match result {
+        Ok(response) => body::buffer(response, max_body).await.map(|(r, _)| r),
+        Err(e) => Err(e),
+    };
+    match wake {
+        Some(wake) => tokio::time::sleep_until(wake).await,
+        None => tokio::time::sleep(wait).await,
+    }
+    result
 }
 
 /// The settings and clock of one call. All time arithmetic is checked or saturating: a deadline too
@@ -407,7 +448,7 @@ mod tests {
             org_scoped: false,
             quota: Quota::Shared,
         };
-        let outcome = execute(&client.client, &client.inner, request, &spec).await;
+        let outcome = execute(&client.client, &client.inner, request, &spec, Replay::Clone).await;
         assert_eq!(outcome.result.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(outcome.attempts, 1);
         assert_eq!(outcome.stopped, Some(RetryStop::BodyNotReplayable));

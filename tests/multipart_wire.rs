@@ -73,7 +73,8 @@ fn upload() -> types::Upload {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    // A 429 first: the multipart body is bytes, so it is replayed, identical, to the 201.
+    // A 429 first: the retry builds the multipart body again from the same values, so it sends the same
+    // parts in the same order (under a boundary of its own) to the 201.
     let (base, seen) = server(vec![(429, "text/plain", "slow down"), (201, "application/json", r#"{"id":"f1","size":17}"#)]).await;
     let stored = client(&base).upload_contact_file().contact_id("ct_1").body(upload()).send().await.expect("stored");
     assert_eq!(stored.status().as_u16(), 201);
@@ -81,22 +82,23 @@ async fn main() {
     assert_eq!((stored.id.as_str(), stored.size), ("f1", Some(17)));
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 2, "{seen:?}");
-    let head = &seen[1].head;
-    assert!(head.starts_with("POST /orgs/c/contacts/ct_1/files HTTP/1.1\r\n"), "{head}");
-    let boundary = head.lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-type: multipart/form-data; boundary=").map(str::to_string))
-        .expect("a multipart content type");
-    let mut expected = Vec::new();
-    expected.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"invoice.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
-    expected.extend_from_slice(b"%PDF-1.7\r\nbinary\x00\xff\r\n");
-    // Parts in the order of the generated struct's fields (typify sorts them by name).
-    expected.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json\r\n\r\n{{\"n\":1}}\r\n").as_bytes());
-    for (name, value) in [("purpose", "invoice"), ("tags", "a"), ("tags", "b c")] {
-        expected.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+    for (attempt, request) in seen.iter().enumerate() {
+        let head = &request.head;
+        assert!(head.starts_with("POST /orgs/c/contacts/ct_1/files HTTP/1.1\r\n"), "attempt {attempt}: {head}");
+        let boundary = head.lines()
+            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-type: multipart/form-data; boundary=").map(str::to_string))
+            .expect("a multipart content type");
+        let mut expected = Vec::new();
+        expected.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"invoice.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
+        expected.extend_from_slice(b"%PDF-1.7\r\nbinary\x00\xff\r\n");
+        // Parts in the order of the generated struct's fields (typify sorts them by name).
+        expected.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json\r\n\r\n{{\"n\":1}}\r\n").as_bytes());
+        for (name, value) in [("purpose", "invoice"), ("tags", "a"), ("tags", "b c")] {
+            expected.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+        }
+        expected.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        assert_eq!(request.body, expected, "attempt {attempt}:\n{}", String::from_utf8_lossy(&request.body));
     }
-    expected.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    assert_eq!(seen[1].body, expected, "\n{}", String::from_utf8_lossy(&seen[1].body));
-    assert_eq!(seen[0].body, seen[1].body, "the retry sent the same bytes");
     println!("ok multipart body byte for byte, replayed after a 429");
 
     // A streamed file part is sent once and never retried (it cannot be replayed).

@@ -67,6 +67,21 @@ pub fn write_if_changed(path: &Path, contents: &str) -> Result<(), String> {
     std::fs::write(path, contents).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Deletes files under `dir` not in `keep` (parts of types or operations the spec no longer has), so a
+/// generated directory holds exactly what this run wrote.
+pub fn remove_stale(dir: &Path, keep: &std::collections::BTreeSet<std::path::PathBuf>) -> Result<(), String> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            remove_stale(&path, keep)?;
+        } else if !keep.contains(&path) {
+            std::fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

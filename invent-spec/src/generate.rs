@@ -44,6 +44,9 @@ pub struct Options {
     /// set, every `send` is rewritten onto it (see [`crate::rewrite`]) and the extension code
     /// (operation table, `Operation` impls, pagination) is emitted.
     pub runtime: Option<String>,
+    /// Render the client as a skeleton plus one file per type or operation ([`Output::client_parts`]),
+    /// for a build script writing to `OUT_DIR` (see [`split`]).
+    pub split_files: bool,
 }
 
 impl Options {
@@ -65,8 +68,12 @@ impl Options {
 /// Everything one run produces.
 #[derive(Debug)]
 pub struct Output {
-    /// The client module (`types`, `builder`, `Client`).
+    /// The client module (`types`, `builder`, `Client`); with [`Options::split_files`], its skeleton,
+    /// which `include!`s [`Output::client_parts`].
     pub client: String,
+    /// With [`Options::split_files`]: the client's items, one file per type or operation, as
+    /// (path relative to `OUT_DIR`, code). Empty otherwise.
+    pub client_parts: Vec<(String, String)>,
     /// Extension code for the thin layer (empty unless `Options::runtime` is set).
     pub ext: String,
     pub mock: Option<String>,
@@ -94,6 +101,7 @@ pub fn generate(mut doc: Value, opts: &Options) -> Result<Output, SpecError> {
     if let Some(alias) = &opts.org_scope_alias {
         inline_org_scope(&mut doc, alias, &mut report);
     }
+    report.count_n(PATTERN_UNCHECKED, unchecked_patterns(&mut doc).map_err(with_file)?);
 
     let spec = parse_openapi(&doc).map_err(with_file)?;
     let settings = settings(opts, &doc);
@@ -107,6 +115,7 @@ pub fn generate(mut doc: Value, opts: &Options) -> Result<Output, SpecError> {
         Some(runtime) => {
             let rewrite_opts = rewrite::Options { runtime: runtime.clone(), org_alias: opts.org_scope_alias.clone() };
             let rewritten = rewrite::rewrite(&mut client_file, &doc, &rewrite_opts, &mut report).map_err(with_file)?;
+            report.count_n("builders-for-bodies", rewrite::builders::prune(&mut client_file));
             let operations = ext::operations(&rewritten);
             let alias = opts.org_scope_alias.as_deref().unwrap_or(INVENT_ORG_ALIAS);
             let code = ext::render(&operations, runtime, alias).map_err(with_file)?;
@@ -114,7 +123,12 @@ pub fn generate(mut doc: Value, opts: &Options) -> Result<Output, SpecError> {
         }
         None => (Vec::new(), String::new()),
     };
-    let client = prettyplease::unparse(&client_file);
+    let (client, client_parts) = if opts.split_files {
+        let (skeleton, parts) = split(client_file);
+        (prettyplease::unparse(&skeleton), parts.iter().map(|(path, file)| (path.clone(), prettyplease::unparse(file))).collect())
+    } else {
+        (prettyplease::unparse(&client_file), Vec::new())
+    };
 
     // progenitor's httpmock and CLI generators emit `to_string()` / `value_parser!` for array query
     // parameters, which does not compile: generate them from a copy without those parameters.
@@ -131,7 +145,7 @@ pub fn generate(mut doc: Value, opts: &Options) -> Result<Output, SpecError> {
         }
         None => None,
     };
-    Ok(Output { client, ext: ext_code, mock, lowered: doc, report, operations })
+    Ok(Output { client, client_parts, ext: ext_code, mock, lowered: doc, report, operations })
 }
 
 /// The `invent` CLI's generated part, from the document `generate` lowered (its `lowered` output):
@@ -266,6 +280,107 @@ where
     SpecError::new("", rule, format!("failed to {what}: {message}"))
 }
 
+/// Directory (relative to `OUT_DIR`) of the files [`split`] writes.
+pub const SPLIT_DIR: &str = "client";
+
+/// Splits the client into a skeleton and one file per type or operation: every item of a module goes to
+/// `client/<module path>/<Name>.rs` with the items of the same name (a struct and its impls), and the
+/// module `include!`s it from `OUT_DIR`. Why: the compiler's incremental cache keys what it keeps on
+/// line numbers within a file, so in one big file a property added to one schema moves every item
+/// below it and nearly the whole crate is checked again; split, only the file that changed moves.
+/// `use` items, macros and anything without a name stay in the skeleton.
+pub fn split(mut file: syn::File) -> (syn::File, Vec<(String, syn::File)>) {
+    let mut parts = Vec::new();
+    split_items(&mut file.items, SPLIT_DIR, &mut parts);
+    (file, parts)
+}
+
+fn split_items(items: &mut Vec<syn::Item>, dir: &str, parts: &mut Vec<(String, syn::File)>) {
+    let mut kept = Vec::new();
+    let mut groups: Vec<(String, Vec<syn::Item>)> = Vec::new();
+    for mut item in std::mem::take(items) {
+        if let syn::Item::Mod(m) = &mut item {
+            if let Some((_, inner)) = m.content.as_mut() {
+                split_items(inner, &format!("{dir}/{}", m.ident), parts);
+            }
+            kept.push(item);
+            continue;
+        }
+        match group_name(&item) {
+            Some(name) => match groups.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, group)) => group.push(item),
+                None => groups.push((name, vec![item])),
+            },
+            None => kept.push(item),
+        }
+    }
+    // File names stay distinct on case-insensitive file systems too.
+    let mut taken = std::collections::BTreeSet::new();
+    for (name, group) in groups {
+        let mut file_name = name.clone();
+        let mut n = 1;
+        while !taken.insert(file_name.to_lowercase()) {
+            n += 1;
+            file_name = format!("{name}_{n}");
+        }
+        let path = format!("{dir}/{file_name}.rs");
+        let include = format!("/{path}");
+        kept.push(syn::parse_quote!(include!(concat!(env!("OUT_DIR"), #include));));
+        let mut part: syn::File = syn::parse_quote!();
+        part.items = group;
+        parts.push((path, part));
+    }
+    *items = kept;
+}
+
+/// The name an item is filed under: its own, or for an impl, its self type's (`impl From<X> for Y` → `Y`).
+fn group_name(item: &syn::Item) -> Option<String> {
+    let ident = match item {
+        syn::Item::Struct(s) => s.ident.to_string(),
+        syn::Item::Enum(e) => e.ident.to_string(),
+        syn::Item::Union(u) => u.ident.to_string(),
+        syn::Item::Type(t) => t.ident.to_string(),
+        syn::Item::Trait(t) => t.ident.to_string(),
+        syn::Item::Fn(f) => f.sig.ident.to_string(),
+        syn::Item::Const(c) => c.ident.to_string(),
+        syn::Item::Static(s) => s.ident.to_string(),
+        syn::Item::Impl(imp) => {
+            let mut ty = &*imp.self_ty;
+            while let syn::Type::Reference(r) = ty {
+                ty = &r.elem;
+            }
+            match ty {
+                syn::Type::Path(p) => p.path.segments.last()?.ident.to_string(),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    Some(ident.trim_start_matches("r#").to_string())
+}
+
+/// Rule name of [`unchecked_patterns`].
+pub const PATTERN_UNCHECKED: &str = "pattern-unchecked";
+
+/// Rule `pattern-unchecked`: removes `pattern` from every schema. typify turns a pattern into a
+/// newtype that checks it with the `regress` regex engine, which every build of the client would then
+/// compile, and a response whose string the server's newer pattern allows would fail to decode. The
+/// server checks its patterns; the client does not need to (as rule `pattern-dialect` already says for
+/// the patterns regress cannot parse). Returns how many were removed.
+fn unchecked_patterns(doc: &mut Value) -> Result<usize, SpecError> {
+    let mut removed = 0;
+    crate::lower::walk::for_each_schema(doc, &mut |schema, _| {
+        if let Value::Object(obj) = schema {
+            if matches!(obj.get("pattern"), Some(Value::String(_))) {
+                obj.shift_remove("pattern");
+                removed += 1;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(removed)
+}
+
 /// Replaces the path parameter that follows a leading `orgs` segment with `alias` in every path, and
 /// marks each operation it scopes with [`rewrite::ops::ORG_SCOPE`] (the parameter and the original
 /// template), which the generator reads to take the org from the client.
@@ -368,5 +483,59 @@ mod tests {
         assert_eq!(org_scope_param("/chats/{chat_id}", "c"), None);
         assert_eq!(org_scope_param("/orgs/{org_id}x/y", "c"), None);
         assert_eq!(org_scope_param("/v1/orgs/{org_id}", "c"), None);
+    }
+
+    #[test]
+    fn patterns_are_removed_from_schemas_only() {
+        let mut doc = serde_json::json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/x": {"get": {
+                "parameters": [{"name": "q", "in": "query", "schema": {"type": "string", "pattern": "^a+$"}}],
+                "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+                    "type": "array", "items": {"type": "string", "pattern": "^b$"}
+                }}}}}
+            }}},
+            "components": {"schemas": {"Thing": {
+                "type": "object",
+                "properties": {
+                    "pattern": {"type": "string", "pattern": "^c$"},
+                    "code": {"type": "string", "pattern": "[0-9]+", "maxLength": 4}
+                }
+            }}}
+        });
+        assert_eq!(unchecked_patterns(&mut doc).unwrap(), 4);
+        assert!(!doc.to_string().contains('^') && !doc.to_string().contains("[0-9]"), "{doc}");
+        let thing = &doc["components"]["schemas"]["Thing"]["properties"];
+        assert_eq!(thing["pattern"], serde_json::json!({"type": "string"}), "a property named `pattern` stays");
+        assert_eq!(thing["code"], serde_json::json!({"type": "string", "maxLength": 4}), "other keywords stay");
+    }
+
+    #[test]
+    fn split_files_each_name_with_its_impls_and_keeps_the_rest() {
+        let file: syn::File = syn::parse_quote! {
+            use std::fmt;
+            pub struct Client;
+            impl Client { pub fn new() -> Self { Client } }
+            impl ClientInfo for &Client {}
+            pub mod types {
+                use serde::Serialize;
+                pub struct Thing;
+                impl From<&Thing> for Thing { fn from(t: &Thing) -> Self { Thing } }
+                pub enum thing { A }
+                pub mod builder { pub struct Thing; }
+            }
+        };
+        let (skeleton, parts) = split(file);
+        let paths: Vec<&str> = parts.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths, ["client/types/builder/Thing.rs", "client/types/Thing.rs", "client/types/thing_2.rs", "client/Client.rs"]);
+        let items = &parts[3].1.items;
+        let client = quote::quote!(#(#items)*).to_string();
+        assert!(client.contains("pub struct Client") && client.contains("fn new") && client.contains("ClientInfo for & Client"));
+        assert_eq!(parts[1].1.items.len(), 2, "the struct and its impl together");
+        let skeleton = quote::quote!(#skeleton).to_string();
+        assert!(skeleton.contains("use std :: fmt") && skeleton.contains("use serde :: Serialize"), "uses stay");
+        assert!(skeleton.contains("include ! (concat ! (env ! (\"OUT_DIR\") , \"/client/types/Thing.rs\"))"), "{skeleton}");
+        assert!(!skeleton.contains("struct"), "every named item moved out: {skeleton}");
     }
 }

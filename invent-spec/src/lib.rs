@@ -2,10 +2,13 @@
 //! client from, and drives progenitor. A thin list of modules; each module's first doc line says what
 //! belongs in it.
 
+#[cfg(feature = "tools")]
 pub mod diff;
 pub mod error;
 pub mod ext;
+#[cfg(feature = "tools")]
 pub mod cmdline;
+#[cfg(feature = "tools")]
 pub mod download;
 pub mod files;
 pub mod generate;
@@ -18,7 +21,9 @@ pub mod report;
 pub mod rewrite;
 // Spec revision (info.version + SHA-256) for build scripts to export (packaging).
 pub mod revision;
+#[cfg(feature = "tools")]
 pub mod surface;
+#[cfg(feature = "tools")]
 pub mod update;
 
 pub use error::SpecError;

@@ -188,7 +188,7 @@ impl Link {
 /// jittered so a fleet that lost Redis together does not reconnect in step.
 fn backoff(failures: u32) -> Duration {
     let ceiling = FIRST_BACKOFF.saturating_mul(1u32.checked_shl(failures.min(16)).unwrap_or(u32::MAX)).min(MAX_BACKOFF);
-    ceiling / 2 + (ceiling / 2).mul_f64(rand::random::<f64>())
+    ceiling / 2 + (ceiling / 2).mul_f64(crate::rng::unit_f64())
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! Every generated operation must match one operation of the lowered document (`ops`), or generation
 //! fails: nothing is scoped, named or decoded by guesswork.
 
+pub mod builders;
 pub mod cli;
 pub mod deep_object;
 pub mod null_as_absent;
@@ -128,6 +129,9 @@ pub fn rewrite(file: &mut syn::File, doc: &Value, opts: &Options, report: &mut R
             let pairs = encoding.iter().map(|(k, v)| quote!((#k, #v)));
             quote!(&[#(#pairs),*])
         });
+        // Before `send` rewrites the request: rule `absent-query-skipped` replaces the `QueryParam`
+        // calls this one looks for.
+        report.count_n(deep_object::RULE, deep_object::apply(f, op, &runtime)?);
         send::rewrite_fn(
             f,
             &send::Target {
@@ -139,7 +143,6 @@ pub fn rewrite(file: &mut syn::File, doc: &Value, opts: &Options, report: &mut R
                 multipart,
             },
         )?;
-        report.count_n(deep_object::RULE, deep_object::apply(f, op, &runtime)?);
         report.count("generated-send");
         done.insert(
             inspected.id.clone(),

@@ -1,7 +1,16 @@
 //! Rewrites each builder's `send` so it returns the crate's error and runs through the crate's executor:
-//! the request-building statements progenitor wrote are kept verbatim, its hook calls and status `match`
-//! are replaced by one call to `<runtime>::call::execute`, and the org segment of org-scoped paths is
-//! taken from the client instead of the inlined alias.
+//! the request-building statements progenitor wrote are kept, its hook calls and status `match` are
+//! replaced by one call to `<runtime>::call::execute`, and the org segment of org-scoped paths is taken
+//! from the client instead of the inlined alias.
+//!
+//! The executor gets the request-building statements as a closure over the builder's (converted)
+//! values, so a retry builds its request again and a call that needs no retry copies nothing (rule
+//! `rebuild-for-retry`); an operation whose body the caller supplies as a `reqwest::Body` cannot be
+//! built twice and hands over one request (`call::execute_once`). progenitor's `api-version` header
+//! stays on the wire but goes straight onto the request instead of through a `HeaderMap` built for it
+//! alone (rule `api-version-inline`): one map per call less. An absent optional query parameter is
+//! skipped without reqwest rewriting the URL for it (rule `absent-query-skipped`), and the WebSocket
+//! handshake nonce comes from the runtime rather than `rand` (rule `websocket-key`).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, ToTokens};
@@ -113,6 +122,10 @@ pub fn rewrite_fn(f: &mut syn::ImplItemFn, target: &Target<'_>) -> Result<(), Sp
         }
     }
 
+    inline_api_version(&mut prefix).map_err(fail)?;
+    skip_absent_queries(&mut prefix, target.runtime);
+    websocket_nonce(&mut prefix, target.runtime).map_err(fail)?;
+
     let runtime = target.runtime;
     let output = target.output;
     let decoder = &target.decoder;
@@ -126,15 +139,250 @@ pub fn rewrite_fn(f: &mut syn::ImplItemFn, target: &Target<'_>) -> Result<(), Sp
     f.attrs.retain(|a| !a.path().is_ident("doc"));
     f.attrs.push(syn::parse_quote!(#[doc = #doc]));
     f.sig.output = syn::parse_quote!(-> ::std::result::Result<ResponseValue<#output>, #runtime::Error>);
-    let prefix = prefix.iter();
+    let url_at = prefix
+        .iter()
+        .position(is_url_let)
+        .ok_or_else(|| fail("progenitor's `send` builds no `url` with `format!`".into()))?;
+    let call = if prefix[url_at..].iter().any(sets_raw_body) {
+        // The caller's `reqwest::Body` moves into the request: build it once; a retry sends a copy.
+        let prefix = prefix.iter();
+        quote! {
+            #(#prefix)*
+            #runtime::call::execute_once::<#decoder>(client, &super::op_specs::#spec, #request).await
+        }
+    } else {
+        let (values, building) = prefix.split_at(url_at);
+        // The closure reads the builder's values by reference, so it can run again for a retry.
+        let borrowed = bound_names(values).into_iter().filter(|n| n != "client");
+        quote! {
+            #(#values)*
+            #runtime::call::execute::<#decoder>(client, &super::op_specs::#spec, || {
+                #(#[allow(unused_variables)] let #borrowed = &#borrowed;)*
+                #(#building)*
+                ::std::result::Result::Ok(#request)
+            })
+            .await
+        }
+    };
     f.block = syn::parse_quote!({
         // `?` on the request-building steps below yields the crate's error.
         #[allow(unused_imports)]
         use #runtime::Error;
-        #(#prefix)*
-        #runtime::call::execute::<#decoder>(client, #request, &super::op_specs::#spec).await
+        #call
     });
     Ok(())
+}
+
+/// `let url = format!(…);` (progenitor's URL; `url_format` finds the same statement).
+fn is_url_let(stmt: &syn::Stmt) -> bool {
+    let mut stmt = stmt.clone();
+    url_format(&mut stmt).is_some()
+}
+
+/// Whether a statement hands the request a caller-supplied body (`.body(body)`: octet-stream and text
+/// bodies), which moves it.
+fn sets_raw_body(stmt: &syn::Stmt) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            self.0 |= call.method == "body";
+            syn::visit::visit_expr_method_call(self, call);
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_stmt(&mut finder, stmt);
+    finder.0
+}
+
+/// Names the statements bind: the fields of `let Self { a, b, .. } = self;` and each `let x = …;`.
+fn bound_names(stmts: &[syn::Stmt]) -> Vec<syn::Ident> {
+    fn collect(pat: &syn::Pat, out: &mut Vec<syn::Ident>) {
+        match pat {
+            syn::Pat::Ident(p) => out.push(p.ident.clone()),
+            syn::Pat::Struct(s) => s.fields.iter().for_each(|f| collect(&f.pat, out)),
+            syn::Pat::Tuple(t) => t.elems.iter().for_each(|p| collect(p, out)),
+            syn::Pat::Type(t) => collect(&t.pat, out),
+            _ => {}
+        }
+    }
+    let mut names = Vec::new();
+    for stmt in stmts {
+        if let syn::Stmt::Local(local) = stmt {
+            collect(&local.pat, &mut names);
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    names.retain(|n| seen.insert(n.to_string()));
+    names
+}
+
+/// Rule `api-version-inline`: progenitor builds a `HeaderMap` per call for its `api-version` header
+/// (plus any header parameters) and merges it into the request. The header goes onto the request
+/// builder directly instead (same name, same value); the map stays only for header parameters.
+fn inline_api_version(stmts: &mut Vec<syn::Stmt>) -> Result<(), String> {
+    let append_at = stmts
+        .iter()
+        .position(is_api_version_append)
+        .ok_or("progenitor's `send` has no `api-version` header (its output changed shape)")?;
+    let syn::Stmt::Expr(syn::Expr::MethodCall(append), _) = stmts.remove(append_at) else {
+        return Err("progenitor's `api-version` header is not a `header_map.append` call".into());
+    };
+    let (name, value) = (&append.args[0], &append.args[1]);
+    let map_used = stmts.iter().any(mentions_header_map);
+    let mut replaced = 0;
+    for stmt in stmts.iter_mut() {
+        let syn::Stmt::Local(local) = stmt else { continue };
+        let Some(init) = local.init.as_mut() else { continue };
+        replace_headers_call(&mut init.expr, &mut |receiver| {
+            replaced += 1;
+            if map_used {
+                syn::parse_quote!(#receiver.header(#name, #value).headers(header_map))
+            } else {
+                syn::parse_quote!(#receiver.header(#name, #value))
+            }
+        });
+    }
+    if replaced != 1 {
+        return Err(format!("expected one `.headers(header_map)` in progenitor's request, found {replaced}"));
+    }
+    if !map_used {
+        stmts.retain(|s| !is_header_map_let(s));
+    }
+    Ok(())
+}
+
+/// Rule `absent-query-skipped`: `.query(&progenitor_client::QueryParam::new(name, &value))` becomes
+/// `<runtime>::query::param(request, name, &value)`, which adds the same parameter and skips a `None`
+/// without reqwest editing the URL for nothing.
+fn skip_absent_queries(stmts: &mut [syn::Stmt], runtime: &syn::Path) {
+    fn walk(expr: &mut syn::Expr, runtime: &syn::Path) {
+        match expr {
+            syn::Expr::MethodCall(call) => {
+                walk(&mut call.receiver, runtime);
+                if call.method != "query" || call.args.len() != 1 {
+                    return;
+                }
+                let Some((name, value)) = query_param(&call.args[0]) else { return };
+                let receiver = &call.receiver;
+                *expr = syn::parse_quote!(#runtime::query::param(#receiver, #name, #value));
+            }
+            syn::Expr::Try(t) => walk(&mut t.expr, runtime),
+            _ => {}
+        }
+    }
+    for stmt in stmts.iter_mut() {
+        if let syn::Stmt::Local(local) = stmt {
+            if let Some(init) = local.init.as_mut() {
+                walk(&mut init.expr, runtime);
+            }
+        }
+    }
+}
+
+/// `&progenitor_client::QueryParam::new(name, value)` → (`name`, `value`).
+fn query_param(arg: &syn::Expr) -> Option<(syn::Expr, syn::Expr)> {
+    let syn::Expr::Reference(r) = arg else { return None };
+    let syn::Expr::Call(call) = &*r.expr else { return None };
+    let syn::Expr::Path(func) = &*call.func else { return None };
+    let segments: Vec<String> = func.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    if !segments.ends_with(&["QueryParam".to_string(), "new".to_string()]) || call.args.len() != 2 {
+        return None;
+    }
+    Some((call.args[0].clone(), call.args[1].clone()))
+}
+
+/// Rule `websocket-key`: progenitor draws the WebSocket handshake nonce with `::rand::random::<[u8;
+/// 16]>()`; it comes from `<runtime>::call::websocket_nonce()` instead, so the crate needs no `rand`.
+/// Any other use of `rand` is an error (the generated code would not compile).
+fn websocket_nonce(stmts: &mut [syn::Stmt], runtime: &syn::Path) -> Result<(), String> {
+    struct Nonce<'r> {
+        runtime: &'r syn::Path,
+        unknown: Option<String>,
+    }
+    impl syn::visit_mut::VisitMut for Nonce<'_> {
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            if let syn::Expr::Call(call) = expr {
+                if let syn::Expr::Path(func) = &*call.func {
+                    let names: Vec<String> = func.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                    if names.first().map(String::as_str) == Some("rand") {
+                        let text = expr.to_token_stream().to_string().replace(' ', "");
+                        if text == "::rand::random::<[u8;16]>()" {
+                            let runtime = self.runtime;
+                            *expr = syn::parse_quote!(#runtime::call::websocket_nonce());
+                        } else {
+                            self.unknown.get_or_insert(text);
+                        }
+                        return;
+                    }
+                }
+            }
+            syn::visit_mut::visit_expr_mut(self, expr);
+        }
+    }
+    let mut nonce = Nonce { runtime, unknown: None };
+    for stmt in stmts.iter_mut() {
+        syn::visit_mut::VisitMut::visit_stmt_mut(&mut nonce, stmt);
+    }
+    match nonce.unknown {
+        Some(text) => Err(format!("progenitor's request uses `{text}`; invent-api has no `rand` dependency")),
+        None => Ok(()),
+    }
+}
+
+/// `header_map.append(HeaderName::from_static("api-version"), …);`
+fn is_api_version_append(stmt: &syn::Stmt) -> bool {
+    let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = stmt else { return false };
+    call.method == "append"
+        && call.args.len() == 2
+        && matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident("header_map"))
+        && call.args[0].to_token_stream().to_string().contains("\"api-version\"")
+}
+
+/// `let mut header_map = …;`
+fn is_header_map_let(stmt: &syn::Stmt) -> bool {
+    matches!(stmt, syn::Stmt::Local(l) if matches!(&l.pat, syn::Pat::Ident(p) if p.ident == "header_map"))
+}
+
+/// Whether `stmt` uses `header_map` other than by declaring it or merging it (`.headers(header_map)`):
+/// header parameters appended to it.
+fn mentions_header_map(stmt: &syn::Stmt) -> bool {
+    if is_header_map_let(stmt) {
+        return false;
+    }
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            if call.method == "headers" {
+                // The merge's argument does not count; its receiver chain might.
+                syn::visit::Visit::visit_expr(self, &call.receiver);
+                return;
+            }
+            syn::visit::visit_expr_method_call(self, call);
+        }
+        fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+            self.0 |= ident == "header_map";
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_stmt(&mut finder, stmt);
+    finder.0
+}
+
+/// Walks a method-call chain and rewrites `receiver.headers(header_map)` with `make(receiver)`.
+fn replace_headers_call(expr: &mut syn::Expr, make: &mut dyn FnMut(&syn::Expr) -> syn::Expr) {
+    match expr {
+        syn::Expr::MethodCall(call)
+            if call.method == "headers"
+                && matches!(call.args.first(), Some(syn::Expr::Path(p)) if p.path.is_ident("header_map")) =>
+        {
+            replace_headers_call(&mut call.receiver, make);
+            let new = make(&call.receiver);
+            *expr = new;
+        }
+        syn::Expr::MethodCall(call) => replace_headers_call(&mut call.receiver, make),
+        syn::Expr::Try(t) => replace_headers_call(&mut t.expr, make),
+        _ => {}
+    }
 }
 
 /// The `format!(…)` that builds `url` (the first `let` whose initializer is `format!`).
