@@ -618,7 +618,13 @@ fn overhead() {
     println!();
     println!(
         "| {:<3} | {:>11} | {:>30} | {:>26} | {:>11} | {:>10} | {:>11} |",
-        "run", "raw calls/s", "ratio per round med [p10, p90]", "ratio CPU med [p10, p90]", "ratio total", "raw CPU us", "send CPU us"
+        "run",
+        "raw calls/s",
+        "ratio per round med [p10, p90]",
+        "ratio CPU med [p10, p90]",
+        "ratio total",
+        "raw CPU us",
+        "send CPU us"
     );
     println!("|{:-<5}|{:->13}|{:->32}|{:->28}|{:->13}|{:->12}|{:->13}|", "", "", "", "", "", "", "");
     for run in 1..=runs {

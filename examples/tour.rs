@@ -59,7 +59,12 @@ pub async fn mock_tour() -> Result {
     let assistants: Vec<types::Assistant> = client.list_assistants().items().try_collect().await?;
     let enabled = assistants.iter().filter(|a| a.enabled).count();
     println!("   {} assistants ({enabled} enabled) in {} requests", assistants.len(), mock.request_count() - before);
-    println!("   first: {} ({}), last: {}", assistants[0].name, assistants[0].id, assistants[assistants.len() - 1].name);
+    println!(
+        "   first: {} ({}), last: {}",
+        assistants[0].name,
+        assistants[0].id,
+        assistants[assistants.len() - 1].name
+    );
 
     println!("\n2. One page, with the pagination headers as PageInfo");
     let page = client.list_assistants().page(3).take(20).send().await?;
@@ -76,22 +81,28 @@ pub async fn mock_tour() -> Result {
     let contact = client.create_contact().body(body).send().await?.into_inner();
     println!("   created {} ({})", contact.id, contact.name.as_deref().unwrap_or("no name"));
     let found = client.list_contacts().search("jackson").collect_all().await?;
-    println!("   contacts matching \"jackson\": {}", found.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", "));
+    println!(
+        "   contacts matching \"jackson\": {}",
+        found.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
+    );
 
     println!("\n4. Sending a chat message; the reply is a typed ChatMessage");
     let chats = client.list_org_chats().take(1).send().await?.into_inner();
     let chat_id = chats.first().and_then(|c| c.id.clone()).ok_or("the org has no chats")?;
-    let text: types::MessagePart = serde_json::from_value(json!({ "type": "text", "text": "Are you open on Saturday?" }))?;
+    let text: types::MessagePart =
+        serde_json::from_value(json!({ "type": "text", "text": "Are you open on Saturday?" }))?;
     let body = types::CreateChatMessageRequest { message: vec![text] };
     let reply = client.create_chat_message().chat_id(&chat_id).body(body).send().await?.into_inner();
-    let said: Vec<&str> = reply.messages.iter().flat_map(|m| &m.parts).filter_map(|p| p.get("text")?.as_str()).collect();
+    let said: Vec<&str> =
+        reply.messages.iter().flat_map(|m| &m.parts).filter_map(|p| p.get("text")?.as_str()).collect();
     let role = reply.role.map_or("?".to_string(), |r| r.to_string());
     println!("   chat {chat_id}, {role} replied: {}", said.join(" "));
 
     println!("\n5. Sub-orgs: the same client, scoped with client.for_org(id)");
     for sub in client.list_sub_organizations().collect_all().await? {
         let (Some(id), Some(name)) = (sub.id, sub.name) else { continue };
-        let names: Vec<String> = client.for_org(id.as_str()).list_assistants().items().map_ok(|a| a.name).try_collect().await?;
+        let names: Vec<String> =
+            client.for_org(id.as_str()).list_assistants().items().map_ok(|a| a.name).try_collect().await?;
         println!("   {name} ({id}): {}", names.join(", "));
     }
 
@@ -113,7 +124,11 @@ pub async fn mock_tour() -> Result {
         let outcome = retry.map_or("-".to_string(), |r| format!("#{} → {}", r.number, r.status));
         println!("   #{} {} {} → 429, retried as {outcome}", limited.number, limited.method, limited.path);
     }
-    println!("   {} requests, {} answered 429, and every call above succeeded", mock.request_count(), mock.rate_limited_count());
+    println!(
+        "   {} requests, {} answered 429, and every call above succeeded",
+        mock.request_count(),
+        mock.rate_limited_count()
+    );
 
     println!("\n8. Live events: subscribe to the org's chat events, create a chat, receive it");
     let mut chat_events = client.chat_events(); // GET /orgs/c/chats/ws, Bearer auth, reconnects by itself
@@ -123,9 +138,17 @@ pub async fn mock_tour() -> Result {
     }
     println!("   socket open after {} upgrade request(s)", chat_events.stats().attempts);
     let channel_id = contact.channels.iter().find_map(|c| c.id.clone()).ok_or("the contact has no channel")?;
-    let body = types::CreateContactChannelChatRequest { title: Some("Order #1042 arrived damaged".into()), ..Default::default() };
-    let created = client.create_contact_channel_chat().contact_id(&contact.id).channel_id(&channel_id).body(body).send().await?;
-    println!("   created chat {} on {}'s channel", created.id.as_deref().unwrap_or("?"), contact.name.as_deref().unwrap_or("?"));
+    let body = types::CreateContactChannelChatRequest {
+        title: Some("Order #1042 arrived damaged".into()),
+        ..Default::default()
+    };
+    let created =
+        client.create_contact_channel_chat().contact_id(&contact.id).channel_id(&channel_id).body(body).send().await?;
+    println!(
+        "   created chat {} on {}'s channel",
+        created.id.as_deref().unwrap_or("?"),
+        contact.name.as_deref().unwrap_or("?")
+    );
     loop {
         let next = tokio::time::timeout(Duration::from_secs(10), chat_events.try_next()).await;
         let event = next.map_err(|_| "no event within 10 s")??.ok_or("the event stream ended")?;
@@ -138,7 +161,11 @@ pub async fn mock_tour() -> Result {
                 println!("   as a JSON line ({} bytes): {shown}…", line.len());
                 break;
             }
-            ChatEvent::Gap(gap) => println!("   gap: {} reconnect(s), last cause: {:?}", gap.reconnects, gap.cause.as_ref().map(|c| c.to_string())),
+            ChatEvent::Gap(gap) => println!(
+                "   gap: {} reconnect(s), last cause: {:?}",
+                gap.reconnects,
+                gap.cause.as_ref().map(|c| c.to_string())
+            ),
             other => println!("   event: {}", other.to_json()),
         }
     }

@@ -34,4 +34,3 @@ fn run() -> Result<(), String> {
     write_if_changed(&out.join("generated_cli.rs"), &code)?;
     write_if_changed(&out.join("generated_cli_ops.rs"), &format!("invent_cli_operations! {{\n{hooks}}}\n"))
 }
-

@@ -19,8 +19,7 @@ impl ApiKey {
         if key.is_empty() {
             return Err(ConfigError::EmptyApiKey);
         }
-        let mut value =
-            HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| ConfigError::InvalidApiKey)?;
+        let mut value = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| ConfigError::InvalidApiKey)?;
         value.set_sensitive(true);
         Ok(Self(value))
     }
@@ -40,7 +39,8 @@ impl fmt::Debug for ApiKey {
 /// Parses and checks the base URL: `https://…`, or `http://` to a loopback host (tests, local mocks).
 /// A trailing `/` is dropped because generated code appends `/orgs/…`.
 pub(crate) fn parse_base_url(raw: &str) -> Result<String, ConfigError> {
-    let url = Url::parse(raw).map_err(|e| ConfigError::InvalidBaseUrl { url: raw.to_string(), reason: e.to_string() })?;
+    let url =
+        Url::parse(raw).map_err(|e| ConfigError::InvalidBaseUrl { url: raw.to_string(), reason: e.to_string() })?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
@@ -51,11 +51,17 @@ pub(crate) fn parse_base_url(raw: &str) -> Result<String, ConfigError> {
             })
         }
         other => {
-            return Err(ConfigError::InvalidBaseUrl { url: raw.to_string(), reason: format!("unsupported scheme `{other}`") })
+            return Err(ConfigError::InvalidBaseUrl {
+                url: raw.to_string(),
+                reason: format!("unsupported scheme `{other}`"),
+            })
         }
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(ConfigError::InvalidBaseUrl { url: raw.to_string(), reason: "must not have a query or fragment".into() });
+        return Err(ConfigError::InvalidBaseUrl {
+            url: raw.to_string(),
+            reason: "must not have a query or fragment".into(),
+        });
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
 }

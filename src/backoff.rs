@@ -45,8 +45,8 @@ fn parse_delay(value: &str, unit_nanos: u128) -> Option<Duration> {
     }
     // Leading zeros are harmless however many; otherwise 39+ digits overflow u128 (and any Duration).
     let whole = whole.trim_start_matches('0');
-    let Some(whole_nanos) = (if whole.is_empty() { Some(0) } else { whole.parse::<u128>().ok() })
-        .and_then(|w| w.checked_mul(unit_nanos))
+    let Some(whole_nanos) =
+        (if whole.is_empty() { Some(0) } else { whole.parse::<u128>().ok() }).and_then(|w| w.checked_mul(unit_nanos))
     else {
         return Some(Duration::MAX);
     };
@@ -171,14 +171,20 @@ mod tests {
         let wait = |pairs: &[(&'static str, &str)]| server_wait(&headers(pairs), now());
         // u64::MAX seconds is exactly the largest whole-second Duration.
         assert_eq!(wait(&[("retry-after", "18446744073709551615")]), Some(Duration::from_secs(u64::MAX)));
-        assert_eq!(wait(&[("retry-after", "10000000000000000000")]), Some(Duration::from_secs(10_000_000_000_000_000_000)));
+        assert_eq!(
+            wait(&[("retry-after", "10000000000000000000")]),
+            Some(Duration::from_secs(10_000_000_000_000_000_000))
+        );
         assert_eq!(wait(&[("retry-after", "18446744073709551616")]), Some(Duration::MAX));
         assert_eq!(wait(&[("retry-after", "18446744073709551615.999999999999")]), Some(Duration::MAX));
         assert_eq!(wait(&[("retry-after", &"9".repeat(100_000))]), Some(Duration::MAX));
         assert_eq!(wait(&[("retry-after", &format!("0{}", "0".repeat(100_000)))]), Some(Duration::ZERO));
         assert_eq!(wait(&[("retry-after-ms", "18446744073709551615")]), Some(Duration::from_millis(u64::MAX)));
         // Above u64::MAX milliseconds is still a representable Duration: exact, not saturated.
-        assert_eq!(wait(&[("retry-after-ms", "18446744073709551616")]), Some(Duration::new(18_446_744_073_709_551, 616_000_000)));
+        assert_eq!(
+            wait(&[("retry-after-ms", "18446744073709551616")]),
+            Some(Duration::new(18_446_744_073_709_551, 616_000_000))
+        );
         assert_eq!(wait(&[("retry-after-ms", "99999999999999999999999")]), Some(Duration::MAX));
         // Far-past and far-future dates.
         assert_eq!(wait(&[("retry-after", "Thu, 01 Jan 1970 00:00:00 GMT")]), Some(Duration::ZERO));
@@ -186,7 +192,10 @@ mod tests {
         assert!(far > Duration::from_secs(7900 * 365 * 86400), "{far:?}");
         // A clock already past the year 9999 reads the same date as "now".
         let later = SystemTime::UNIX_EPOCH + Duration::from_secs(300_000_000_000);
-        assert_eq!(server_wait(&headers(&[("retry-after", "Fri, 31 Dec 9999 23:59:59 GMT")]), later), Some(Duration::ZERO));
+        assert_eq!(
+            server_wait(&headers(&[("retry-after", "Fri, 31 Dec 9999 23:59:59 GMT")]), later),
+            Some(Duration::ZERO)
+        );
         // Not UTF-8 (obs-text bytes): ignored like garbage, the next header still counts.
         let mut h = HeaderMap::new();
         h.insert("retry-after-ms", HeaderValue::from_bytes(&[0xff, 0xfe, b'1']).unwrap());

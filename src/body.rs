@@ -124,7 +124,8 @@ mod tests {
     fn a_transport_error_while_reading_is_returned() {
         runtime().block_on(async {
             let chunks = vec![Ok(Bytes::from_static(b"ab")), Err(std::io::Error::other("reset"))];
-            let response = Response::from(http::Response::new(reqwest::Body::wrap_stream(futures::stream::iter(chunks))));
+            let response =
+                Response::from(http::Response::new(reqwest::Body::wrap_stream(futures::stream::iter(chunks))));
             assert!(read_bounded(response, 100).await.is_err());
         });
     }

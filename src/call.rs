@@ -138,7 +138,12 @@ async fn exchange(
 
 /// A non-success response as [`Error::Api`], its body kept up to `cap` bytes. A body that fails
 /// midway keeps what arrived.
-pub(crate) async fn api_error(mut response: reqwest::Response, attempts: u32, stopped: Option<RetryStop>, cap: usize) -> Error {
+pub(crate) async fn api_error(
+    mut response: reqwest::Response,
+    attempts: u32,
+    stopped: Option<RetryStop>,
+    cap: usize,
+) -> Error {
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
     let (body, truncated) = match body::read_bounded(response, cap).await {
@@ -289,7 +294,11 @@ mod tests {
                     if let Some(end) = text.find("\r\n\r\n") {
                         let length = text[..end]
                             .lines()
-                            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse().unwrap_or(0))
+                            })
                             .unwrap_or(0usize);
                         if buf.len() >= end + 4 + length {
                             break Some(text);
@@ -307,7 +316,9 @@ mod tests {
     }
 
     fn client(url: &str) -> Client {
-        let fast = crate::RetryConfig::default().with_base_delay(Duration::from_millis(1)).with_max_delay(Duration::from_millis(1));
+        let fast = crate::RetryConfig::default()
+            .with_base_delay(Duration::from_millis(1))
+            .with_max_delay(Duration::from_millis(1));
         Client::builder().api_key("test-key").base_url(url).limiter(None).retry(fast).build().unwrap()
     }
 
@@ -316,7 +327,10 @@ mod tests {
     }
 
     /// Runs `execute` for `method /things` with a counting build closure; returns (result, builds).
-    async fn counted(client: &Client, method: reqwest::Method) -> (Result<ResponseValue<serde_json::Value>, Error>, usize) {
+    async fn counted(
+        client: &Client,
+        method: reqwest::Method,
+    ) -> (Result<ResponseValue<serde_json::Value>, Error>, usize) {
         let builds = AtomicUsize::new(0);
         let op = spec(method.clone());
         let result = execute::<Body<serde_json::Value>>(client, &op, || {

@@ -65,8 +65,7 @@ pub struct ClientBuilder {
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut f = f.debug_struct("ClientBuilder");
-        f
-            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+        f.field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("base_url", &self.base_url)
             .field("org", &self.org)
             .field("connect_timeout", &self.connect_timeout)
@@ -218,9 +217,8 @@ impl ClientBuilder {
                 .build()
                 .map_err(ConfigError::Http)?,
         };
-        let base_path = reqwest::Url::parse(&base_url)
-            .map(|u| u.path().trim_end_matches('/').to_string())
-            .unwrap_or_default();
+        let base_path =
+            reqwest::Url::parse(&base_url).map(|u| u.path().trim_end_matches('/').to_string()).unwrap_or_default();
         let shared = Shared {
             api_key,
             base_path,
@@ -234,8 +232,12 @@ impl ClientBuilder {
             #[cfg(feature = "events")]
             sockets,
         };
-        let inner =
-            Inner { org_path: self.org.path_segment().into(), org: self.org, call: CallOptions::default(), shared: Arc::new(shared) };
+        let inner = Inner {
+            org_path: self.org.path_segment().into(),
+            org: self.org,
+            call: CallOptions::default(),
+            shared: Arc::new(shared),
+        };
         Ok(Client::new_with_client(&base_url, http, inner))
     }
 }

@@ -11,7 +11,6 @@ use reqwest::StatusCode;
 use crate::config_error::ConfigError;
 use crate::retry_stop::RetryStop;
 
-
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -189,7 +188,8 @@ impl From<crate::ConfigError> for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let attempts = |f: &mut fmt::Formatter<'_>, n: u32| if n > 1 { write!(f, " after {n} attempts") } else { Ok(()) };
+        let attempts =
+            |f: &mut fmt::Formatter<'_>, n: u32| if n > 1 { write!(f, " after {n} attempts") } else { Ok(()) };
         match self {
             Error::Api(e) => {
                 write!(f, "Invent API returned {}", e.status)?;

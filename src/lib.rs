@@ -41,26 +41,26 @@ pub mod events;
 #[cfg(feature = "mock")]
 pub mod mock;
 
-pub use config_error::ConfigError;
-pub use state::Inner;
+pub use body::DEFAULT_MAX_ERROR_BODY;
 pub use config::{
-    ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_DEADLINE, ENV_API_KEY, ENV_BASE_URL, ENV_ORG,
+    ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, ENV_API_KEY,
+    ENV_BASE_URL, ENV_ORG,
 };
+pub use config_error::ConfigError;
 pub use decode::{ResponseBody, Unlisted};
 pub use error::{ApiError, DecodeError, Error, PaginationError, Result};
 pub use generated::{builder, types, ByteStream, Client, ResponseValue};
 pub use limiter::LimiterConfig;
-pub use multipart::FilePart;
-pub use operation::{Operation, OperationSpec, Quota};
 #[cfg(feature = "redis")]
 pub use limiter::SharedRedis;
+pub use multipart::FilePart;
+pub use operation::{Operation, OperationSpec, Quota};
 pub use org::{Org, CURRENT_ORG};
-pub use body::DEFAULT_MAX_ERROR_BODY;
 pub use pagination::{ListOperation, Page, PageInfo, Paginate, DEFAULT_MAX_PAGES, MAX_TAKE};
 pub use raw::RawRequest;
-pub use retry_stop::{AttemptFailure, RetryStop, WaitLimit};
 pub use retry_config::{RetryConfig, MAX_RETRIES_LIMIT};
+pub use retry_stop::{AttemptFailure, RetryStop, WaitLimit};
+pub use state::Inner;
 // --- spec revision (packaging) ---
 mod spec_revision;
 pub use spec_revision::{SPEC_SHA256, SPEC_VERSION};

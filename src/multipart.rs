@@ -242,7 +242,8 @@ fn push_parts(
         Value::Absent => {}
         Value::Text(s) => parts.push(text(Bytes::from(s), declared)),
         Value::Json(v) => {
-            let data = serde_json::to_vec(&v).map_err(|e| Error::InvalidRequest(format!("multipart field `{name}`: {e}")))?;
+            let data =
+                serde_json::to_vec(&v).map_err(|e| Error::InvalidRequest(format!("multipart field `{name}`: {e}")))?;
             parts.push(text(Bytes::from(data), declared.or_else(|| Some("application/json".into()))));
         }
         Value::Many(items) => {
@@ -264,7 +265,11 @@ fn push_parts(
             parts.push(Part {
                 name: name.to_string(),
                 file_name: Some(file.file_name.clone().unwrap_or_else(|| name.to_string())),
-                content_type: file.content_type.clone().or(declared).or_else(|| Some("application/octet-stream".into())),
+                content_type: file
+                    .content_type
+                    .clone()
+                    .or(declared)
+                    .or_else(|| Some("application/octet-stream".into())),
                 data,
             });
         }
@@ -314,10 +319,26 @@ impl ser::Serializer for Fields {
     type SerializeStruct = Fields;
     type SerializeStructVariant = ser::Impossible<Fields, JsonError>;
 
-    refuse!(serialize_bool(bool), serialize_i8(i8), serialize_i16(i16), serialize_i32(i32), serialize_i64(i64),
-        serialize_u8(u8), serialize_u16(u16), serialize_u32(u32), serialize_u64(u64), serialize_f32(f32),
-        serialize_f64(f64), serialize_char(char), serialize_str(&str), serialize_bytes(&[u8]), serialize_none(),
-        serialize_unit(), serialize_unit_struct(&'static str), serialize_unit_variant(&'static str, u32, &'static str));
+    refuse!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_char(char),
+        serialize_str(&str),
+        serialize_bytes(&[u8]),
+        serialize_none(),
+        serialize_unit(),
+        serialize_unit_struct(&'static str),
+        serialize_unit_variant(&'static str, u32, &'static str)
+    );
 
     fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<Fields, JsonError> {
         value.serialize(self)
@@ -465,7 +486,11 @@ macro_rules! json_struct_part {
         impl<S: ser::$trait<Ok = serde_json::Value, Error = JsonError>> ser::$trait for JsonPart<S> {
             type Ok = Value;
             type Error = JsonError;
-            fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), JsonError> {
+            fn serialize_field<T: ?Sized + Serialize>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), JsonError> {
                 self.0.serialize_field(key, value)
             }
             fn end(self) -> Result<Value, JsonError> {
@@ -562,7 +587,11 @@ impl ser::Serializer for FieldValue {
     fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<Value, JsonError> {
         text(variant)
     }
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, name: &'static str, value: &T) -> Result<Value, JsonError> {
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<Value, JsonError> {
         if name == MARKER {
             let index = serde_json::to_value(value)?
                 .as_u64()

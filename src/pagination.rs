@@ -102,9 +102,7 @@ pub trait Paginate: ListOperation {
 
     /// Every item of every page, fetched page by page as the stream is read.
     fn items(self) -> impl Stream<Item = Result<Self::Item, Error>> + Send {
-        self.pages()
-            .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
-            .try_flatten()
+        self.pages().map_ok(|page| stream::iter(page.items.into_iter().map(Ok))).try_flatten()
     }
 
     /// Every item, collected.
@@ -270,7 +268,10 @@ mod tests {
     }
 
     /// Drives a cursor against a server model until it stops; returns the pages asked for and the end.
-    fn run(mut cursor: Cursor, serve: impl Fn(u64, usize) -> (u64, PageInfo, Option<Vec<u8>>)) -> (Vec<u64>, Result<(), PaginationError>) {
+    fn run(
+        mut cursor: Cursor,
+        serve: impl Fn(u64, usize) -> (u64, PageInfo, Option<Vec<u8>>),
+    ) -> (Vec<u64>, Result<(), PaginationError>) {
         let mut asked = Vec::new();
         loop {
             match cursor.next_request() {

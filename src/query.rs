@@ -123,10 +123,24 @@ mod absent {
             Ok(())
         }
         present!(
-            serialize_bool(bool), serialize_i8(i8), serialize_i16(i16), serialize_i32(i32), serialize_i64(i64),
-            serialize_i128(i128), serialize_u8(u8), serialize_u16(u16), serialize_u32(u32), serialize_u64(u64),
-            serialize_u128(u128), serialize_f32(f32), serialize_f64(f64), serialize_char(char), serialize_str(&str),
-            serialize_bytes(&[u8]), serialize_unit(), serialize_unit_struct(&'static str),
+            serialize_bool(bool),
+            serialize_i8(i8),
+            serialize_i16(i16),
+            serialize_i32(i32),
+            serialize_i64(i64),
+            serialize_i128(i128),
+            serialize_u8(u8),
+            serialize_u16(u16),
+            serialize_u32(u32),
+            serialize_u64(u64),
+            serialize_u128(u128),
+            serialize_f32(f32),
+            serialize_f64(f64),
+            serialize_char(char),
+            serialize_str(&str),
+            serialize_bytes(&[u8]),
+            serialize_unit(),
+            serialize_unit_struct(&'static str),
             serialize_unit_variant(&'static str, u32, &'static str),
         );
         fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), Present> {

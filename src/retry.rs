@@ -11,10 +11,10 @@ use tokio::time::Instant;
 use crate::backoff::{self, Jitter, LONGEST_WAIT};
 use crate::body;
 use crate::budget::{RETRY_COST, SUCCESS_REWARD, TIMEOUT_RETRY_COST};
+use crate::operation::{OperationSpec, Quota};
 use crate::retry_config::RetryConfig;
 use crate::retry_stop::{AttemptFailure, RetryStop, WaitLimit};
 use crate::state::Inner;
-use crate::operation::{OperationSpec, Quota};
 
 /// Header on a 429 the client made up itself because its limiter had no slot in time.
 pub(crate) const LOCAL_LIMIT_HEADER: &str = "x-invent-client-rate-limited";
@@ -412,7 +412,8 @@ mod tests {
 
     #[test]
     fn local_429_reads_like_the_servers() {
-        let stop = RetryStop::ClientRateLimited { wait: Duration::from_millis(1500), limit: WaitLimit::Cap(Duration::ZERO) };
+        let stop =
+            RetryStop::ClientRateLimited { wait: Duration::from_millis(1500), limit: WaitLimit::Cap(Duration::ZERO) };
         let r = local_429(Duration::from_millis(1500), &stop);
         assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(r.headers()["retry-after"], "2");

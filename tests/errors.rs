@@ -100,10 +100,12 @@ async fn question_mark_on_send_converts_to_the_crate_error() {
 #[tokio::test]
 async fn invalid_arguments_fail_before_sending() {
     let server = MockServer::start_async().await;
-    let any = server.mock_async(|when, then| {
-        when.any_request();
-        then.status(200);
-    }).await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200);
+        })
+        .await;
     // `assistant_id` is required and was not set.
     let err = common::client(&server).get_assistant().send().await.expect_err("missing arg");
     assert!(matches!(err, Error::InvalidRequest(ref m) if m.contains("assistant_id")), "{err:?}");

@@ -319,7 +319,6 @@ async fn s24_retry_budget_is_shared_by_clones() {
 
 #[tokio::test(start_paused = true)]
 async fn s25_generated_operations_take_the_same_path() {
-    
     let server = FaultServer::always(Reply::status(429).header("retry-after", "1")).await;
     let error = client(&server).list_assistants().send().await.unwrap_err();
     assert_eq!(server.requests(), 3);
@@ -362,7 +361,8 @@ async fn s28_huge_retry_after_on_a_create_with_the_assistant_bucket_on() {
     // The panic: "overflow when adding duration to instant".
     let server = FaultServer::always(Reply::status(429).header("retry-after", "10000000000000000000")).await;
     let limiter = invent_api::LimiterConfig::default().with_assistant_creations(3, Duration::from_secs(2));
-    let client = Client::builder().api_key("test-key").base_url(server.base_url()).limiter(Some(limiter)).build().unwrap();
+    let client =
+        Client::builder().api_key("test-key").base_url(server.base_url()).limiter(Some(limiter)).build().unwrap();
     let first = client.create_assistant().body_map(|b| b.name("Ada")).send().await.unwrap_err();
     assert!(first.is_rate_limited());
     assert_eq!(first.attempts(), 1);
@@ -750,13 +750,15 @@ async fn s52_a_retry_the_limiter_does_not_send_is_refunded() {
     let server = budget_server().await;
     let retry = RetryConfig::default().with_max_retries(10).with_budget_capacity(5);
     let limiter = invent_api::LimiterConfig::new(1, Duration::from_secs(10));
-    let client = builder(&server).retry(retry).limiter(Some(limiter)).deadline(Some(Duration::from_secs(5))).build().unwrap();
+    let client =
+        builder(&server).retry(retry).limiter(Some(limiter)).deadline(Some(Duration::from_secs(5))).build().unwrap();
     // The retry is paid for, then the limiter's next slot (10 s) is past the 5 s deadline.
     let first = client.raw(Method::GET, "/fail").send().await.unwrap_err();
     assert_eq!(first.attempts(), 1);
     assert!(note(&first).starts_with("client-side rate limit"), "{first}");
     // Its 5 tokens came back: a call without a deadline can afford one retry.
-    let second = client.with_timeouts(Duration::from_secs(60), None).raw(Method::GET, "/fail").send().await.unwrap_err();
+    let second =
+        client.with_timeouts(Duration::from_secs(60), None).raw(Method::GET, "/fail").send().await.unwrap_err();
     assert_eq!(second.attempts(), 2);
     assert_eq!(note(&second), "retry budget exhausted");
     assert_eq!(server.requests(), 3);

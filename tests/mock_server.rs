@@ -105,7 +105,10 @@ async fn sub_orgs_serve_their_own_data() {
     let sub_assistants: Vec<String> = sub.list_assistants().items().map_ok(|a| a.id).try_collect().await.expect("sub");
     assert_eq!((parent.len(), sub_assistants.len()), (25, 3));
     assert!(sub_assistants.iter().all(|id| !parent.contains(id)), "no overlap");
-    assert!(mock.requests().iter().any(|r| r.path == format!("/orgs/{}/assistants", sub_ids[0])), "sub-org id in the path");
+    assert!(
+        mock.requests().iter().any(|r| r.path == format!("/orgs/{}/assistants", sub_ids[0])),
+        "sub-org id in the path"
+    );
 
     // A parent assistant is not reachable through the sub-org, and vice versa.
     let err = sub.get_assistant().assistant_id(&parent[0]).send().await.expect_err("not in the sub-org");
@@ -115,7 +118,10 @@ async fn sub_orgs_serve_their_own_data() {
 
     // A contact created in a sub-org stays there.
     let body = types::CreateContactRequest {
-        channel: Some(types::CreateContactRequestChannel { email: Some("sub@example.com".into()), ..Default::default() }),
+        channel: Some(types::CreateContactRequestChannel {
+            email: Some("sub@example.com".into()),
+            ..Default::default()
+        }),
         ..Default::default()
     };
     let created = sub.create_contact().body(body).send().await.expect("create").into_inner();
@@ -220,7 +226,8 @@ async fn chat_messages_get_an_assistant_reply_and_are_stored() {
     let chat_id = chats[0].id.clone().expect("chat id");
     let before = client.list_chat_messages().chat_id(&chat_id).collect_all().await.expect("messages").len();
 
-    let part: types::MessagePart = serde_json::from_value(json!({ "type": "text", "text": "Hello there" })).expect("part");
+    let part: types::MessagePart =
+        serde_json::from_value(json!({ "type": "text", "text": "Hello there" })).expect("part");
     let body = types::CreateChatMessageRequest { message: vec![part] };
     let reply = client.create_chat_message().chat_id(&chat_id).body(body).send().await.expect("reply").into_inner();
     assert_eq!(reply.role.map(|r| r.to_string()).as_deref(), Some("assistant"));

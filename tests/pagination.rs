@@ -14,7 +14,13 @@ use invent_api::prelude::*;
 use serde_json::Value;
 
 /// Serves `items` at `path` in pages of the requested `take`, with or without count headers.
-async fn serve_pages<'a>(server: &'a MockServer, path: &str, items: &[Value], take: usize, headers: bool) -> Vec<Mock<'a>> {
+async fn serve_pages<'a>(
+    server: &'a MockServer,
+    path: &str,
+    items: &[Value],
+    take: usize,
+    headers: bool,
+) -> Vec<Mock<'a>> {
     let pages = items.chunks(take).map(<[Value]>::to_vec).collect::<Vec<_>>();
     let mut mocks = Vec::new();
     for (i, page) in pages.iter().enumerate() {
@@ -72,7 +78,8 @@ async fn short_last_page_without_headers_ends_the_list() {
     let server = MockServer::start_async().await;
     let items = common::assistants(1..=23);
     let mocks = serve_pages(&server, "/orgs/c/assistants", &items, 10, false).await;
-    let all: Vec<_> = common::client(&server).list_assistants().pages_with(10).try_collect::<Vec<_>>().await.expect("pages");
+    let all: Vec<_> =
+        common::client(&server).list_assistants().pages_with(10).try_collect::<Vec<_>>().await.expect("pages");
     assert_eq!(all.iter().map(|p| p.items.len()).sum::<usize>(), 23);
     assert_eq!(mocks.len(), 3);
     for m in &mocks {
@@ -91,7 +98,8 @@ async fn full_last_page_without_headers_costs_one_empty_request() {
             then.status(200).json_body(serde_json::json!([]));
         })
         .await;
-    let all: Vec<_> = common::client(&server).list_assistants().pages_with(10).try_collect::<Vec<_>>().await.expect("pages");
+    let all: Vec<_> =
+        common::client(&server).list_assistants().pages_with(10).try_collect::<Vec<_>>().await.expect("pages");
     assert_eq!(all.iter().map(|p| p.items.len()).sum::<usize>(), 20);
     empty.assert_calls_async(1).await;
 }
@@ -101,7 +109,11 @@ async fn single_call_exposes_page_info_and_other_list_filters_are_kept() {
     let server = MockServer::start_async().await;
     let m = server
         .mock_async(|when, then| {
-            when.method(GET).path("/orgs/c/contacts").query_param("status", "SUBSCRIBED").query_param("page", "2").query_param("take", "20");
+            when.method(GET)
+                .path("/orgs/c/contacts")
+                .query_param("status", "SUBSCRIBED")
+                .query_param("page", "2")
+                .query_param("take", "20");
             then.status(200)
                 .header("pagination-count", "41")
                 .header("pagination-page", "2")

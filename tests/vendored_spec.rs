@@ -45,19 +45,20 @@ fn table() -> Table {
     let path = root().join("tests/spec_operations.tsv");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let mut lines = text.lines();
-    assert_eq!(
-        lines.next(),
-        Some("method\tpath\toperationId\tevidence"),
-        "unexpected header in {}",
-        path.display()
-    );
+    assert_eq!(lines.next(), Some("method\tpath\toperationId\tevidence"), "unexpected header in {}", path.display());
     let mut rows = Table::new();
     for (i, line) in lines.enumerate() {
         if line.trim().is_empty() {
             continue;
         }
         let cells: Vec<&str> = line.split('\t').collect();
-        assert_eq!(cells.len(), 4, "line {} of {} does not have 4 tab-separated cells: {line:?}", i + 2, path.display());
+        assert_eq!(
+            cells.len(),
+            4,
+            "line {} of {} does not have 4 tab-separated cells: {line:?}",
+            i + 2,
+            path.display()
+        );
         let key = (cells[0].to_string(), cells[1].to_string());
         let prev = rows.insert(key.clone(), (cells[2].to_string(), cells[3].to_string()));
         assert!(prev.is_none(), "duplicate row for {} {} in {}", key.0, key.1, path.display());
@@ -156,10 +157,8 @@ fn operations_match_the_table() {
 #[test]
 fn every_operation_is_fully_described() {
     let Some(spec) = reconstruction() else { return };
-    let declared_tags: BTreeSet<&str> = spec["tags"]
-        .as_array()
-        .map(|t| t.iter().filter_map(|t| t["name"].as_str()).collect())
-        .unwrap_or_default();
+    let declared_tags: BTreeSet<&str> =
+        spec["tags"].as_array().map(|t| t.iter().filter_map(|t| t["name"].as_str()).collect()).unwrap_or_default();
     let mut problems = Vec::new();
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
 
@@ -373,7 +372,8 @@ fn guessed_fields_are_optional_and_their_objects_open() {
                 problems.push(format!("{at}: guessed field {field} has a default (it would always be sent)"));
             }
             if schema.get("additionalProperties") != Some(&serde_json::json!({})) {
-                problems.push(format!("{at}: holds guessed field {field} but is not open (additionalProperties: {{}})"));
+                problems
+                    .push(format!("{at}: holds guessed field {field} but is not open (additionalProperties: {{}})"));
             }
         }
     }
@@ -390,7 +390,8 @@ fn org_and_assistant_ids_have_prefixed_examples() {
     let Some(spec) = reconstruction() else { return };
     let well_formed = |v: &Value, prefix: &str| {
         v.as_str().is_some_and(|s| {
-            s.strip_prefix(prefix).is_some_and(|t| t == "XXX" || (t.len() == 22 && t.chars().all(|c| c.is_ascii_alphanumeric())))
+            s.strip_prefix(prefix)
+                .is_some_and(|t| t == "XXX" || (t.len() == 22 && t.chars().all(|c| c.is_ascii_alphanumeric())))
         })
     };
     let has_example = |schema: &Value, prefix: &str| {
@@ -462,7 +463,8 @@ fn websocket_routes_are_upgrades() {
 /// refuses unknown arguments with exit 2. Run on a copy of the script, so openapi.json is never touched.
 #[test]
 fn build_script_reproduces_the_spec_and_refuses_unknown_arguments() {
-    let Some(spec_text) = reconstruction().map(|_| std::fs::read_to_string(root().join("openapi.json")).unwrap_or_default())
+    let Some(spec_text) =
+        reconstruction().map(|_| std::fs::read_to_string(root().join("openapi.json")).unwrap_or_default())
     else {
         return;
     };

@@ -19,9 +19,9 @@ use serde_json::Value;
 use crate::output::{self, Failure, Format, Out, EXIT_OK};
 use futures::TryStreamExt;
 
-use invent_api::{ListOperation, Paginate, MAX_TAKE};
 use invent_api::events::{write_json_lines, EventsConfig, Feed, WatchError};
 use invent_api::{ByteStream, Operation};
+use invent_api::{ListOperation, Paginate, MAX_TAKE};
 
 /// Error returned from a hook once the command has run and printed its result; the exit status is in
 /// the [`Config`]'s slot.
@@ -130,10 +130,8 @@ impl Config {
             return Err(Failure::Usage(format!("{}: no event stream is known for this route", label::<B>())));
         };
         let config = EventsConfig::default().with_max_reconnects(Some(self.max_retries));
-        let events = self
-            .client
-            .events_with(feed, config)
-            .map_err(|e| Failure::Usage(format!("{}: {e}", label::<B>())))?;
+        let events =
+            self.client.events_with(feed, config).map_err(|e| Failure::Usage(format!("{}: {e}", label::<B>())))?;
         let mut stdout = std::io::stdout().lock();
         match self.block_on(write_json_lines(events, &mut stdout)) {
             Ok(_) => Ok(()),
@@ -175,7 +173,8 @@ fn call_failure<B: Operation>(error: invent_api::Error) -> Failure {
 }
 
 fn to_json<B: Operation, T: Serialize>(value: &T) -> Result<Value, Failure> {
-    serde_json::to_value(value).map_err(|e| Failure::Usage(format!("{}: could not encode the result as JSON: {e}", label::<B>())))
+    serde_json::to_value(value)
+        .map_err(|e| Failure::Usage(format!("{}: could not encode the result as JSON: {e}", label::<B>())))
 }
 
 /// A flag of the subcommand, false when the subcommand does not define it.
@@ -186,7 +185,9 @@ fn flag(matches: &ArgMatches, id: &str) -> bool {
 /// An argument's value as typed on the command line, as a whole number.
 fn raw_number(matches: &ArgMatches, id: &str) -> Option<u64> {
     let text = matches.try_get_raw(id).ok().flatten()?.next()?.to_str()?.trim().to_string();
-    text.parse::<u64>().ok().or_else(|| text.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f as u64))
+    text.parse::<u64>()
+        .ok()
+        .or_else(|| text.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f as u64))
 }
 
 /// A builder type, probed for [`ListOperation`] without a value (`is_list`, see `generated.rs`).
@@ -304,4 +305,3 @@ impl<B: Operation> RunOther for Probe<'_, B> {
         ))))
     }
 }
-

@@ -23,10 +23,10 @@ use clap::builder::TypedValueParser;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::Value;
 
-use invent_api::{ConfigError, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL, ENV_ORG};
-use invent_api::Client;
 use exec::{Config, ExitSlot, Handled};
 use generated::{Cli, CliCommand};
+use invent_api::Client;
+use invent_api::{ConfigError, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL, ENV_ORG};
 use output::{Failure, Format};
 
 pub use output::{table, EXIT_API, EXIT_OK, EXIT_USAGE};
@@ -198,7 +198,9 @@ fn operation_command(cmd: CliCommand, reserved: &[String]) -> Command {
     // A generated flag with the long name of a global flag would clash (clap refuses duplicates).
     let clashes: Vec<(String, String)> = command
         .get_arguments()
-        .filter_map(|a| a.get_long().filter(|l| reserved.iter().any(|r| r == l)).map(|l| (a.get_id().to_string(), l.to_string())))
+        .filter_map(|a| {
+            a.get_long().filter(|l| reserved.iter().any(|r| r == l)).map(|l| (a.get_id().to_string(), l.to_string()))
+        })
         .collect();
     for (arg, long) in clashes {
         command = command.mut_arg(arg, |a| a.long(format!("{long}-field")));
@@ -271,7 +273,9 @@ fn build_client(settings: &Settings) -> Result<Client, String> {
         Ok(key) if !key.trim().is_empty() => key.trim().to_string(),
         Ok(_) => return Err(format!("{ENV_API_KEY} is empty: set it to an Invent API key (Settings → API Keys)")),
         Err(std::env::VarError::NotPresent) => {
-            return Err(format!("no API key: set the {ENV_API_KEY} environment variable (Settings → API Keys in Invent)"))
+            return Err(format!(
+                "no API key: set the {ENV_API_KEY} environment variable (Settings → API Keys in Invent)"
+            ))
         }
         Err(std::env::VarError::NotUnicode(_)) => return Err(format!("{ENV_API_KEY} is not valid UTF-8")),
     };
@@ -285,7 +289,9 @@ fn build_client(settings: &Settings) -> Result<Client, String> {
         builder = builder.limiter(None);
     }
     builder.build().map_err(|error| match error {
-        ConfigError::InvalidApiKey => format!("{ENV_API_KEY} contains characters that cannot be sent in an HTTP header"),
+        ConfigError::InvalidApiKey => {
+            format!("{ENV_API_KEY} contains characters that cannot be sent in an HTTP header")
+        }
         other => other.to_string(),
     })
 }
@@ -337,7 +343,8 @@ impl StdinFiles {
     fn create() -> io::Result<PathBuf> {
         let mut body = Vec::new();
         io::stdin().lock().read_to_end(&mut body)?;
-        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let stamp =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
         for attempt in 0..100u32 {
             let path = std::env::temp_dir().join(format!("invent-stdin-{}-{stamp}-{attempt}.json", std::process::id()));
             let mut options = std::fs::OpenOptions::new();

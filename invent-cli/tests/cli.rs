@@ -184,17 +184,20 @@ fn list_without_paginate_is_one_page_and_table_output_aligns_columns() {
     let server = MockServer::start();
     let page = server.mock(|when, then| {
         when.method(GET).path("/orgs/c/assistants").query_param("take", "2");
-        then.status(200)
-            .header("pagination-count", "9")
-            .json_body(json!([
-                { "id": "ast_1", "name": "Support", "enabled": true, "actions": [] },
-                { "id": "ast_22", "name": "Sales", "enabled": false },
-            ]));
+        then.status(200).header("pagination-count", "9").json_body(json!([
+            { "id": "ast_1", "name": "Support", "enabled": true, "actions": [] },
+            { "id": "ast_22", "name": "Sales", "enabled": false },
+        ]));
     });
     let run = invent(&server, &["list-assistants", "--take", "2", "--output", "table"]);
     run.assert_code(0);
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(lines, ["ID      NAME     ENABLED", "ast_1   Support  true", "ast_22  Sales    false"], "{}", run.stdout);
+    assert_eq!(
+        lines,
+        ["ID      NAME     ENABLED", "ast_1   Support  true", "ast_22  Sales    false"],
+        "{}",
+        run.stdout
+    );
     page.assert_calls(1);
 }
 
@@ -338,15 +341,15 @@ fn usage_and_configuration_errors_exit_2() {
         then.status(200).json_body(json!({}));
     });
     for args in [
-        &["get-assistant"][..],                                              // missing required argument
-        &["no-such-command"],                                                // unknown subcommand
-        &["list-assistants", "--take", "many"],                              // bad value
-        &["--output", "xml", "list-assistants"],                             // bad global value
-        &["--max-retries", "99", "list-assistants"],                         // out of range
-        &["--base-url", "http://example.com", "list-assistants"],            // plain http off loopback
-        &["create-assistant", "--json-body", "/nonexistent/body.json"],      // unreadable body file
-        &["api", "GET", "/orgs/c/x", "--query", "novalue"],                  // bad --query
-        &[],                                                                 // no subcommand
+        &["get-assistant"][..],                                         // missing required argument
+        &["no-such-command"],                                           // unknown subcommand
+        &["list-assistants", "--take", "many"],                         // bad value
+        &["--output", "xml", "list-assistants"],                        // bad global value
+        &["--max-retries", "99", "list-assistants"],                    // out of range
+        &["--base-url", "http://example.com", "list-assistants"],       // plain http off loopback
+        &["create-assistant", "--json-body", "/nonexistent/body.json"], // unreadable body file
+        &["api", "GET", "/orgs/c/x", "--query", "novalue"],             // bad --query
+        &[],                                                            // no subcommand
     ] {
         let run = invent(&server, args);
         run.assert_code(2);
@@ -385,11 +388,40 @@ fn api_passthrough_get_with_query_and_org() {
     });
     let run = invent(
         &server,
-        &["--org", "org_x", "api", "get", "/orgs/c/whatever", "--query", "a=1", "-q", "b=two words", "-H", "X-Extra: yes"],
+        &[
+            "--org",
+            "org_x",
+            "api",
+            "get",
+            "/orgs/c/whatever",
+            "--query",
+            "a=1",
+            "-q",
+            "b=two words",
+            "-H",
+            "X-Extra: yes",
+        ],
     );
     run.assert_code(0);
     assert_eq!(run.json(), json!([{ "id": "w_1", "size": 3 }]));
-    let run = invent(&server, &["--org", "org_x", "--output", "table", "api", "GET", "/orgs/c/whatever", "-q", "a=1", "-q", "b=two words", "-H", "x-extra: yes"]);
+    let run = invent(
+        &server,
+        &[
+            "--org",
+            "org_x",
+            "--output",
+            "table",
+            "api",
+            "GET",
+            "/orgs/c/whatever",
+            "-q",
+            "a=1",
+            "-q",
+            "b=two words",
+            "-H",
+            "x-extra: yes",
+        ],
+    );
     run.assert_code(0);
     assert_eq!(run.stdout, "ID   SIZE\nw_1  3\n");
     undocumented.assert_calls(2);
@@ -453,7 +485,12 @@ fn every_subcommand_survives_error_and_garbage_responses() {
             let run = run_cmd(cmd, None);
             // `invent api` prints any success body as is.
             let expected = if name == "api" && status == 200 { 0 } else { expected };
-            assert!(!run.stderr.contains("panicked"), "`invent {name} {}` panicked on {status}:\n{}", args.join(" "), run.stderr);
+            assert!(
+                !run.stderr.contains("panicked"),
+                "`invent {name} {}` panicked on {status}:\n{}",
+                args.join(" "),
+                run.stderr
+            );
             assert_eq!(
                 run.code,
                 expected,
@@ -501,7 +538,8 @@ fn dummy_args(tree: &clap::Command, sub: &clap::Command, lowered: &Value) -> Vec
                 .get_arguments()
                 .find(|a| a.get_long() == Some(long.as_str()))
                 .unwrap_or_else(|| panic!("{name}: no argument --{long}"));
-            let value = dummy_value(tree, &name, &args, arg).unwrap_or_else(|| panic!("{name}: no dummy value for --{long}"));
+            let value =
+                dummy_value(tree, &name, &args, arg).unwrap_or_else(|| panic!("{name}: no dummy value for --{long}"));
             args.push(format!("--{long}"));
             args.push(value);
         }
@@ -519,7 +557,8 @@ fn parse(tree: &clap::Command, name: &str, args: &[String]) -> Result<(), clap::
 fn dummy_value(tree: &clap::Command, name: &str, args: &[String], arg: &clap::Arg) -> Option<String> {
     let long = format!("--{}", arg.get_long()?);
     let possible = arg.get_possible_values().into_iter().map(|v| v.get_name().to_string());
-    let fixed = ["dummy_1", "1", "true", "2024-01-01T00:00:00Z", "00000000-0000-4000-8000-000000000000"].map(String::from);
+    let fixed =
+        ["dummy_1", "1", "true", "2024-01-01T00:00:00Z", "00000000-0000-4000-8000-000000000000"].map(String::from);
     possible.chain(fixed).find(|candidate| {
         let mut trial = args.to_vec();
         trial.extend([long.clone(), candidate.clone()]);

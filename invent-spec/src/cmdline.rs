@@ -27,7 +27,13 @@ impl Args {
         Self::parse_with(args, options, &[], min, max)
     }
 
-    pub fn parse_with(args: &[String], options: &[&str], switches: &[&str], min: usize, max: usize) -> Result<Self, String> {
+    pub fn parse_with(
+        args: &[String],
+        options: &[&str],
+        switches: &[&str],
+        min: usize,
+        max: usize,
+    ) -> Result<Self, String> {
         let mut out = Args { positional: Vec::new(), options: Vec::new(), switches: Vec::new() };
         let mut it = args.iter();
         while let Some(a) = it.next() {
@@ -85,7 +91,14 @@ mod tests {
 
     #[test]
     fn parses_options_switches_and_positionals() {
-        let a = Args::parse_with(&s(&["a", "--format=json", "--fail-on", "any", "--no-overrides", "b"]), &["format", "fail-on"], &["no-overrides"], 2, 2).unwrap();
+        let a = Args::parse_with(
+            &s(&["a", "--format=json", "--fail-on", "any", "--no-overrides", "b"]),
+            &["format", "fail-on"],
+            &["no-overrides"],
+            2,
+            2,
+        )
+        .unwrap();
         assert_eq!(a.positional, ["a", "b"]);
         assert_eq!(a.option("format"), Some("json"));
         assert_eq!(a.option("fail-on"), Some("any"));

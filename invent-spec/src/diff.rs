@@ -189,7 +189,13 @@ pub fn diff_values(
     let changes = compare::compare(&old_side, &new_side);
     let mut raw_sample = Vec::new();
     let raw_differences = raw_diff(old, new, "", &mut raw_sample, 0);
-    Ok(DiffReport { old_name: old_name.to_string(), new_name: new_name.to_string(), changes, raw_differences, raw_sample })
+    Ok(DiffReport {
+        old_name: old_name.to_string(),
+        new_name: new_name.to_string(),
+        changes,
+        raw_differences,
+        raw_sample,
+    })
 }
 
 /// Counts the JSON values that differ (an array of another length counts once), collecting pointers.
@@ -314,7 +320,11 @@ impl DiffReport {
             }
         }
         if !self.changes.is_empty() && self.raw_differences > 0 {
-            let _ = writeln!(out, "\n({} in total, descriptions and examples included)", values_differ(self.raw_differences));
+            let _ = writeln!(
+                out,
+                "\n({} in total, descriptions and examples included)",
+                values_differ(self.raw_differences)
+            );
         } else if self.changes.is_empty() && !self.raw_sample.is_empty() {
             for p in &self.raw_sample {
                 let _ = writeln!(out, "  differs: {p}");

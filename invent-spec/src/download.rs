@@ -55,4 +55,3 @@ pub fn download(url: &str) -> Result<Vec<u8>, String> {
     let _ = MAX_DOWNLOAD;
     Err(format!("cannot download {url}: invent-spec was built without its `fetch` feature"))
 }
-

@@ -15,8 +15,7 @@ pub const SURFACE_FILE: &str = "api-surface.txt";
 
 /// Parses JSON text, naming `name` and the position on error.
 pub fn parse_json(bytes: &[u8], name: &str) -> Result<Value, String> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| format!("{name}: not valid JSON: {e}"))
+    serde_json::from_slice(bytes).map_err(|e| format!("{name}: not valid JSON: {e}"))
 }
 
 /// Reads and parses a JSON file.

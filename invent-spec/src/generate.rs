@@ -106,10 +106,9 @@ pub fn generate(mut doc: Value, opts: &Options) -> Result<Output, SpecError> {
     let spec = parse_openapi(&doc).map_err(with_file)?;
     let settings = settings(opts, &doc);
 
-    let client_tokens = run_progenitor(&doc, "generate the client", |spec| {
-        Generator::new(&settings).generate_tokens(spec)
-    }, &spec)
-    .map_err(with_file)?;
+    let client_tokens =
+        run_progenitor(&doc, "generate the client", |spec| Generator::new(&settings).generate_tokens(spec), &spec)
+            .map_err(with_file)?;
     let mut client_file = to_file(client_tokens, "client").map_err(with_file)?;
     let (operations, ext_code) = match &opts.runtime {
         Some(runtime) => {
@@ -125,7 +124,10 @@ pub fn generate(mut doc: Value, opts: &Options) -> Result<Output, SpecError> {
     };
     let (client, client_parts) = if opts.split_files {
         let (skeleton, parts) = split(client_file);
-        (prettyplease::unparse(&skeleton), parts.iter().map(|(path, file)| (path.clone(), prettyplease::unparse(file))).collect())
+        (
+            prettyplease::unparse(&skeleton),
+            parts.iter().map(|(path, file)| (path.clone(), prettyplease::unparse(file))).collect(),
+        )
     } else {
         (prettyplease::unparse(&client_file), Vec::new())
     };
@@ -137,9 +139,12 @@ pub fn generate(mut doc: Value, opts: &Options) -> Result<Output, SpecError> {
         Some(krate) => {
             report.extend_notes(aux_notes);
             let aux = parse_openapi(&aux_doc).map_err(with_file)?;
-            let tokens = run_progenitor(&aux_doc, "generate httpmock helpers", |spec| {
-                Generator::new(&settings).httpmock(spec, krate)
-            }, &aux)
+            let tokens = run_progenitor(
+                &aux_doc,
+                "generate httpmock helpers",
+                |spec| Generator::new(&settings).httpmock(spec, krate),
+                &aux,
+            )
             .map_err(with_file)?;
             Some(prettyplease::unparse(&to_file(tokens, "mock").map_err(with_file)?))
         }
@@ -186,7 +191,11 @@ fn settings(opts: &Options, doc: &Value) -> GenerationSettings {
     // Binary parts of multipart bodies: the lowering points them at a placeholder component.
     if let Some(runtime) = &opts.runtime {
         for key in file_part_components(doc) {
-            settings.with_replacement(names::component_type(&key), format!("{runtime}::multipart::FilePart"), std::iter::empty());
+            settings.with_replacement(
+                names::component_type(&key),
+                format!("{runtime}::multipart::FilePart"),
+                std::iter::empty(),
+            );
         }
     }
     settings
@@ -408,10 +417,7 @@ fn inline_org_scope(doc: &mut Value, alias: &str, report: &mut Report) {
             for method in METHODS {
                 if let Some(Value::Object(op)) = obj.get_mut(method) {
                     remove_path_param(op.get_mut("parameters"), &param);
-                    op.insert(
-                        rewrite::ops::ORG_SCOPE.into(),
-                        serde_json::json!({ "param": param, "template": path }),
-                    );
+                    op.insert(rewrite::ops::ORG_SCOPE.into(), serde_json::json!({ "param": param, "template": path }));
                     report.count(rule);
                 }
             }
@@ -435,7 +441,10 @@ fn org_scope_param(path: &str, alias: &str) -> Option<(String, String)> {
 
 fn remove_path_param(params: Option<&mut Value>, name: &str) {
     if let Some(list) = params.and_then(Value::as_array_mut) {
-        list.retain(|p| !(p.get("in").and_then(Value::as_str) == Some("path") && p.get("name").and_then(Value::as_str) == Some(name)));
+        list.retain(|p| {
+            !(p.get("in").and_then(Value::as_str) == Some("path")
+                && p.get("name").and_then(Value::as_str) == Some(name))
+        });
     }
 }
 
@@ -447,7 +456,9 @@ fn without_array_query_params(doc: &Value) -> (Value, Vec<crate::report::Note>) 
     if let Some(paths) = copy.get_mut("paths").and_then(Value::as_object_mut) {
         for (path, item) in paths.iter_mut() {
             for method in METHODS {
-                let Some(params) = item.get_mut(method).and_then(|op| op.get_mut("parameters")).and_then(Value::as_array_mut) else {
+                let Some(params) =
+                    item.get_mut(method).and_then(|op| op.get_mut("parameters")).and_then(Value::as_array_mut)
+                else {
                     continue;
                 };
                 params.retain(|p| {
@@ -478,7 +489,10 @@ mod tests {
 
     #[test]
     fn org_scope_param_only_matches_a_leading_orgs_segment() {
-        assert_eq!(org_scope_param("/orgs/{org_id}/assistants", "c"), Some(("org_id".into(), "/orgs/c/assistants".into())));
+        assert_eq!(
+            org_scope_param("/orgs/{org_id}/assistants", "c"),
+            Some(("org_id".into(), "/orgs/c/assistants".into()))
+        );
         assert_eq!(org_scope_param("/orgs/{id}", "c"), Some(("id".into(), "/orgs/c".into())));
         assert_eq!(org_scope_param("/chats/{chat_id}", "c"), None);
         assert_eq!(org_scope_param("/orgs/{org_id}x/y", "c"), None);
@@ -528,14 +542,24 @@ mod tests {
         };
         let (skeleton, parts) = split(file);
         let paths: Vec<&str> = parts.iter().map(|(p, _)| p.as_str()).collect();
-        assert_eq!(paths, ["client/types/builder/Thing.rs", "client/types/Thing.rs", "client/types/thing_2.rs", "client/Client.rs"]);
+        assert_eq!(
+            paths,
+            ["client/types/builder/Thing.rs", "client/types/Thing.rs", "client/types/thing_2.rs", "client/Client.rs"]
+        );
         let items = &parts[3].1.items;
         let client = quote::quote!(#(#items)*).to_string();
-        assert!(client.contains("pub struct Client") && client.contains("fn new") && client.contains("ClientInfo for & Client"));
+        assert!(
+            client.contains("pub struct Client")
+                && client.contains("fn new")
+                && client.contains("ClientInfo for & Client")
+        );
         assert_eq!(parts[1].1.items.len(), 2, "the struct and its impl together");
         let skeleton = quote::quote!(#skeleton).to_string();
         assert!(skeleton.contains("use std :: fmt") && skeleton.contains("use serde :: Serialize"), "uses stay");
-        assert!(skeleton.contains("include ! (concat ! (env ! (\"OUT_DIR\") , \"/client/types/Thing.rs\"))"), "{skeleton}");
+        assert!(
+            skeleton.contains("include ! (concat ! (env ! (\"OUT_DIR\") , \"/client/types/Thing.rs\"))"),
+            "{skeleton}"
+        );
         assert!(!skeleton.contains("struct"), "every named item moved out: {skeleton}");
     }
 }

@@ -3,13 +3,13 @@
 //! belongs in it.
 
 #[cfg(feature = "tools")]
-pub mod diff;
-pub mod error;
-pub mod ext;
-#[cfg(feature = "tools")]
 pub mod cmdline;
 #[cfg(feature = "tools")]
+pub mod diff;
+#[cfg(feature = "tools")]
 pub mod download;
+pub mod error;
+pub mod ext;
 pub mod files;
 pub mod generate;
 pub mod lower;

@@ -35,8 +35,16 @@ type LifecycleCmd = fn(&[String]) -> u8;
 /// (0 ok, 1 drift / changes matching `--fail-on`, 2 bad arguments or input, or could not check).
 const LIFECYCLE: &[(&str, LifecycleCmd, &str)] = &[
     ("surface", invent_spec::surface::cmd_surface, "surface SPEC [--overrides FILE | --no-overrides]"),
-    ("diff", invent_spec::diff::cmd_diff, "diff OLD NEW [--format text|markdown|json] [--fail-on breaking|any] [--overrides FILE]"),
-    ("update", invent_spec::update::cmd_update, "update [--url URL] [--spec openapi.json] [--format text|markdown|json]"),
+    (
+        "diff",
+        invent_spec::diff::cmd_diff,
+        "diff OLD NEW [--format text|markdown|json] [--fail-on breaking|any] [--overrides FILE]",
+    ),
+    (
+        "update",
+        invent_spec::update::cmd_update,
+        "update [--url URL] [--spec openapi.json] [--format text|markdown|json]",
+    ),
     ("check", invent_spec::update::cmd_check, "check [--url URL] [--spec openapi.json] [--format text|markdown|json]"),
 ];
 
@@ -123,9 +131,8 @@ fn io_error(path: &str, what: &str, e: std::io::Error) -> Failure {
 /// Reads a JSON file (errors name the file, rule `json-parse`).
 fn read_json(path: &str) -> Result<Value, Failure> {
     let text = std::fs::read_to_string(path).map_err(|e| io_error(path, "read", e))?;
-    serde_json::from_str(&text).map_err(|e| {
-        Failure::Spec(SpecError::at_root("json-parse", format!("not JSON: {e}")).with_file(path))
-    })
+    serde_json::from_str(&text)
+        .map_err(|e| Failure::Spec(SpecError::at_root("json-parse", format!("not JSON: {e}")).with_file(path)))
 }
 
 fn write(path: &str, contents: &str) -> Result<(), Failure> {

@@ -121,7 +121,11 @@ impl Overrides {
                             return Err(SpecError::new(eptr, RULE, "the extensions must be an object"));
                         };
                         if let Some(bad) = members.keys().find(|m| !m.starts_with("x-")) {
-                            return Err(SpecError::new(join(&eptr, bad), RULE, format!("`{bad}` is not an `x-` extension")));
+                            return Err(SpecError::new(
+                                join(&eptr, bad),
+                                RULE,
+                                format!("`{bad}` is not an `x-` extension"),
+                            ));
                         }
                         out.operation_extensions.push((method, path, members.clone()));
                     }

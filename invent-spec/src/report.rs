@@ -283,7 +283,11 @@ mod tests {
         let text = r.to_text();
         assert!(text.contains("  /paths/~1a/post: multipart-body: multipart only\n"), "{text}");
         assert!(text.contains("strip-title"));
-        assert!(text.lines().nth(1) == Some("dropped: operations=1 parameters=0 responses=1 properties=0 kept=7 rewrites=5"), "{text}");
+        assert!(
+            text.lines().nth(1)
+                == Some("dropped: operations=1 parameters=0 responses=1 properties=0 kept=7 rewrites=5"),
+            "{text}"
+        );
         assert_eq!(Report::new().summary_line(), "lowered: 0 rewrites in 0 rules; nothing dropped");
     }
 

@@ -60,10 +60,12 @@ pub fn lines(doc: &Value, overrides: Option<&Value>, generated: &[OperationMeta]
     let mut seen = Vec::new();
     if let Some(paths) = effective.get("paths").and_then(Value::as_object) {
         for (path, item) in paths {
-            let item = match item.get("$ref").and_then(Value::as_str).and_then(|r| crate::lower::walk::resolve(&effective, r)) {
-                Some(target) => target,
-                None => item,
-            };
+            let item =
+                match item.get("$ref").and_then(Value::as_str).and_then(|r| crate::lower::walk::resolve(&effective, r))
+                {
+                    Some(target) => target,
+                    None => item,
+                };
             for m in METHODS {
                 let Some(op) = item.get(m).filter(|o| o.is_object()) else { continue };
                 let method = m.to_uppercase();

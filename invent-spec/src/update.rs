@@ -123,4 +123,3 @@ pub fn cmd_check(args: &[String]) -> u8 {
         Ok(1)
     })
 }
-

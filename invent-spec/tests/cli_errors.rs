@@ -8,7 +8,11 @@ const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_invent-spec")).args(args).output().expect("run invent-spec");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn bad_inputs(dir: &Path) -> Vec<(PathBuf, &'static str)> {
@@ -18,9 +22,21 @@ fn bad_inputs(dir: &Path) -> Vec<(PathBuf, &'static str)> {
         ("truncated.json", "{\"openapi\": \"3.1.0\", \"paths\": {", "not valid JSON"),
         ("array.json", "[1, 2, 3]", "not a JSON object"),
         ("not-openapi.json", "{\"name\": \"x\", \"version\": 3}", "not an OpenAPI document"),
-        ("swagger.json", "{\"swagger\": \"2.0\", \"info\": {\"title\": \"t\", \"version\": \"1\"}, \"paths\": {}}", "Swagger 2.0 is not supported"),
-        ("v32.json", "{\"openapi\": \"3.2.0\", \"info\": {\"title\": \"t\", \"version\": \"1\"}, \"paths\": {}}", "OpenAPI 3.2.0 is not supported"),
-        ("version-number.json", "{\"openapi\": 3.1, \"info\": {\"title\": \"t\", \"version\": \"1\"}, \"paths\": {}}", "must be a string"),
+        (
+            "swagger.json",
+            "{\"swagger\": \"2.0\", \"info\": {\"title\": \"t\", \"version\": \"1\"}, \"paths\": {}}",
+            "Swagger 2.0 is not supported",
+        ),
+        (
+            "v32.json",
+            "{\"openapi\": \"3.2.0\", \"info\": {\"title\": \"t\", \"version\": \"1\"}, \"paths\": {}}",
+            "OpenAPI 3.2.0 is not supported",
+        ),
+        (
+            "version-number.json",
+            "{\"openapi\": 3.1, \"info\": {\"title\": \"t\", \"version\": \"1\"}, \"paths\": {}}",
+            "must be a string",
+        ),
     ];
     let mut out: Vec<(PathBuf, &'static str)> = files
         .iter()
@@ -55,7 +71,11 @@ fn bad_documents() {
         assert_clean_failure(&format!("diff {name} good"), run(&["diff", p, &good]), expect);
         assert_clean_failure(&format!("diff good {name}"), run(&["diff", &good, p, "--fail-on", "any"]), expect);
         // `check` reads the vendored spec before it downloads anything.
-        assert_clean_failure(&format!("check --spec {name}"), run(&["check", "--spec", p, "--url", "http://127.0.0.1:9/x"]), expect);
+        assert_clean_failure(
+            &format!("check --spec {name}"),
+            run(&["check", "--spec", p, "--url", "http://127.0.0.1:9/x"]),
+            expect,
+        );
         // The error names the file.
         let (_, _, err) = run(&["diff", p, &good]);
         assert!(err.contains(&name), "{err}");

@@ -152,10 +152,14 @@ fn new_response_enum_value_is_breaking_for_closed_rust_enums() {
 fn new_request_enum_value_is_not_breaking() {
     // `UpdateChatStateRequest` is only ever sent (PATCH /chats/{chat_id}/state); give it an enum field.
     let (_, old) = mutated(|d| {
-        at(d, "/components/schemas/UpdateChatStateRequest/properties")["priority"] = json!({"type": "string", "enum": ["low", "high"]});
+        at(d, "/components/schemas/UpdateChatStateRequest/properties")["priority"] =
+            json!({"type": "string", "enum": ["low", "high"]});
     });
     let mut new = old.clone();
-    at(&mut new, "/components/schemas/UpdateChatStateRequest/properties/priority/enum").as_array_mut().unwrap().push(json!("urgent"));
+    at(&mut new, "/components/schemas/UpdateChatStateRequest/properties/priority/enum")
+        .as_array_mut()
+        .unwrap()
+        .push(json!("urgent"));
     let c = changes(&old, &new);
     assert_all(&c, "enum-value-added", false);
     assert_eq!(c.len(), 1);
@@ -167,7 +171,10 @@ fn new_request_enum_value_is_not_breaking() {
 #[test]
 fn new_optional_response_field_is_not_breaking() {
     let (old, new) = mutated(|d| {
-        at(d, "/components/schemas/Assistant/properties").as_object_mut().unwrap().insert("color".into(), json!({"type": "string"}));
+        at(d, "/components/schemas/Assistant/properties")
+            .as_object_mut()
+            .unwrap()
+            .insert("color".into(), json!({"type": "string"}));
     });
     let c = changes(&old, &new);
     assert_all(&c, "property-added", false);
@@ -210,15 +217,19 @@ fn renamed_operation_id_is_breaking_unless_the_rust_name_is_the_same() {
 #[test]
 fn nullability_is_classified_by_what_it_does_to_the_rust_field() {
     // Required response field becomes nullable: `T` → `Option<T>`, and null fails old clients.
-    let (old, new) = mutated(|d| at(d, "/components/schemas/Assistant/properties/name")["type"] = json!(["string", "null"]));
+    let (old, new) =
+        mutated(|d| at(d, "/components/schemas/Assistant/properties/name")["type"] = json!(["string", "null"]));
     let c = changes(&old, &new);
     assert_all(&c, "nullable-changed", true);
     assert!(c.iter().all(|c| c.pointer == "/components/schemas/Assistant/properties/name"));
     // Optional response field becomes nullable: already `Option<T>`, null deserializes as `None`.
-    let (old, new) = mutated(|d| at(d, "/components/schemas/Assistant/properties/deleted")["type"] = json!(["boolean", "null"]));
+    let (old, new) =
+        mutated(|d| at(d, "/components/schemas/Assistant/properties/deleted")["type"] = json!(["boolean", "null"]));
     assert_all(&changes(&old, &new), "nullable-changed", false);
     // Request field becomes nullable: the server accepts more.
-    let (old, new) = mutated(|d| at(d, "/components/schemas/CreateAssistantRequest/properties/name")["type"] = json!(["string", "null"]));
+    let (old, new) = mutated(|d| {
+        at(d, "/components/schemas/CreateAssistantRequest/properties/name")["type"] = json!(["string", "null"])
+    });
     let c = changes(&old, &new);
     assert_all(&c, "nullable-changed", false);
     // …and no longer nullable: breaking.
@@ -370,7 +381,10 @@ fn union_variants() {
         "C": {"type": "object", "properties": {"c": {"type": "boolean"}}, "required": ["c"]}
     }));
     let mut new = old.clone();
-    new["components"]["schemas"]["Node"]["oneOf"].as_array_mut().unwrap().push(json!({"$ref": "#/components/schemas/C"}));
+    new["components"]["schemas"]["Node"]["oneOf"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"$ref": "#/components/schemas/C"}));
     let c = changes(&old, &new);
     assert_all(&c, "variant-added", true);
     assert_eq!(c[0].pointer, "/components/schemas/Node/oneOf/2");
@@ -380,7 +394,10 @@ fn union_variants() {
 #[test]
 fn changes_are_ordered_by_path_then_method() {
     let (old, new) = mutated(|d| {
-        at(d, "/components/schemas/Assistant/properties").as_object_mut().unwrap().insert("color".into(), json!({"type": "string"}));
+        at(d, "/components/schemas/Assistant/properties")
+            .as_object_mut()
+            .unwrap()
+            .insert("color".into(), json!({"type": "string"}));
         at(d, "/paths/~1chats~1{chat_id}~1messages~1{message_id}").as_object_mut().unwrap().remove("delete");
     });
     let c = changes(&old, &new);
@@ -396,7 +413,11 @@ fn changes_are_ordered_by_path_then_method() {
 
 fn temp_dir(tag: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!("invent-spec-diff-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let dir = std::env::temp_dir().join(format!(
+        "invent-spec-diff-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -410,7 +431,11 @@ fn write(dir: &Path, name: &str, v: &Value) -> PathBuf {
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_invent-spec")).args(args).output().expect("run invent-spec");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -422,12 +447,24 @@ fn fail_on_exit_codes() {
     let cases: [(&str, Mutation, Option<bool>); 4] = [
         ("same", |_| {}, None),
         ("description-only", |d| d["info"]["description"] = json!("changed"), None),
-        ("non-breaking", |d| {
-            d.pointer_mut("/components/schemas/Assistant/properties").unwrap()["color"] = json!({"type": "string"});
-        }, Some(false)),
-        ("breaking", |d| {
-            d.pointer_mut("/paths/~1chats~1{chat_id}~1messages~1{message_id}").unwrap().as_object_mut().unwrap().remove("delete");
-        }, Some(true)),
+        (
+            "non-breaking",
+            |d| {
+                d.pointer_mut("/components/schemas/Assistant/properties").unwrap()["color"] = json!({"type": "string"});
+            },
+            Some(false),
+        ),
+        (
+            "breaking",
+            |d| {
+                d.pointer_mut("/paths/~1chats~1{chat_id}~1messages~1{message_id}")
+                    .unwrap()
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("delete");
+            },
+            Some(true),
+        ),
     ];
     for (name, f, breaking) in cases {
         let mut new = old.clone();
@@ -450,7 +487,11 @@ fn fail_on_exit_codes() {
 fn formats() {
     let dir = temp_dir("formats");
     let (old, new) = mutated(|d| {
-        d.pointer_mut("/components/schemas/MessageStatus/enum").unwrap().as_array_mut().unwrap().push(json!("ARCHIVED"));
+        d.pointer_mut("/components/schemas/MessageStatus/enum")
+            .unwrap()
+            .as_array_mut()
+            .unwrap()
+            .push(json!("ARCHIVED"));
         d.pointer_mut("/components/schemas/Assistant/properties").unwrap()["color"] = json!({"type": "string"});
     });
     let (o, n) = (write(&dir, "old.json", &old), write(&dir, "new.json", &new));
@@ -462,7 +503,9 @@ fn formats() {
     assert!(v["summary"]["breaking"].as_u64().unwrap() > 0);
     assert!(v["summary"]["non_breaking"].as_u64().unwrap() > 0);
     let first = &v["changes"][0];
-    for key in ["breaking", "kind", "method", "path", "operation_id", "location", "field", "message", "document", "pointer"] {
+    for key in
+        ["breaking", "kind", "method", "path", "operation_id", "location", "field", "message", "document", "pointer"]
+    {
         assert!(first.get(key).is_some(), "missing `{key}` in {first}");
     }
 

@@ -247,16 +247,13 @@ fn mocks_and_cli_leave_out_array_and_map_query_parameters() {
     let out = invent_spec::generate::generate(regression_spec("query-styles.json"), &opts).expect("generates");
     let mock = out.mock.expect("mock helpers");
     // httpmock helpers render query values with `to_string()`: arrays and maps have none.
-    for (name, kept) in [("metadata", false), ("tags", false), ("filter[status]", false), ("limit", true), ("page[size]", true)] {
+    for (name, kept) in
+        [("metadata", false), ("tags", false), ("filter[status]", false), ("limit", true), ("page[size]", true)]
+    {
         assert_eq!(mock.contains(&format!("\"{name}\"")), kept, "{name} in the mock helpers");
     }
-    let left_out: Vec<&str> = out
-        .report
-        .notes()
-        .iter()
-        .filter(|n| n.rule == "mock-cli-array-query")
-        .map(|n| n.message.as_str())
-        .collect();
+    let left_out: Vec<&str> =
+        out.report.notes().iter().filter(|n| n.rule == "mock-cli-array-query").map(|n| n.message.as_str()).collect();
     // `group`, a free-form deepObject map, too (the crate's generated client sends it as `group[key]`).
     assert_eq!(left_out.len(), 4, "{left_out:?}");
     // The client itself sends them all.

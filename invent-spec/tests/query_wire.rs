@@ -36,7 +36,10 @@ fn the_compiled_client_is_generated_from_the_current_lowering() {
 
 /// One loopback server answering `status` (with `body` as JSON when given) to every request; returns its
 /// base URL and a channel of the request lines it saw (`GET /path?query HTTP/1.1`).
-async fn server(status: &'static str, body: Option<&'static str>) -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+async fn server(
+    status: &'static str,
+    body: Option<&'static str>,
+) -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
     let addr = listener.local_addr().expect("local addr");
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -121,7 +124,11 @@ async fn form_objects_are_sent_as_one_pair_per_member() {
         .await
         .expect("204");
     let line = seen.recv().await.expect("a request");
-    assert_eq!(query(&line), "active=true&fetch_user_data=false&kind=a+b&limit=5&team=core&n=2&name=a+b%26c%3Dd", "{line}");
+    assert_eq!(
+        query(&line),
+        "active=true&fetch_user_data=false&kind=a+b&limit=5&team=core&n=2&name=a+b%26c%3Dd",
+        "{line}"
+    );
 
     // Members left unset are not sent, the declared `default` included.
     c.list_connectors().kind(types::ListConnectorsKind::CD).send().await.expect("204");
@@ -135,7 +142,10 @@ async fn a_nested_value_in_a_form_map_fails_before_anything_is_sent() {
     let mut metadata = serde_json::Map::new();
     metadata.insert("nested".into(), serde_json::json!({"a": 1}));
     let err = c.list_connectors().metadata(metadata).send().await.expect_err("a map inside a form object");
-    assert!(matches!(err, progenitor_client::Error::InvalidRequest(_) | progenitor_client::Error::CommunicationError(_)), "{err:?}");
+    assert!(
+        matches!(err, progenitor_client::Error::InvalidRequest(_) | progenitor_client::Error::CommunicationError(_)),
+        "{err:?}"
+    );
     assert!(
         tokio::time::timeout(std::time::Duration::from_millis(200), seen.recv()).await.is_err(),
         "the request reached the server"

@@ -39,7 +39,8 @@ fn line_diff(expected: &str, actual: &str) -> String {
 fn committed_surface_matches_the_vendored_spec() {
     let doc = read_json(&format!("{ROOT}/openapi.json")).expect("openapi.json");
     let overrides = read_json(&format!("{ROOT}/spec-overrides.json"));
-    let actual = invent_spec::surface::surface(&doc, overrides.as_ref(), "openapi.json").expect("the vendored spec generates");
+    let actual =
+        invent_spec::surface::surface(&doc, overrides.as_ref(), "openapi.json").expect("the vendored spec generates");
     let expected = std::fs::read_to_string(format!("{ROOT}/api-surface.txt")).unwrap_or_default();
     if actual != expected {
         panic!(
@@ -48,9 +49,14 @@ fn committed_surface_matches_the_vendored_spec() {
         );
     }
     // One line per operation, five tab-separated fields, sorted by path then method.
-    let operations: usize = doc["paths"].as_object().unwrap().values().map(|item| {
-        item.as_object().unwrap().keys().filter(|k| invent_spec::generate::METHODS.contains(&k.as_str())).count()
-    }).sum();
+    let operations: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| {
+            item.as_object().unwrap().keys().filter(|k| invent_spec::generate::METHODS.contains(&k.as_str())).count()
+        })
+        .sum();
     assert_eq!(actual.lines().count(), operations);
     let keys: Vec<(String, String)> = actual
         .lines()
@@ -80,11 +86,13 @@ fn the_cli_applies_overrides_beside_the_spec() {
     std::fs::write(dir.join("openapi.json"), serde_json::to_string(&doc).unwrap()).unwrap();
     let spec = dir.join("openapi.json");
     let run = |extra: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_invent-spec")).arg("surface").arg(&spec).args(extra).output().unwrap();
+        let out =
+            Command::new(env!("CARGO_BIN_EXE_invent-spec")).arg("surface").arg(&spec).args(extra).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     };
-    let line = |text: &str| text.lines().find(|l| l.starts_with("GET\t/orgs/{org_id}/assistants\t")).map(str::to_string);
+    let line =
+        |text: &str| text.lines().find(|l| l.starts_with("GET\t/orgs/{org_id}/assistants\t")).map(str::to_string);
 
     let without = run(&[]);
     let bare = line(&without).unwrap();

@@ -41,7 +41,13 @@ fn serve(routes: Vec<(&'static str, u16, Vec<u8>)>) -> String {
             let line = String::from_utf8_lossy(&request);
             let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
             let (status, body) = routes.get(path.as_str()).cloned().unwrap_or((404, b"not found".to_vec()));
-            let reason = if status == 200 { "OK" } else if status == 404 { "Not Found" } else { "Error" };
+            let reason = if status == 200 {
+                "OK"
+            } else if status == 404 {
+                "Not Found"
+            } else {
+                "Error"
+            };
             let head = format!(
                 "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
                 body.len()
@@ -65,7 +71,11 @@ fn refused_url() -> String {
 /// A temp dir holding copies of `openapi.json` and `spec-overrides.json` (when the repo has one).
 fn workdir(tag: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!("invent-spec-upd-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let dir = std::env::temp_dir().join(format!(
+        "invent-spec-upd-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(format!("{ROOT}/openapi.json"), dir.join("openapi.json")).unwrap();
@@ -95,7 +105,11 @@ fn run(args: &[&str]) -> (i32, String, String) {
     }
     cmd.env("NO_PROXY", "127.0.0.1,localhost");
     let out = cmd.args(args).output().expect("run invent-spec");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn assert_one_line(stderr: &str) {
@@ -128,7 +142,10 @@ fn update_writes_a_valid_spec_and_refreshes_the_surface() {
     assert!(std::fs::read_to_string(&spec).unwrap().starts_with("{\n"), "pretty-printed");
     let surface = std::fs::read_to_string(dir.join("api-surface.txt")).expect("surface snapshot written");
     assert!(surface.contains("GET\t/orgs/{org_id}/widgets\tlistWidgets\tlist_widgets\tdocumented\n"), "{surface}");
-    assert_eq!(surface.lines().count(), new["paths"].as_object().unwrap().values().map(|i| i.as_object().unwrap().len()).sum::<usize>());
+    assert_eq!(
+        surface.lines().count(),
+        new["paths"].as_object().unwrap().values().map(|i| i.as_object().unwrap().len()).sum::<usize>()
+    );
     // The report (old vs new) is printed.
     assert!(out.contains("listWidgets") && out.contains("operation added"), "{out}");
     // No temp files left behind.
@@ -137,7 +154,15 @@ fn update_writes_a_valid_spec_and_refreshes_the_surface() {
 
     // Markdown report on request; running again is a no-op for the spec.
     let before = snapshot(&dir);
-    let (code, out, err) = run(&["update", "--url", &format!("{base}/openapi.json"), "--spec", spec.to_str().unwrap(), "--format", "markdown"]);
+    let (code, out, err) = run(&[
+        "update",
+        "--url",
+        &format!("{base}/openapi.json"),
+        "--spec",
+        spec.to_str().unwrap(),
+        "--format",
+        "markdown",
+    ]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(err.contains("up to date"), "{err}");
     assert!(out.starts_with("## OpenAPI changes"), "{out}");
@@ -213,7 +238,8 @@ fn check_compares_json_values_not_bytes() {
     assert!(out.contains("operation added") && out.contains("listWidgets"), "{out}");
     assert!(err.contains("drifted"), "{err}");
 
-    let (code, out, _) = run(&["check", "--url", &format!("{base}/removed.json"), "--spec", spec, "--format", "markdown"]);
+    let (code, out, _) =
+        run(&["check", "--url", &format!("{base}/removed.json"), "--spec", spec, "--format", "markdown"]);
     assert_eq!(code, 1);
     assert!(out.contains("### Breaking changes") && out.contains("operation removed"), "{out}");
 

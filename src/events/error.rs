@@ -58,8 +58,7 @@ impl Disconnect {
     pub fn is_retryable(&self) -> bool {
         match self {
             Disconnect::Refused { status, .. } => {
-                status.is_server_error()
-                    || matches!(status.as_u16(), 408 | 425 | 429)
+                status.is_server_error() || matches!(status.as_u16(), 408 | 425 | 429)
             }
             Disconnect::Closed { code, .. } => close_code_is_retryable(*code),
             Disconnect::BadHandshake(_) | Disconnect::Setup(_) => false,
@@ -152,11 +151,9 @@ impl fmt::Display for Disconnect {
                 write!(f, "the server closed the connection with code {code} ({}): {reason}", close_code_meaning(*code))
             }
             Disconnect::Dropped(reason) => write!(f, "the connection dropped without a close frame: {reason}"),
-            Disconnect::Idle(after) => write!(
-                f,
-                "nothing received for {} (pings unanswered): the connection was presumed dead",
-                secs(*after)
-            ),
+            Disconnect::Idle(after) => {
+                write!(f, "nothing received for {} (pings unanswered): the connection was presumed dead", secs(*after))
+            }
             Disconnect::Protocol(reason) => write!(f, "WebSocket protocol error: {reason}"),
             Disconnect::Setup(reason) => write!(f, "could not set up the socket client: {reason}"),
         }
@@ -233,7 +230,11 @@ mod tests {
     use super::*;
 
     fn refused(status: u16) -> Disconnect {
-        Disconnect::Refused { status: StatusCode::from_u16(status).unwrap(), headers: Box::default(), body: Bytes::new() }
+        Disconnect::Refused {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: Box::default(),
+            body: Bytes::new(),
+        }
     }
 
     #[test]
@@ -259,13 +260,18 @@ mod tests {
     #[test]
     fn messages_say_what_happened() {
         let closed = Disconnect::Closed { code: 1008, reason: "token revoked".into() };
-        assert_eq!(closed.to_string(), "the server closed the connection with code 1008 (policy violation): token revoked");
+        assert_eq!(
+            closed.to_string(),
+            "the server closed the connection with code 1008 (policy violation): token revoked"
+        );
         let silent = Disconnect::Closed { code: 4321, reason: String::new() };
         assert!(silent.to_string().contains("4321 (application-defined): no reason given"));
         let body = Bytes::from(format!("{{\"message\":\"{}\"}}", "x".repeat(5000)));
         let big = Disconnect::Refused { status: StatusCode::UNAUTHORIZED, headers: Box::default(), body };
         let text = EventError::Fatal { feed: Feed::Chats, cause: big }.to_string();
-        assert!(text.starts_with("chat events (/orgs/{org_id}/chats/ws): the upgrade was refused with 401 Unauthorized"));
+        assert!(
+            text.starts_with("chat events (/orgs/{org_id}/chats/ws): the upgrade was refused with 401 Unauthorized")
+        );
         assert!(text.len() < 700, "the body is cut: {}", text.len());
         assert!(Disconnect::Idle(Duration::from_secs(60)).to_string().contains("60s"));
     }

@@ -131,7 +131,12 @@ impl Session {
     /// server's `Retry-After` (capped) on a 429/503 when that is longer. A 429 also slows the limiter.
     fn delay(&self, failures: u32, cause: &Disconnect) -> Duration {
         let cap = self.config.backoff_cap;
-        let jitter = backoff::jittered(self.config.backoff_base, cap, failures.saturating_sub(1), &self.client.inner.shared.jitter);
+        let jitter = backoff::jittered(
+            self.config.backoff_base,
+            cap,
+            failures.saturating_sub(1),
+            &self.client.inner.shared.jitter,
+        );
         let Disconnect::Refused { status, headers, .. } = cause else { return jitter };
         let server = match status.as_u16() {
             429 | 503 => backoff::server_wait(headers, SystemTime::now()),

@@ -55,7 +55,8 @@ mod tests {
     fn paging_defaults_limits_and_slices() {
         let none = |_: &str| None;
         assert_eq!(paging(none), Ok((1, DEFAULT_TAKE)));
-        let q = |page: &'static str, take: &'static str| move |n: &str| if n == "page" { Some(page) } else { Some(take) };
+        let q =
+            |page: &'static str, take: &'static str| move |n: &str| if n == "page" { Some(page) } else { Some(take) };
         assert_eq!(paging(q("2", "100")), Ok((2, 100)));
         assert!(paging(q("0", "5")).unwrap_err().contains("page"));
         assert!(paging(q("1", "101")).unwrap_err().contains("take"));

@@ -102,15 +102,31 @@ fn seed_time(hours: i64) -> String {
     timestamp(DateTime::from_timestamp(EPOCH + hours * 3600, 0).unwrap_or_default())
 }
 
-const ORG_NAMES: [&str; 6] =
-    ["Northwind Dental", "Blue Harbor Realty", "Pine Street Bakery", "Summit Fitness", "Lakeside Vet Clinic", "Atlas Logistics"];
+const ORG_NAMES: [&str; 6] = [
+    "Northwind Dental",
+    "Blue Harbor Realty",
+    "Pine Street Bakery",
+    "Summit Fitness",
+    "Lakeside Vet Clinic",
+    "Atlas Logistics",
+];
 const ASSISTANT_ROLES: [&str; 10] =
     ["Support", "Sales", "Booking", "Onboarding", "Billing", "FAQ", "Returns", "Appointments", "Feedback", "Concierge"];
 const FIRST_NAMES: [&str; 12] =
     ["Ada", "Grace", "Alan", "Marie", "Nikola", "Rosalind", "Linus", "Hedy", "Katherine", "Tim", "Barbara", "Dennis"];
 const LAST_NAMES: [&str; 12] = [
-    "Lovelace", "Hopper", "Turing", "Curie", "Tesla", "Franklin", "Torvalds", "Lamarr", "Johnson", "Berners-Lee",
-    "Liskov", "Ritchie",
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Curie",
+    "Tesla",
+    "Franklin",
+    "Torvalds",
+    "Lamarr",
+    "Johnson",
+    "Berners-Lee",
+    "Liskov",
+    "Ritchie",
 ];
 const SEGMENTS: [(&str, &str); 3] = [("VIP", "amber"), ("Newsletter", "blue"), ("Leads", "green")];
 const CHAT_TOPICS: [(&str, &str); 5] = [
@@ -302,8 +318,12 @@ impl World {
             let assistant = assistants.get(i % assistants.len().max(1));
             let chat = chat(&chat_id, title, &org_id, "internal", &at, assistant);
             let question = message(make_id("msg", stream(7), 2 * i as u64), "user", question, None, &at);
-            let reply_text = format!("Thanks for asking about {}! Someone from {name} will follow up shortly.", title.to_lowercase());
-            let reply = message(make_id("msg", stream(7), 2 * i as u64 + 1), "assistant", &reply_text, Some(MODEL), &at);
+            let reply_text = format!(
+                "Thanks for asking about {}! Someone from {name} will follow up shortly.",
+                title.to_lowercase()
+            );
+            let reply =
+                message(make_id("msg", stream(7), 2 * i as u64 + 1), "assistant", &reply_text, Some(MODEL), &at);
             self.messages.insert(chat_id.clone(), vec![question, reply]);
             self.chat_org.insert(chat_id, index);
             chat_list.push(seeded::<types::Chat>(chat));
@@ -440,7 +460,8 @@ pub fn message(id: String, role: &str, text: &str, model: Option<&str>, at: &str
 
 /// The text of a message's parts (`type: text`), joined by newlines.
 pub fn message_text(message: &Value) -> String {
-    let parts = message["messages"].as_array().into_iter().flatten().flat_map(|m| m["parts"].as_array().into_iter().flatten());
+    let parts =
+        message["messages"].as_array().into_iter().flatten().flat_map(|m| m["parts"].as_array().into_iter().flatten());
     let texts: Vec<&str> = parts.filter_map(|p| p["text"].as_str()).collect();
     texts.join("\n")
 }
@@ -490,7 +511,8 @@ mod tests {
         assert_eq!(a.orgs[1].id, b.orgs[1].id);
         let id = &a.orgs[0].id;
         assert!(id.starts_with("org_") && id.len() == 26 && id[4..].bytes().all(|c| c.is_ascii_alphanumeric()), "{id}");
-        let mut ids: Vec<&str> = a.orgs.iter().flat_map(|o| o.assistants.iter().map(|x| x["id"].as_str().unwrap())).collect();
+        let mut ids: Vec<&str> =
+            a.orgs.iter().flat_map(|o| o.assistants.iter().map(|x| x["id"].as_str().unwrap())).collect();
         let total = ids.len();
         ids.sort();
         ids.dedup();

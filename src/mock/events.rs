@@ -136,7 +136,11 @@ fn feed_of(path: &str) -> Option<Feed> {
 
 fn is_upgrade(headers: &header::HeaderMap) -> bool {
     let has_token = |name, token: &str| {
-        headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
     };
     has_token(header::CONNECTION, "upgrade") && has_token(header::UPGRADE, "websocket")
 }
@@ -145,8 +149,18 @@ fn is_upgrade(headers: &header::HeaderMap) -> bool {
 fn hop_by_hop(name: &header::HeaderName) -> bool {
     matches!(
         name.as_str(),
-        "host" | "connection" | "upgrade" | "keep-alive" | "te" | "trailer" | "transfer-encoding" | "content-length"
-            | "proxy-connection" | "sec-websocket-key" | "sec-websocket-version" | "sec-websocket-extensions"
+        "host"
+            | "connection"
+            | "upgrade"
+            | "keep-alive"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "content-length"
+            | "proxy-connection"
+            | "sec-websocket-key"
+            | "sec-websocket-version"
+            | "sec-websocket-extensions"
             | "sec-websocket-protocol"
     )
 }
@@ -159,7 +173,12 @@ async fn respond(shared: Arc<Shared>, mut request: Request<Incoming>) -> Result<
     let (parts, body) = request.into_parts();
     let body = match body.collect().await {
         Ok(body) => body.to_bytes(),
-        Err(e) => return Ok(json_response(StatusCode::BAD_REQUEST, &super::conventions::error_body(400, &format!("unreadable body: {e}")))),
+        Err(e) => {
+            return Ok(json_response(
+                StatusCode::BAD_REQUEST,
+                &super::conventions::error_body(400, &format!("unreadable body: {e}")),
+            ))
+        }
     };
 
     let target = format!("{}{}", shared.upstream, parts.uri.path_and_query().map_or("/", |p| p.as_str()));
@@ -169,7 +188,12 @@ async fn respond(shared: Arc<Shared>, mut request: Request<Incoming>) -> Result<
     }
     let upstream = match forward.send().await {
         Ok(response) => response,
-        Err(e) => return Ok(json_response(StatusCode::BAD_GATEWAY, &super::conventions::error_body(502, &format!("mock upstream: {e}")))),
+        Err(e) => {
+            return Ok(json_response(
+                StatusCode::BAD_GATEWAY,
+                &super::conventions::error_body(502, &format!("mock upstream: {e}")),
+            ))
+        }
     };
     let status = upstream.status();
     let request_id = upstream.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
@@ -185,7 +209,10 @@ async fn respond(shared: Arc<Shared>, mut request: Request<Incoming>) -> Result<
         return refuse(StatusCode::UPGRADE_REQUIRED, "this route is a WebSocket: send an Upgrade request");
     };
     let (Some(key), true) = (key, version_ok) else {
-        return refuse(StatusCode::BAD_REQUEST, "a WebSocket upgrade needs Sec-WebSocket-Key and Sec-WebSocket-Version: 13");
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "a WebSocket upgrade needs Sec-WebSocket-Key and Sec-WebSocket-Version: 13",
+        );
     };
     let admitted: Value = upstream.json().await.unwrap_or_default();
     let org_id = admitted["org_id"].as_str().unwrap_or_default().to_string();
@@ -203,7 +230,9 @@ async fn respond(shared: Arc<Shared>, mut request: Request<Incoming>) -> Result<
         .header(header::SEC_WEBSOCKET_ACCEPT, accept)
         .header("x-request-id", request_id.as_str())
         .body(Full::new(Bytes::new()));
-    Ok(response.unwrap_or_else(|_| json_response(StatusCode::INTERNAL_SERVER_ERROR, &super::conventions::error_body(500, "bad 101"))))
+    Ok(response.unwrap_or_else(|_| {
+        json_response(StatusCode::INTERNAL_SERVER_ERROR, &super::conventions::error_body(500, "bad 101"))
+    }))
 }
 
 /// One socket: events of `org_id` out, pings answered, closed on request or shutdown.
@@ -216,7 +245,9 @@ async fn session(
 ) {
     let Ok(upgraded) = upgrade.await else { return };
     let mut socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
-    let close = |code: u16, reason: &str| Message::Close(Some(CloseFrame { code: CloseCode::from(code), reason: reason.to_string().into() }));
+    let close = |code: u16, reason: &str| {
+        Message::Close(Some(CloseFrame { code: CloseCode::from(code), reason: reason.to_string().into() }))
+    };
     let goodbye = loop {
         tokio::select! {
             event = events.recv() => match event {

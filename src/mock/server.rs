@@ -40,8 +40,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
 use serde_json::{json, Map, Value};
 
-use super::data::{self, Seed, World};
 use super::conventions;
+use super::data::{self, Seed, World};
 use super::events::{Front, MockEvent, RecordStatus, EVENT_BACKLOG};
 use crate::{types, Client, ClientBuilder};
 
@@ -282,12 +282,7 @@ impl Reply {
     }
 
     fn error(status: u16, message: impl Into<String>) -> Reply {
-        Reply {
-            status,
-            body: conventions::error_body(status, &message.into()),
-            headers: Vec::new(),
-            event: None,
-        }
+        Reply { status, body: conventions::error_body(status, &message.into()), headers: Vec::new(), event: None }
     }
 
     fn not_found(what: &str, id: &str) -> Reply {
@@ -354,7 +349,9 @@ fn handle(state: &Mutex<State>, request: &HttpMockRequest) -> HttpMockResponse {
 fn authorized(request: &HttpMockRequest, key: &str) -> bool {
     request.headers_vec().iter().any(|(name, value)| {
         name.eq_ignore_ascii_case("authorization")
-            && value.split_once(' ').is_some_and(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer") && token.trim() == key)
+            && value
+                .split_once(' ')
+                .is_some_and(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer") && token.trim() == key)
     })
 }
 
@@ -392,7 +389,8 @@ impl Call<'_> {
         let value: Value = if self.body.is_empty() {
             json!({})
         } else {
-            serde_json::from_slice(self.body).map_err(|e| Reply::error(400, format!("the body is not valid JSON: {e}")))?
+            serde_json::from_slice(self.body)
+                .map_err(|e| Reply::error(400, format!("the body is not valid JSON: {e}")))?
         };
         data::conform::<T>(value).map_err(|e| Reply::error(400, e))
     }
@@ -446,17 +444,23 @@ fn org_route(world: &mut World, org: usize, call: &Call<'_>, rest: &[&str]) -> O
             let ids: Vec<Value> = c["segments"].as_array().into_iter().flatten().map(|s| s["id"].clone()).collect();
             page(world.orgs[org].segments.iter().filter(|s| ids.contains(&s["id"])).collect(), q)
         }),
-        ("GET", ["contacts", id, "notes" | "activities" | "files"]) => contact(world, org, id).and_then(|_| page(Vec::new(), q)),
+        ("GET", ["contacts", id, "notes" | "activities" | "files"]) => {
+            contact(world, org, id).and_then(|_| page(Vec::new(), q))
+        }
         ("GET", ["segments"]) => {
             let search = q.get("search").map(str::to_lowercase);
-            let matches = |s: &&Value| search.as_ref().is_none_or(|t| s["name"].as_str().is_some_and(|n| n.to_lowercase().contains(t)));
+            let matches = |s: &&Value| {
+                search.as_ref().is_none_or(|t| s["name"].as_str().is_some_and(|n| n.to_lowercase().contains(t)))
+            };
             page(world.orgs[org].segments.iter().filter(matches).collect(), q)
         }
         ("GET", ["connections"]) | ("GET", ["inbox"]) => page(Vec::new(), q),
         ("GET", ["chats"]) => page(world.orgs[org].chats.iter().collect(), q),
         // The admission check of a WebSocket upgrade (see `super::events`): auth and org passed.
         ("GET", ["chats" | "inbox", "ws"]) => Ok(Reply::ok(json!({ "org_id": world.orgs[org].id }))),
-        ("POST", ["contacts", contact, "channels", channel, "chats"]) => create_channel_chat(world, org, contact, channel, call),
+        ("POST", ["contacts", contact, "channels", channel, "chats"]) => {
+            create_channel_chat(world, org, contact, channel, call)
+        }
         ("GET", ["orgs"]) => {
             let subs = &world.orgs[org].sub_orgs;
             page(subs.iter().map(|&i| &world.orgs[i].summary).collect(), q)
@@ -472,7 +476,10 @@ fn chat_route(world: &mut World, chat: &str, call: &Call<'_>, rest: &[&str]) -> 
     let q = call.query;
     let known = matches!(
         (call.method, rest),
-        ("GET" | "POST", ["messages"]) | ("GET", ["messages", _]) | ("GET", ["files" | "memories"]) | ("GET", ["state", "info"])
+        ("GET" | "POST", ["messages"])
+            | ("GET", ["messages", _])
+            | ("GET", ["files" | "memories"])
+            | ("GET", ["state", "info"])
     );
     if !known {
         return None;
@@ -522,7 +529,9 @@ fn create_assistant(world: &mut World, org: usize, call: &Call<'_>) -> Handled {
         return Err(Reply::error(400, "name must be between 1 and 1024 characters"));
     }
     if world.orgs[org].assistants_created >= ASSISTANT_CREATION_LIMIT {
-        return Err(Reply::error(429, "Assistant creation limit reached: 10 per hour per org").header("retry-after", "3600"));
+        return Err(
+            Reply::error(429, "Assistant creation limit reached: 10 per hour per org").header("retry-after", "3600")
+        );
     }
     let id = world.new_id("ast");
     let at = now();
@@ -569,7 +578,10 @@ fn list_contacts(world: &World, org: usize, q: &Query) -> Handled {
     let unsubscribed = q.flag("unsubscribed")?;
     let status = q.get("status").unwrap_or("ALL");
     if !["ALL", "SUBSCRIBED", "UNSUBSCRIBED", "BLOCKED", "AI_REPLIES_DISABLED"].contains(&status) {
-        return Err(Reply::error(400, "status must be one of ALL, SUBSCRIBED, UNSUBSCRIBED, BLOCKED, AI_REPLIES_DISABLED"));
+        return Err(Reply::error(
+            400,
+            "status must be one of ALL, SUBSCRIBED, UNSUBSCRIBED, BLOCKED, AI_REPLIES_DISABLED",
+        ));
     }
     let channel_has = |c: &Value, field: &str, wanted: &str| {
         c["channels"].as_array().into_iter().flatten().any(|ch| lower(&ch[field]) == wanted.to_lowercase())
@@ -608,7 +620,8 @@ fn create_contact(world: &mut World, org: usize, call: &Call<'_>) -> Handled {
     let mut segments = Vec::new();
     for id in body["segment_ids"].as_array().into_iter().flatten() {
         let id = id.as_str().unwrap_or_default();
-        let segment = world.orgs[org].segments.iter().find(|s| s["id"] == id).ok_or_else(|| Reply::not_found("Segment", id))?;
+        let segment =
+            world.orgs[org].segments.iter().find(|s| s["id"] == id).ok_or_else(|| Reply::not_found("Segment", id))?;
         segments.push(data::nested_segment(segment));
     }
     let at = now();
@@ -670,7 +683,8 @@ fn create_channel_chat(world: &mut World, org: usize, contact_id: &str, channel_
     let body = call.body::<types::CreateContactChannelChatRequest>()?;
     let contact = contact(world, org, contact_id)?.clone();
     let channels = contact["channels"].as_array().cloned().unwrap_or_default();
-    let channel = channels.iter().find(|c| c["id"] == channel_id).ok_or_else(|| Reply::not_found("Channel", channel_id))?;
+    let channel =
+        channels.iter().find(|c| c["id"] == channel_id).ok_or_else(|| Reply::not_found("Channel", channel_id))?;
     if channel["type"] != "custom" {
         return Err(Reply::error(400, "chats can only be created on custom channels"));
     }

@@ -76,7 +76,12 @@ impl Recorder {
 
 /// The value of `name` in `fields` (the last one recorded), or a panic listing the fields.
 pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).unwrap_or_else(|| panic!("no `{name}` in {fields:?}"))
+    fields
+        .iter()
+        .rev()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no `{name}` in {fields:?}"))
 }
 
 /// The process-wide default: records nothing, but keeps every callsite's interest at "sometimes".

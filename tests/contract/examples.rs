@@ -472,5 +472,9 @@ fn is_empty_container(value: &Value) -> bool {
 }
 
 fn kind(value: &Value) -> &'static str {
-    if value.is_array() { "array" } else { "object" }
+    if value.is_array() {
+        "array"
+    } else {
+        "object"
+    }
 }

@@ -153,11 +153,8 @@ impl Report<'_> {
             self.exercised(),
             self.total
         );
-        let _ = writeln!(
-            out,
-            "- passed (2xx, decoded into the generated type, no violation): **{passed}/{}**",
-            self.total
-        );
+        let _ =
+            writeln!(out, "- passed (2xx, decoded into the generated type, no violation): **{passed}/{}**", self.total);
         let _ = writeln!(out, "- Prism violations (`sl-violations`, any severity): **{}**", self.violations());
         let known: Vec<&Row> = self.rows.iter().filter(|r| r.known_issue.is_some()).collect();
         if !known.is_empty() {
@@ -231,16 +228,13 @@ impl Report<'_> {
                 args.join(", ").replace('|', "\\|")
             );
         }
-        let unused: Vec<String> = self
-            .rows
-            .iter()
-            .flat_map(|r| r.unused.iter().map(move |(l, n)| format!("`{}` {l} `{n}`", r.id)))
-            .collect();
-        let _ = writeln!(out, "\nOptional parameters declared but not passed: {}.", if unused.is_empty() {
-            "none".to_string()
-        } else {
-            unused.join(", ")
-        });
+        let unused: Vec<String> =
+            self.rows.iter().flat_map(|r| r.unused.iter().map(move |(l, n)| format!("`{}` {l} `{n}`", r.id))).collect();
+        let _ = writeln!(
+            out,
+            "\nOptional parameters declared but not passed: {}.",
+            if unused.is_empty() { "none".to_string() } else { unused.join(", ") }
+        );
 
         let notes: Vec<String> = self
             .rows
@@ -358,7 +352,8 @@ pub fn response_round_trip(
             }
             for (key, value) in b {
                 if !a.contains_key(key) {
-                    problems.push(format!("`{at}.{key}` = {value} appears in the decoded value but Prism did not send it"));
+                    problems
+                        .push(format!("`{at}.{key}` = {value} appears in the decoded value but Prism did not send it"));
                 }
             }
         }

@@ -187,7 +187,11 @@ async fn a_silent_but_healthy_connection_is_pinged_and_kept() {
                 if pings.len() == 3 {
                     let first = pings[0].0;
                     let text = format!("pings at {:?}", pings.iter().map(|p| p.0).collect::<Vec<_>>());
-                    ws.send(Message::text(json!({"type": "report", "first_ms": first.as_millis() as u64, "text": text}).to_string())).await.unwrap();
+                    ws.send(Message::text(
+                        json!({"type": "report", "first_ms": first.as_millis() as u64, "text": text}).to_string(),
+                    ))
+                    .await
+                    .unwrap();
                 }
             }
         }
@@ -281,7 +285,9 @@ async fn a_close_with_a_final_code_ends_the_stream_with_code_and_reason() {
     assert_eq!(created_id(&next_event(&mut events).await), "cht_1");
     let error = next(&mut events).await.unwrap_err();
     assert_eq!(error.close_code(), Some(1008));
-    assert!(matches!(&error, EventError::Fatal { cause: Disconnect::Closed { reason, .. }, .. } if reason == "token revoked"));
+    assert!(
+        matches!(&error, EventError::Fatal { cause: Disconnect::Closed { reason, .. }, .. } if reason == "token revoked")
+    );
     assert_eq!(
         error.to_string(),
         "chat events (/orgs/{org_id}/chats/ws): the server closed the connection with code 1008 (policy violation): token revoked (not retried)"
@@ -319,7 +325,9 @@ async fn a_close_with_going_away_reconnects_and_reports_a_gap() {
 
 #[tokio::test(start_paused = true)]
 async fn unauthorized_and_forbidden_upgrades_are_not_retried_and_keep_status_and_body() {
-    for (status, body) in [(401, r#"{"statusCode":401,"message":"Invalid API key"}"#), (403, r#"{"message":"no access to org"}"#)] {
+    for (status, body) in
+        [(401, r#"{"statusCode":401,"message":"Invalid API key"}"#), (403, r#"{"message":"no access to org"}"#)]
+    {
         let server = Server::start(move |conn: Conn| conn.refuse(status, "x-request-id: req_9\r\n", body)).await;
         let mut events = server.client().events_with(Feed::Inbox, quick()).unwrap();
         let error = next(&mut events).await.unwrap_err();
@@ -502,7 +510,10 @@ async fn a_101_with_a_wrong_accept_key_is_a_final_handshake_error() {
     .await;
     let mut events = server.client().events_with(Feed::Chats, quick()).unwrap();
     let error = next(&mut events).await.unwrap_err();
-    assert!(matches!(error.disconnect(), Some(Disconnect::BadHandshake(m)) if m.contains("Sec-WebSocket-Accept")), "{error}");
+    assert!(
+        matches!(error.disconnect(), Some(Disconnect::BadHandshake(m)) if m.contains("Sec-WebSocket-Accept")),
+        "{error}"
+    );
     assert_eq!(server.count(), 1);
 }
 
@@ -517,7 +528,9 @@ async fn an_unanswered_upgrade_times_out_and_is_retried() {
     let config = quick().with_handshake_timeout(Duration::from_secs(5)).with_max_reconnects(Some(1));
     let mut events = server.client().events_with(Feed::Chats, config).unwrap();
     let error = next(&mut events).await.unwrap_err();
-    assert!(matches!(error, EventError::GaveUp { attempts: 2, last: Disconnect::HandshakeTimeout(t), .. } if t == Duration::from_secs(5)));
+    assert!(
+        matches!(error, EventError::GaveUp { attempts: 2, last: Disconnect::HandshakeTimeout(t), .. } if t == Duration::from_secs(5))
+    );
     let at: Vec<Instant> = server.upgrades().iter().map(|u| u.at).collect();
     assert!(at[1] - at[0] >= Duration::from_secs(5), "{:?}", at[1] - at[0]);
 }
@@ -528,7 +541,9 @@ async fn a_message_above_the_size_limit_ends_that_connection_only() {
         let first = conn.number == 0;
         let mut ws = conn.accept().await;
         if first {
-            ws.send(Message::text(format!(r#"{{"type":"create","data":{{"id":"{}"}}}}"#, "x".repeat(4096)))).await.unwrap();
+            ws.send(Message::text(format!(r#"{{"type":"create","data":{{"id":"{}"}}}}"#, "x".repeat(4096))))
+                .await
+                .unwrap();
         } else {
             ws.send(create("cht_small")).await.unwrap();
         }
@@ -599,7 +614,8 @@ async fn extreme_settings_work_where_they_mean_never() {
         .with_buffer(invent_api::events::MAX_BUFFER);
     let mut events = server.client().events_with(Feed::Chats, config).unwrap();
     assert_eq!(created_id(&next_event(&mut events).await), "cht_1");
-    let second = tokio::time::timeout(Duration::from_secs(400 * 86_400), events.next()).await.unwrap().unwrap().unwrap();
+    let second =
+        tokio::time::timeout(Duration::from_secs(400 * 86_400), events.next()).await.unwrap().unwrap().unwrap();
     assert_eq!(created_id(&second), "cht_2");
     assert_eq!(events.stats().connections, 1);
     // Invalid settings are refused up front, naming the setting.
@@ -632,13 +648,23 @@ async fn a_connection_refused_is_retried_until_the_server_appears() {
             head.push(byte[0]);
         }
         let text = String::from_utf8_lossy(&head).to_string();
-        let key = text.lines().find_map(|l| l.strip_prefix("Sec-WebSocket-Key: ").or_else(|| l.strip_prefix("sec-websocket-key: "))).unwrap().trim().to_string();
+        let key = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: ").or_else(|| l.strip_prefix("sec-websocket-key: ")))
+            .unwrap()
+            .trim()
+            .to_string();
         let conn_tcp = {
             use tokio::io::AsyncWriteExt;
             tcp.write_all(accept_head(&key).as_bytes()).await.unwrap();
             tcp
         };
-        let mut ws = tokio_tungstenite::WebSocketStream::from_raw_socket(conn_tcp, tokio_tungstenite::tungstenite::protocol::Role::Server, None).await;
+        let mut ws = tokio_tungstenite::WebSocketStream::from_raw_socket(
+            conn_tcp,
+            tokio_tungstenite::tungstenite::protocol::Role::Server,
+            None,
+        )
+        .await;
         ws.send(create("cht_up")).await.unwrap();
         hold(&mut ws).await;
     });

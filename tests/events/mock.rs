@@ -30,7 +30,8 @@ async fn contact_with_channel(client: &Client, name: &str) -> (String, String) {
 
 async fn create_chat(client: &Client, contact: &(String, String), title: &str) -> types::Chat {
     let text: types::MessagePart = serde_json::from_value(json!({"type": "text", "text": "My order is late"})).unwrap();
-    let body = types::CreateContactChannelChatRequest { title: Some(title.into()), message: vec![text], ..Default::default() };
+    let body =
+        types::CreateContactChannelChatRequest { title: Some(title.into()), message: vec![text], ..Default::default() };
     let call = client.create_contact_channel_chat().contact_id(&contact.0).channel_id(&contact.1).body(body);
     call.send().await.unwrap().into_inner()
 }
@@ -84,7 +85,14 @@ async fn a_chat_on_a_non_custom_channel_is_refused_and_sends_no_event() {
     let seeded = world.orgs[0].contacts.iter().find(|c| c["channels"][0]["type"] != "custom").unwrap();
     let (contact, channel) = (seeded["id"].as_str().unwrap(), seeded["channels"][0]["id"].as_str().unwrap());
     let body = types::CreateContactChannelChatRequest::default();
-    let error = client.create_contact_channel_chat().contact_id(contact).channel_id(channel).body(body).send().await.unwrap_err();
+    let error = client
+        .create_contact_channel_chat()
+        .contact_id(contact)
+        .channel_id(channel)
+        .body(body)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
 }
 

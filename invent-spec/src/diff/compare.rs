@@ -40,7 +40,6 @@ struct OpRef<'a> {
     item: &'a Value,
 }
 
-
 type OpKey = (String, &'static str);
 
 fn operations(doc: &Value) -> BTreeMap<OpKey, OpRef<'_>> {
@@ -124,7 +123,8 @@ pub(super) fn compare(old: &Side, new: &Side) -> Vec<Change> {
                     cx.new_path = Some(n.path.clone());
                     cx.id = original_id(n.op);
                     cx.method = method;
-                    let message = format!("operation added, but not generated: {}", dropped_reason(new, &n.path, n.method));
+                    let message =
+                        format!("operation added, but not generated: {}", dropped_reason(new, &n.path, n.method));
                     cx.push("operation-added", false, Doc::New, Part::Operation, &[], message);
                 }
             }
@@ -178,7 +178,13 @@ struct OpCx<'s, 'o> {
 }
 
 impl<'s, 'o> OpCx<'s, 'o> {
-    fn new(old: &'s Side<'s>, new: &'s Side<'s>, o: Option<&OpRef>, n: Option<&OpRef>, out: &'o mut Vec<Change>) -> Self {
+    fn new(
+        old: &'s Side<'s>,
+        new: &'s Side<'s>,
+        o: Option<&OpRef>,
+        n: Option<&OpRef>,
+        out: &'o mut Vec<Change>,
+    ) -> Self {
         let method = n.or(o).map_or_else(String::new, |r| r.method.to_uppercase());
         // The operationId as the input documents write it (falling back to the one the lowering gave it).
         let id_of = |side: &Side, r: &OpRef| {
@@ -230,7 +236,14 @@ impl<'s, 'o> OpCx<'s, 'o> {
     }
 
     fn schemas(&mut self, part: Part, dir: Dir, old: &Value, new: &Value, budget: &mut usize) {
-        let mut cmp = SchemaCmp { old_doc: self.old.lowered, new_doc: self.new.lowered, dir, guard: Vec::new(), budget, out: Vec::new() };
+        let mut cmp = SchemaCmp {
+            old_doc: self.old.lowered,
+            new_doc: self.new.lowered,
+            dir,
+            guard: Vec::new(),
+            budget,
+            out: Vec::new(),
+        };
         cmp.compare(old, new, &mut Vec::new(), false);
         let changes = cmp.out;
         self.push_schema(&part, changes);
@@ -244,7 +257,13 @@ impl<'s, 'o> OpCx<'s, 'o> {
             let breaking = om != nm;
             let show = |v: &Option<String>| v.as_deref().map_or_else(|| "(none)".to_string(), |s| format!("`{s}`"));
             let message = if breaking {
-                format!("operationId changed from {} to {}: the Rust method is renamed from {} to {}", show(&oid), show(&nid), show(&om), show(&nm))
+                format!(
+                    "operationId changed from {} to {}: the Rust method is renamed from {} to {}",
+                    show(&oid),
+                    show(&nid),
+                    show(&om),
+                    show(&nm)
+                )
             } else {
                 format!("operationId changed from {} to {} (same Rust method {})", show(&oid), show(&nid), show(&nm))
             };
@@ -252,7 +271,14 @@ impl<'s, 'o> OpCx<'s, 'o> {
         }
         let dep = |r: &OpRef| r.op.get("deprecated").and_then(Value::as_bool).unwrap_or(false);
         if !dep(o) && dep(n) {
-            self.push("operation-deprecated", false, Doc::New, Part::Operation, &[], "operation deprecated".to_string());
+            self.push(
+                "operation-deprecated",
+                false,
+                Doc::New,
+                Part::Operation,
+                &[],
+                "operation deprecated".to_string(),
+            );
         }
         self.compare_params(o, n, budget);
         self.compare_body(o, n, budget);
@@ -304,8 +330,16 @@ impl<'s, 'o> OpCx<'s, 'o> {
                         self.push("parameter-location-changed", true, Doc::New, b.part(), &[], message);
                     }
                     if a.required != b.required {
-                        let message = if b.required { "parameter is now required" } else { "parameter is no longer required" };
-                        self.push("parameter-required-changed", b.required, Doc::New, b.part(), &[], message.to_string());
+                        let message =
+                            if b.required { "parameter is now required" } else { "parameter is no longer required" };
+                        self.push(
+                            "parameter-required-changed",
+                            b.required,
+                            Doc::New,
+                            b.part(),
+                            &[],
+                            message.to_string(),
+                        );
                     }
                     if let (Some(sa), Some(sb)) = (a.schema, b.schema) {
                         self.schemas(b.schema_part(), Dir::Request, sa, sb, budget);
@@ -323,25 +357,61 @@ impl<'s, 'o> OpCx<'s, 'o> {
         match (ob, nb) {
             (None, None) => {}
             (Some(_), None) => {
-                self.push("request-body-removed", true, Doc::Old, Part::RequestBody { media: None }, &[], "request body removed".to_string());
+                self.push(
+                    "request-body-removed",
+                    true,
+                    Doc::Old,
+                    Part::RequestBody { media: None },
+                    &[],
+                    "request body removed".to_string(),
+                );
             }
             (None, Some(b)) => {
                 let req = required(b);
                 let message = if req { "required request body added" } else { "optional request body added" };
-                self.push("request-body-added", req, Doc::New, Part::RequestBody { media: None }, &[], message.to_string());
+                self.push(
+                    "request-body-added",
+                    req,
+                    Doc::New,
+                    Part::RequestBody { media: None },
+                    &[],
+                    message.to_string(),
+                );
             }
             (Some(a), Some(b)) => {
                 if required(a) != required(b) {
                     let req = required(b);
-                    let message = if req { "request body is now required" } else { "request body is no longer required" };
-                    self.push("request-body-required-changed", req, Doc::New, Part::RequestBody { media: None }, &[], message.to_string());
+                    let message =
+                        if req { "request body is now required" } else { "request body is no longer required" };
+                    self.push(
+                        "request-body-required-changed",
+                        req,
+                        Doc::New,
+                        Part::RequestBody { media: None },
+                        &[],
+                        message.to_string(),
+                    );
                 }
                 let (ca, cb) = (content(a), content(b));
                 for m in ca.keys().chain(cb.keys()).collect::<BTreeSet<_>>() {
                     let part = Part::RequestBody { media: Some(m.clone()) };
                     match (ca.get(m), cb.get(m)) {
-                        (Some(_), None) => self.push("request-media-type-removed", true, Doc::Old, part, &[], format!("request media type `{m}` removed")),
-                        (None, Some(_)) => self.push("request-media-type-added", false, Doc::New, part, &[], format!("request media type `{m}` added")),
+                        (Some(_), None) => self.push(
+                            "request-media-type-removed",
+                            true,
+                            Doc::Old,
+                            part,
+                            &[],
+                            format!("request media type `{m}` removed"),
+                        ),
+                        (None, Some(_)) => self.push(
+                            "request-media-type-added",
+                            false,
+                            Doc::New,
+                            part,
+                            &[],
+                            format!("request media type `{m}` added"),
+                        ),
                         (Some(Some(sa)), Some(Some(sb))) => self.schemas(part, Dir::Request, sa, sb, budget),
                         _ => {}
                     }
@@ -367,7 +437,9 @@ impl<'s, 'o> OpCx<'s, 'o> {
                     };
                     self.push("response-status-removed", breaking, Doc::Old, part, &[], message);
                 }
-                (None, Some(_)) => self.push("response-status-added", false, Doc::New, part, &[], format!("response {status} added")),
+                (None, Some(_)) => {
+                    self.push("response-status-added", false, Doc::New, part, &[], format!("response {status} added"))
+                }
                 (Some(a), Some(b)) => {
                     let (ca, cb) = (content(deref(self.old.lowered, a)), content(deref(self.new.lowered, b)));
                     for m in ca.keys().chain(cb.keys()).collect::<BTreeSet<_>>() {
@@ -377,7 +449,14 @@ impl<'s, 'o> OpCx<'s, 'o> {
                                 let message = format!("response body ({m}) removed");
                                 self.push("response-media-type-removed", true, Doc::Old, part, &[], message);
                             }
-                            (None, Some(_)) => self.push("response-media-type-added", false, Doc::New, part, &[], format!("response body ({m}) added")),
+                            (None, Some(_)) => self.push(
+                                "response-media-type-added",
+                                false,
+                                Doc::New,
+                                part,
+                                &[],
+                                format!("response body ({m}) added"),
+                            ),
                             (Some(Some(sa)), Some(Some(sb))) => self.schemas(part, Dir::Response, sa, sb, budget),
                             _ => {}
                         }
@@ -419,14 +498,19 @@ fn params<'a>(doc: &'a Value, r: &OpRef<'a>) -> Vec<Param<'a>> {
     for owner in [r.op, r.item] {
         for p in owner.get("parameters").and_then(Value::as_array).into_iter().flatten() {
             let p = deref(doc, p);
-            let (Some(name), Some(location)) = (p.get("name").and_then(Value::as_str), p.get("in").and_then(Value::as_str)) else {
+            let (Some(name), Some(location)) =
+                (p.get("name").and_then(Value::as_str), p.get("in").and_then(Value::as_str))
+            else {
                 continue;
             };
             if out.iter().any(|q| q.name == name && q.location == location) {
                 continue;
             }
             let schema = p.get("schema").or_else(|| {
-                p.get("content").and_then(Value::as_object).and_then(|c| c.values().next()).and_then(|mt| mt.get("schema"))
+                p.get("content")
+                    .and_then(Value::as_object)
+                    .and_then(|c| c.values().next())
+                    .and_then(|mt| mt.get("schema"))
             });
             let required = location == "path" || p.get("required").and_then(Value::as_bool).unwrap_or(false);
             out.push(Param { name: name.to_string(), location: location.to_string(), required, schema });
@@ -646,8 +730,14 @@ impl SchemaCmp<'_, '_> {
             let (breaking, message) = match (request, nv.nullable) {
                 (true, true) => (false, "now nullable".to_string()),
                 (true, false) => (true, "no longer nullable: sending null is rejected".to_string()),
-                (false, true) => (true, "now nullable: null does not deserialize into the old Rust type (`T` becomes `Option<T>`)".to_string()),
-                (false, false) => (true, "no longer nullable: the Rust type changes from `Option<T>` to `T`".to_string()),
+                (false, true) => (
+                    true,
+                    "now nullable: null does not deserialize into the old Rust type (`T` becomes `Option<T>`)"
+                        .to_string(),
+                ),
+                (false, false) => {
+                    (true, "no longer nullable: the Rust type changes from `Option<T>` to `T`".to_string())
+                }
             };
             self.emit("nullable-changed", breaking, Doc::New, steps, message);
         }
@@ -673,25 +763,33 @@ impl SchemaCmp<'_, '_> {
         match (&ov.enum_values, &nv.enum_values) {
             (Some(a), Some(b)) => {
                 for value in b.iter().filter(|x| !a.contains(x)) {
-                    let (breaking, why) = if request {
-                        (false, "")
-                    } else {
-                        (true, ": the closed Rust enum cannot deserialize it")
-                    };
+                    let (breaking, why) =
+                        if request { (false, "") } else { (true, ": the closed Rust enum cannot deserialize it") };
                     self.emit("enum-value-added", breaking, Doc::New, steps, format!("enum value {value} added{why}"));
                 }
                 for value in a.iter().filter(|x| !b.contains(x)) {
-                    let why = if request { ": the server no longer accepts it" } else { ": the Rust enum variant disappears" };
+                    let why = if request {
+                        ": the server no longer accepts it"
+                    } else {
+                        ": the Rust enum variant disappears"
+                    };
                     self.emit("enum-value-removed", true, Doc::Old, steps, format!("enum value {value} removed{why}"));
                 }
             }
             (None, Some(b)) => {
                 let list: Vec<String> = b.iter().map(|x| x.to_string()).collect();
-                let message = format!("values restricted to the enum [{}]: the Rust type becomes an enum", list.join(", "));
+                let message =
+                    format!("values restricted to the enum [{}]: the Rust type becomes an enum", list.join(", "));
                 self.emit("enum-added", true, Doc::New, steps, message);
             }
             (Some(_), None) => {
-                self.emit("enum-removed", true, Doc::New, steps, "enum removed: the Rust type is no longer an enum".to_string());
+                self.emit(
+                    "enum-removed",
+                    true,
+                    Doc::New,
+                    steps,
+                    "enum removed: the Rust type is no longer an enum".to_string(),
+                );
             }
             (None, None) => {}
         }
@@ -735,7 +833,8 @@ impl SchemaCmp<'_, '_> {
                                 (false, "property is no longer required".to_string())
                             }
                         } else {
-                            let what = if new_req { "property is now required" } else { "property is no longer required" };
+                            let what =
+                                if new_req { "property is now required" } else { "property is no longer required" };
                             if old_opt != new_opt {
                                 (true, format!("{what}: the Rust field changes between `T` and `Option<T>`"))
                             } else {
@@ -747,9 +846,12 @@ impl SchemaCmp<'_, '_> {
                     if av.nullable != bv.nullable {
                         let (breaking, message) = match (request, bv.nullable) {
                             (true, true) => (false, "property is now nullable".to_string()),
-                            (true, false) => (true, "property is no longer nullable: sending null is rejected".to_string()),
+                            (true, false) => {
+                                (true, "property is no longer nullable: sending null is rejected".to_string())
+                            }
                             (false, now) => {
-                                let what = if now { "property is now nullable" } else { "property is no longer nullable" };
+                                let what =
+                                    if now { "property is now nullable" } else { "property is no longer nullable" };
                                 if old_opt != new_opt {
                                     let why = if now {
                                         "null does not deserialize into the old `T` field (it becomes `Option<T>`)"

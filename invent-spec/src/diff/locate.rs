@@ -13,9 +13,18 @@ use crate::pointer::join;
 pub(super) enum Part {
     Operation,
     /// A parameter; `schema`: its schema (for schema-level changes) rather than the parameter object.
-    Param { name: String, location: String, schema: bool },
-    RequestBody { media: Option<String> },
-    Response { status: String, media: Option<String> },
+    Param {
+        name: String,
+        location: String,
+        schema: bool,
+    },
+    RequestBody {
+        media: Option<String>,
+    },
+    Response {
+        status: String,
+        media: Option<String>,
+    },
 }
 
 /// One step from a schema into a subschema.
@@ -25,7 +34,11 @@ pub(super) enum Step {
     Items,
     Additional,
     /// A `oneOf`/`anyOf` branch: its label and its index among the non-null branches of each side.
-    Variant { label: String, old: usize, new: usize },
+    Variant {
+        label: String,
+        old: usize,
+        new: usize,
+    },
 }
 
 /// `a.b[].c{*}<Label>`: the field a change is about, relative to the body or parameter.
@@ -74,7 +87,9 @@ pub(super) fn pointer(doc: &Value, path: &str, method: &str, part: &Part, steps:
     let Some(op) = item.get(method) else { return fallback };
     let start = match part {
         Part::Operation => return op_ptr,
-        Part::Param { name, location, schema } => find_param(doc, &op_ptr, op, &item_ptr, item, name, location, *schema),
+        Part::Param { name, location, schema } => {
+            find_param(doc, &op_ptr, op, &item_ptr, item, name, location, *schema)
+        }
         Part::RequestBody { media } => op.get("requestBody").map(|b| {
             let (p, b) = deref(doc, join(&op_ptr, "requestBody"), b);
             with_media(p, b, media.as_deref())
@@ -145,11 +160,7 @@ fn with_media<'a>(ptr: String, v: &'a Value, media: Option<&str>) -> (String, &'
     let key = if content.contains_key(media) {
         Some(media.to_string())
     } else {
-        content
-            .keys()
-            .find(|k| k.contains("json"))
-            .or_else(|| content.keys().next())
-            .cloned()
+        content.keys().find(|k| k.contains("json")).or_else(|| content.keys().next()).cloned()
     };
     let Some(key) = key else { return (ptr, v) };
     let mt_ptr = join(&join(&ptr, "content"), &key);
@@ -200,7 +211,8 @@ fn find_child<'a>(
             let want = if side == Doc::Old { *old } else { *new };
             for kw in ["oneOf", "anyOf"] {
                 let Some(list) = obj.get(kw).and_then(Value::as_array) else { continue };
-                let branches: Vec<(usize, &Value)> = list.iter().enumerate().filter(|(_, b)| !is_null_branch(b)).collect();
+                let branches: Vec<(usize, &Value)> =
+                    list.iter().enumerate().filter(|(_, b)| !is_null_branch(b)).collect();
                 if branches.len() > 1 {
                     if let Some((i, b)) = branches.get(want) {
                         return Some((join(&join(&ptr, kw), &i.to_string()), b));
@@ -247,7 +259,10 @@ mod tests {
         let steps = [Step::Property("b".into()), Step::Property("c".into())];
         assert_eq!(pointer(&doc, "/a/{id}", "get", &resp, &steps, Doc::New), "/components/schemas/B/properties/c");
         let steps = [Step::Property("tags".into()), Step::Items];
-        assert_eq!(pointer(&doc, "/a/{id}", "get", &resp, &steps, Doc::New), "/components/schemas/A/allOf/1/properties/tags/items");
+        assert_eq!(
+            pointer(&doc, "/a/{id}", "get", &resp, &steps, Doc::New),
+            "/components/schemas/A/allOf/1/properties/tags/items"
+        );
         let param = Part::Param { name: "id".into(), location: "path".into(), schema: true };
         assert_eq!(pointer(&doc, "/a/{id}", "get", &param, &[], Doc::Old), "/components/parameters/Id/schema");
         let param = Part::Param { name: "id".into(), location: "path".into(), schema: false };

@@ -238,14 +238,20 @@ const DEEP_OBJECT_DEPTH: usize = 4;
 /// Returns the replacement parameters, or `None` to keep the parameter as it is. What cannot be sent is
 /// dropped and reported: a free-form deepObject map (its keys are not declared), a union deepObject, a
 /// nested object inside a form object (form has no syntax for it).
-fn expand_object(p: &Value, ptr: &str, schemas: Option<&Map<String, Value>>, report: &mut Report) -> Option<Vec<Value>> {
+fn expand_object(
+    p: &Value,
+    ptr: &str,
+    schemas: Option<&Map<String, Value>>,
+    report: &mut Report,
+) -> Option<Vec<Value>> {
     let (name, location) = param_key(p);
     if location != "query" {
         return None;
     }
     let style = p.get("style").and_then(Value::as_str);
     let deep = style == Some("deepObject");
-    let form_exploded = matches!(style, None | Some("form")) && p.get("explode").and_then(Value::as_bool) != Some(false);
+    let form_exploded =
+        matches!(style, None | Some("form")) && p.get("explode").and_then(Value::as_bool) != Some(false);
     if !deep && !form_exploded {
         return None;
     }
@@ -260,7 +266,9 @@ fn expand_object(p: &Value, ptr: &str, schemas: Option<&Map<String, Value>>, rep
             report.drop_parameter(
                 ptr,
                 "object-query-form",
-                format!("query parameter `{name}` dropped: an object that is also a union has no fixed members to send"),
+                format!(
+                    "query parameter `{name}` dropped: an object that is also a union has no fixed members to send"
+                ),
             );
             return Some(Vec::new());
         };
@@ -363,7 +371,11 @@ fn expand_members(
         return Err("a free-form map: its keys are not declared, and progenitor sends only declared names".into());
     }
     if members.additional.is_some() {
-        report.note(ptr, "deep-object", format!("`{what}` also allows undeclared keys; only the declared ones can be sent"));
+        report.note(
+            ptr,
+            "deep-object",
+            format!("`{what}` also allows undeclared keys; only the declared ones can be sent"),
+        );
     }
     for (key, prop) in members.properties {
         let name = match prefix {
@@ -380,17 +392,35 @@ fn expand_members(
             ),
             (Shape::Object, Some(_)) if depth + 1 < DEEP_OBJECT_DEPTH => {
                 let mut nested = Vec::new();
-                match expand_members(&name, Some(&name), &prop, prop_required, depth + 1, schemas, ptr, report, &mut nested) {
+                match expand_members(
+                    &name,
+                    Some(&name),
+                    &prop,
+                    prop_required,
+                    depth + 1,
+                    schemas,
+                    ptr,
+                    report,
+                    &mut nested,
+                ) {
                     Ok(()) => out.extend(nested),
                     // Free-form or a union: keys known only at run time.
                     Err(_) => {
-                        report.note(ptr, "deep-object-map", format!("`{name}` is sent from a map as `{name}[key]=value`"));
+                        report.note(
+                            ptr,
+                            "deep-object-map",
+                            format!("`{name}` is sent from a map as `{name}[key]=value`"),
+                        );
                         out.push(deep_object_map(&Value::Null, &name, prop_required, None));
                     }
                 }
             }
             (Shape::Object, Some(_)) => {
-                report.note(ptr, "deep-object-map", format!("`{name}` (nested deeper than {DEEP_OBJECT_DEPTH} levels) is sent from a map"));
+                report.note(
+                    ptr,
+                    "deep-object-map",
+                    format!("`{name}` (nested deeper than {DEEP_OBJECT_DEPTH} levels) is sent from a map"),
+                );
                 out.push(deep_object_map(&Value::Null, &name, prop_required, None));
             }
             _ => {
@@ -568,7 +598,11 @@ fn query_parameter(
             report.note(ptr, "parameter-style", format!("array `{name}` with explode: false typed as a string"));
         }
         (Some(s @ ("spaceDelimited" | "pipeDelimited")), Shape::Array) => {
-            let how = if s == "spaceDelimited" { "as `a b c`: style spaceDelimited" } else { "as `a|b|c`: style pipeDelimited" };
+            let how = if s == "spaceDelimited" {
+                "as `a b c`: style spaceDelimited"
+            } else {
+                "as `a|b|c`: style pipeDelimited"
+            };
             retype_as_string(p, how);
             p.shift_remove("style");
             p.shift_remove("explode");
@@ -855,12 +889,11 @@ fn responses(op: &mut Map<String, Value>, op_ptr: &str, report: &mut Report) {
     let typed_elsewhere = !drop.is_empty() && !kinds.values().any(|k| k == "upgrade");
     if typed_elsewhere {
         let mut classes = Map::new();
-        for (class, rule, members) in [("success", "one-success-type", &success), ("errors", "one-error-type", &errors)] {
+        for (class, rule, members) in [("success", "one-success-type", &success), ("errors", "one-error-type", &errors)]
+        {
             if drop.iter().any(|(_, r, _)| *r == rule) {
-                let entries = members
-                    .iter()
-                    .map(|c| typed_response_entry(c, &kind_of(c), responses.get(c.as_str())))
-                    .collect();
+                let entries =
+                    members.iter().map(|c| typed_response_entry(c, &kind_of(c), responses.get(c.as_str()))).collect();
                 classes.insert(class.into(), Value::Array(entries));
             }
         }
@@ -952,14 +985,16 @@ fn hoist_typed_responses(doc: &mut Value, report: &mut Report) {
                     };
                     *schema = reference;
                 }
-                if let (Some(status), Some(schema)) = (entry.get("status").and_then(Value::as_str), entry.get("schema")) {
+                if let (Some(status), Some(schema)) = (entry.get("status").and_then(Value::as_str), entry.get("schema"))
+                {
                     refs.insert(status.to_string(), schema.clone());
                 }
             }
             // The responses progenitor still sees use the same components (no second inline type).
             if let Some(Value::Object(responses)) = op.get_mut("responses") {
                 for (status, r) in responses.iter_mut() {
-                    let (Some(schema), Some(media)) = (refs.get(status), r.pointer_mut("/content/application~1json")) else {
+                    let (Some(schema), Some(media)) = (refs.get(status), r.pointer_mut("/content/application~1json"))
+                    else {
                         continue;
                     };
                     if let Some(media) = media.as_object_mut() {
@@ -1078,7 +1113,13 @@ fn unique_component_key(doc: &Value, base: &str) -> String {
 /// response is `101 Switching Protocols` is marked (rule `websocket-upgrade`); a body declared on the
 /// `101` is removed, since progenitor would try to decode the upgrade as JSON. A mark on an operation
 /// without a `101` is removed (progenitor refuses it).
-fn websocket_upgrade(op: &mut Map<String, Value>, op_ptr: &str, method: &str, declared: &[String], report: &mut Report) {
+fn websocket_upgrade(
+    op: &mut Map<String, Value>,
+    op_ptr: &str,
+    method: &str,
+    declared: &[String],
+    report: &mut Report,
+) {
     const MARK: &str = "x-dropshot-websocket";
     let has_101 = status_codes(op).iter().any(|c| c == "101");
     // `default` next to a `101` stands for the errors.
@@ -1093,13 +1134,21 @@ fn websocket_upgrade(op: &mut Map<String, Value>, op_ptr: &str, method: &str, de
         return;
     }
     if method != "get" {
-        report.note(op_ptr, "websocket-upgrade", format!("`101` on a {method} operation is not a WebSocket; not marked"));
+        report.note(
+            op_ptr,
+            "websocket-upgrade",
+            format!("`101` on a {method} operation is not a WebSocket; not marked"),
+        );
         return;
     }
     let rptr = join(&join(op_ptr, "responses"), "101");
     if let Some(Value::Object(r)) = op.get_mut("responses").and_then(|r| r.get_mut("101")) {
         if r.shift_remove("content").is_some() {
-            report.note(&rptr, "websocket-upgrade", "body of the `101` removed: the response is the upgraded connection");
+            report.note(
+                &rptr,
+                "websocket-upgrade",
+                "body of the `101` removed: the response is the upgraded connection",
+            );
         }
     }
     op.insert(MARK.into(), Value::Object(Map::new()));
@@ -1219,7 +1268,12 @@ mod tests {
         );
         // Every response is still there for the generator, by status.
         let statuses = |class: &str| -> Vec<String> {
-            op[TYPED_RESPONSES][class].as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap().to_string()).collect()
+            op[TYPED_RESPONSES][class]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["status"].as_str().unwrap().to_string())
+                .collect()
         };
         assert_eq!(statuses("success"), ["200", "204"]);
         assert_eq!(statuses("errors"), ["400", "401", "404", "4XX", "5XX"]);
@@ -1448,7 +1502,11 @@ mod tests {
         assert_eq!(dropped.len(), 1, "{}", r.to_text());
         assert!(dropped[0].contains("member `c` of form object `filters`"), "{dropped:?}");
         assert_eq!(r.rule_count("object-query-form"), 3, "{}", r.to_text());
-        assert!(r.notes().iter().any(|n| n.message.contains("`filters` also allows undeclared keys")), "{}", r.to_text());
+        assert!(
+            r.notes().iter().any(|n| n.message.contains("`filters` also allows undeclared keys")),
+            "{}",
+            r.to_text()
+        );
     }
 
     #[test]

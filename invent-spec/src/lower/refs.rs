@@ -418,7 +418,9 @@ fn inline_list(doc: &Value, list: &mut Value, ptr: &str, report: &mut Report) {
     for (i, mut p) in std::mem::take(items).into_iter().enumerate() {
         match inline_one(doc, &mut p, report) {
             Ok(()) => keep.push(p),
-            Err(why) => report.drop_parameter(&format!("{ptr}/{i}"), "dangling-ref", format!("parameter {why}; dropped")),
+            Err(why) => {
+                report.drop_parameter(&format!("{ptr}/{i}"), "dangling-ref", format!("parameter {why}; dropped"))
+            }
         }
     }
     *items = keep;

@@ -90,7 +90,6 @@ fn keep_extra_properties(obj: &mut Map<String, Value>, ptr: &str, report: &mut R
 
 // --- end rule `extra-properties` ---------------------------------------------------------------------
 
-
 /// Properties whose names become the same Rust field (`foo-bar`, `foo_bar`, `FooBar`) would not
 /// compile: typify names a field after its property (snake case) with a serde rename to the JSON name,
 /// and has no way to choose another field name. The later ones leave `properties` and are kept by the

@@ -589,10 +589,16 @@ mod tests {
                              "Loop": {"allOf": [{"$ref": "#/components/schemas/Loop"}, {"description": "x"}]}});
         let schemas = schemas.as_object();
         let shape_of = |v: Value| shape(schemas, &v).0;
-        assert_eq!(shape_of(json!({"allOf": [{"$ref": "#/components/schemas/Currency"}, {"example": "USD"}]})), Shape::String);
+        assert_eq!(
+            shape_of(json!({"allOf": [{"$ref": "#/components/schemas/Currency"}, {"example": "USD"}]})),
+            Shape::String
+        );
         assert_eq!(shape_of(json!({"allOf": [{"type": "array", "items": {}}, {"maxItems": 3}]})), Shape::Array);
         assert_eq!(shape_of(json!({"allOf": [{"$ref": "#/components/schemas/O"}, {"type": "string"}]})), Shape::Object);
-        assert_eq!(shape_of(json!({"allOf": [{"$ref": "#/components/schemas/O"}, {"description": "d"}]})), Shape::Object);
+        assert_eq!(
+            shape_of(json!({"allOf": [{"$ref": "#/components/schemas/O"}, {"description": "d"}]})),
+            Shape::Object
+        );
         assert_eq!(shape_of(json!({"allOf": [{"description": "a"}, {"description": "b"}]})), Shape::Object);
         // A reference cycle through a multi-member allOf ends instead of recursing forever, and a
         // wide self-referencing allOf does not blow up exponentially.

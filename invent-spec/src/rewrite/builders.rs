@@ -67,7 +67,9 @@ fn named_outside_types(file: &syn::File) -> BTreeSet<String> {
 fn impl_names(imp: &syn::ItemImpl) -> Vec<String> {
     let mut names = Vec::new();
     let local = |ty: &syn::Type| match ty {
-        syn::Type::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => Some(p.path.segments[0].ident.to_string()),
+        syn::Type::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+            Some(p.path.segments[0].ident.to_string())
+        }
         _ => None,
     };
     names.extend(local(&imp.self_ty));
@@ -137,7 +139,10 @@ mod tests {
         assert!(text.contains("pub struct Body { name"), "the body's builder stays");
         assert!(text.contains("for super :: Body"), "its conversions stay");
         assert!(!text.contains("pub struct Reply { id"), "an unused builder goes");
-        assert!(!text.contains("for super :: Reply") && !text.contains("From < super :: Reply >"), "with its conversions");
+        assert!(
+            !text.contains("for super :: Reply") && !text.contains("From < super :: Reply >"),
+            "with its conversions"
+        );
         assert!(!text.contains("fn builder () -> builder :: Reply"), "and its constructor");
         assert!(text.contains("fn builder () -> builder :: Body"));
         assert!(text.contains("fn other"), "other impls of the type stay");

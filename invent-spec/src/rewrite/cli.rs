@@ -20,7 +20,9 @@ pub fn rewrite(file: &mut syn::File) -> Result<Vec<Hook>, SpecError> {
     for item in file.items.iter_mut() {
         match item {
             syn::Item::Trait(t) if t.ident == "CliConfig" => {
-                t.items.retain(|i| !matches!(i, syn::TraitItem::Fn(f) if CALLBACKS.contains(&f.sig.ident.to_string().as_str())));
+                t.items.retain(
+                    |i| !matches!(i, syn::TraitItem::Fn(f) if CALLBACKS.contains(&f.sig.ident.to_string().as_str())),
+                );
                 for i in &t.items {
                     let syn::TraitItem::Fn(f) = i else { continue };
                     let name = f.sig.ident.to_string();
@@ -38,7 +40,8 @@ pub fn rewrite(file: &mut syn::File) -> Result<Vec<Hook>, SpecError> {
                         },
                         _ => None,
                     });
-                    let builder = builder.ok_or_else(|| SpecError::at_root(RULE, format!("hook `{name}` takes no builder")))?;
+                    let builder =
+                        builder.ok_or_else(|| SpecError::at_root(RULE, format!("hook `{name}` takes no builder")))?;
                     hooks.push((id.to_string(), builder));
                 }
             }

@@ -10,8 +10,8 @@ pub mod builders;
 pub mod cli;
 pub mod deep_object;
 pub mod null_as_absent;
-pub mod ops;
 pub mod open_enums;
+pub mod ops;
 pub mod responses;
 pub mod send;
 
@@ -51,15 +51,19 @@ pub struct Rewritten {
 }
 
 /// Rewrites `file` in place and returns one entry per operation, in the order of `impl Client`.
-pub fn rewrite(file: &mut syn::File, doc: &Value, opts: &Options, report: &mut Report) -> Result<Vec<Rewritten>, SpecError> {
+pub fn rewrite(
+    file: &mut syn::File,
+    doc: &Value,
+    opts: &Options,
+    report: &mut Report,
+) -> Result<Vec<Rewritten>, SpecError> {
     let runtime: syn::Path = syn::parse_str(&opts.runtime)
         .map_err(|e| SpecError::at_root("generated-send", format!("runtime path `{}`: {e}", opts.runtime)))?;
     let lowered = ops::index(doc)?;
     let order = client_methods(file);
 
-    let type_names: BTreeSet<String> = module_items(file, "types")
-        .map(|items| items.iter().filter_map(item_name).collect())
-        .unwrap_or_default();
+    let type_names: BTreeSet<String> =
+        module_items(file, "types").map(|items| items.iter().filter_map(item_name).collect()).unwrap_or_default();
     let mut new_types: Vec<syn::Item> = Vec::new();
     let mut taken = BTreeSet::new();
     let mut roots: BTreeSet<String> = BTreeSet::new();

@@ -144,11 +144,8 @@ fn add_fallback(e: &mut syn::ItemEnum, runtime: &syn::Path) -> Option<syn::Ident
         .iter()
         .find(|n| !taken.contains(**n))
         .map(|n| format_ident!("{n}"))?;
-    let field: syn::Type = if string_enum {
-        syn::parse_quote!(::std::string::String)
-    } else {
-        syn::parse_quote!(#runtime::Unlisted)
-    };
+    let field: syn::Type =
+        if string_enum { syn::parse_quote!(::std::string::String) } else { syn::parse_quote!(#runtime::Unlisted) };
     let what = if string_enum { "value" } else { "body" };
     let doc = format!("A {what} this version of the spec does not list (kept as received).");
     let variant: syn::Variant = if untagged_enum {
@@ -159,7 +156,9 @@ fn add_fallback(e: &mut syn::ItemEnum, runtime: &syn::Path) -> Option<syn::Ident
     e.variants.push(variant);
     if string_enum {
         for attr in e.attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
-            if let Ok(list) = attr.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated) {
+            if let Ok(list) =
+                attr.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+            {
                 let kept = list.into_iter().filter(|p| !p.is_ident("Copy"));
                 *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
             }

@@ -64,11 +64,7 @@ pub fn index(doc: &Value) -> Result<BTreeMap<String, LoweredOp>, SpecError> {
                 pointer: pointer.clone(),
                 method: m.to_uppercase(),
                 path: path.clone(),
-                template: scope
-                    .and_then(|s| s.get("template"))
-                    .and_then(Value::as_str)
-                    .unwrap_or(path)
-                    .to_string(),
+                template: scope.and_then(|s| s.get("template")).and_then(Value::as_str).unwrap_or(path).to_string(),
                 org_scoped: scope.is_some(),
                 quota: op.get(QUOTA).and_then(Value::as_str).map(str::to_string),
                 typed_responses: op.get(TYPED_RESPONSES).cloned(),

@@ -68,7 +68,9 @@ pub fn by_status(
                     .and_then(|s| s.get("$ref"))
                     .and_then(Value::as_str)
                     .and_then(|r| r.strip_prefix("#/components/schemas/"))
-                    .ok_or_else(|| SpecError::new(op.pointer.clone(), RULE, format!("`{status}`: schema is not a component")))?;
+                    .ok_or_else(|| {
+                        SpecError::new(op.pointer.clone(), RULE, format!("`{status}`: schema is not a component"))
+                    })?;
                 let ty = names::component_type(key);
                 if !types.contains(&ty) {
                     return Err(SpecError::new(
@@ -79,7 +81,8 @@ pub fn by_status(
                 }
                 members.push(ty.clone());
                 let ty = format_ident!("{ty}");
-                fallback_json.push(quote!(if let Ok(v) = #runtime::decode::json_body(body) { return Ok(Self::#variant(v)); }));
+                fallback_json
+                    .push(quote!(if let Ok(v) = #runtime::decode::json_body(body) { return Ok(Self::#variant(v)); }));
                 (quote!((#ty)), quote!(#runtime::decode::json_body(body).map(Self::#variant)))
             }
             "raw" => (quote!((::bytes::Bytes)), quote!(Ok(Self::#variant(body.clone())))),
@@ -96,9 +99,9 @@ pub fn by_status(
                 ranges.push(quote!(#hundred => return #decode,));
             }
             _ => {
-                let code: u16 = status
-                    .parse()
-                    .map_err(|_| SpecError::new(op.pointer.clone(), RULE, format!("status `{status}` is not a code")))?;
+                let code: u16 = status.parse().map_err(|_| {
+                    SpecError::new(op.pointer.clone(), RULE, format!("status `{status}` is not a code"))
+                })?;
                 exact.push(quote!(#code => return #decode,));
             }
         }

@@ -105,9 +105,10 @@ pub fn rewrite_fn(f: &mut syn::ImplItemFn, target: &Target<'_>) -> Result<(), Sp
     };
     if op.org_scoped {
         let alias = target.alias.ok_or_else(|| fail("org-scoped operation without an alias".into()))?;
-        let rewritten = prefix.iter_mut().filter_map(url_format).try_fold(0, |n, mac| {
-            org_from_client(mac, alias, target.runtime).map(|()| n + 1)
-        })?;
+        let rewritten = prefix
+            .iter_mut()
+            .filter_map(url_format)
+            .try_fold(0, |n, mac| org_from_client(mac, alias, target.runtime).map(|()| n + 1))?;
         if rewritten != 1 {
             return Err(fail(format!(
                 "org-scoped operation `{}`: expected one URL starting `{{}}/orgs/{alias}`, found {rewritten}",

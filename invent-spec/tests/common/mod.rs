@@ -29,7 +29,11 @@ pub fn corpus() -> Vec<(String, Value)> {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "no *.json spec in the corpus at {}: the corpus tests would check nothing", dir.display());
+    assert!(
+        !files.is_empty(),
+        "no *.json spec in the corpus at {}: the corpus tests would check nothing",
+        dir.display()
+    );
     files
         .into_iter()
         .map(|p| {
