@@ -326,7 +326,7 @@ mod tests {
         fn secs_is_exact_to_the_millisecond(d in any_duration()) {
             let text = secs(d);
             let read = parse_delay(text.strip_suffix('s').unwrap(), NANOS_PER_SEC).unwrap();
-            let error = if read > d { read - d } else { d - read };
+            let error = read.abs_diff(d);
             prop_assert!(error <= Duration::from_micros(500) || d > Duration::MAX - Duration::from_millis(1), "{d:?} → {text}");
         }
     }
