@@ -368,7 +368,7 @@ fn group_name(item: &syn::Item) -> Option<String> {
     Some(ident.trim_start_matches("r#").to_string())
 }
 
-/// Rule name of [`unchecked_patterns`].
+/// Rule name of `unchecked_patterns`.
 pub const PATTERN_UNCHECKED: &str = "pattern-unchecked";
 
 /// Rule `pattern-unchecked`: removes `pattern` from every schema. typify turns a pattern into a
