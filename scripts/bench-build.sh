@@ -75,8 +75,9 @@ codegen() { # $1 = directory holding openapi.json (and maybe spec-overrides.json
     secs "$t0" "$(now)"; echo
   done
 }
-lines() { cat "$BENCH/out-$(basename "$1")"/generated*.rs | wc -l; }
-client_lines() { wc -l <"$BENCH/out-$(basename "$1")/generated.rs"; }
+# The client is a skeleton (generated.rs) including one file per type or operation (client/**.rs).
+client_lines() { local out="$BENCH/out-$(basename "$1")"; { cat "$out/generated.rs"; find "$out/client" -name '*.rs' -exec cat {} +; } | wc -l; }
+lines() { local out="$BENCH/out-$(basename "$1")"; echo $(( $(client_lines "$1") + $(cat "$out"/generated_*.rs | wc -l) )); }
 
 VENDORED_S=$(codegen "$TREE" | median)
 VENDORED_LINES=$(lines "$TREE"); VENDORED_CLIENT=$(client_lines "$TREE")

@@ -147,7 +147,8 @@ for spec in "${specs[@]}"; do
     if [ -n "$out" ] && [ -f "$out/lowering-report.txt" ]; then
         cp "$out/lowering-report.txt" "$WORK/$name.report.txt"
         read -r ops params resps props kept rewrites <<< "$(helper counts "$out/lowering-report.txt")"
-        lines=$(wc -l < "$out/generated.rs")
+        # The client is a skeleton (generated.rs) plus one file per type or operation under client/.
+        lines=$({ cat "$out/generated.rs"; find "$out/client" -name '*.rs' -exec cat {} + 2>/dev/null; } | wc -l)
         if [ "$built" -eq 0 ]; then status="pass"; else status="FAIL (compile)"; fi
         if [ "$kept" = "0" ]; then
             problems+=("no operation left (dropped: $ops)")
