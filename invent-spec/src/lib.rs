@@ -21,6 +21,7 @@ pub mod report;
 pub mod rewrite;
 // Spec revision (info.version + SHA-256) for build scripts to export (packaging).
 pub mod revision;
+mod sha256;
 #[cfg(feature = "tools")]
 pub mod surface;
 #[cfg(feature = "tools")]

@@ -1,8 +1,6 @@
 //! Which spec revision a client is generated from: the document's `info.version` and the SHA-256 of its
 //! bytes, as build scripts export them (`invent_api::SPEC_VERSION`, `invent_api::SPEC_SHA256`).
 
-use sha2::{Digest, Sha256};
-
 /// The revision of one spec file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecRevision {
@@ -29,7 +27,7 @@ impl SpecRevision {
 
 /// Lower-case hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    crate::sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, ToTokens as _};
 use serde_json::Value;
 
 use super::ops::LoweredOp;
@@ -61,6 +61,7 @@ pub fn by_status(
             "`{status}`{}",
             entry.get("description").and_then(Value::as_str).map(|d| format!(": {d}")).unwrap_or_default()
         );
+        let mut serialize_with = None;
         let (field, decode) = match kind {
             "json" => {
                 let key = entry
@@ -85,13 +86,19 @@ pub fn by_status(
                     .push(quote!(if let Ok(v) = #runtime::decode::json_body(body) { return Ok(Self::#variant(v)); }));
                 (quote!((#ty)), quote!(#runtime::decode::json_body(body).map(Self::#variant)))
             }
-            "raw" => (quote!((::bytes::Bytes)), quote!(Ok(Self::#variant(body.clone())))),
+            "raw" => {
+                // Serialized as bytes through the runtime, so `bytes` needs no `serde` feature (which
+                // would compile it, and `http` above it, twice in every dependent's build).
+                let with = format!("{}::decode::serialize_raw", runtime.to_token_stream()).replace(' ', "");
+                serialize_with = Some(quote!(#[serde(serialize_with = #with)]));
+                (quote!((::bytes::Bytes)), quote!(Ok(Self::#variant(body.clone()))))
+            }
             _ => {
                 fallback_empty.get_or_insert_with(|| quote!(if body.is_empty() { return Ok(Self::#variant); }));
                 (quote!(), quote!(Ok(Self::#variant)))
             }
         };
-        variants.push(quote!(#[doc = #doc] #variant #field,));
+        variants.push(quote!(#[doc = #doc] #serialize_with #variant #field,));
         match status.as_bytes() {
             b"default" => default_arm = Some(decode),
             [d, b'X' | b'x', b'X' | b'x'] => {
