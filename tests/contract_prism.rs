@@ -331,7 +331,7 @@ async fn every_operation_against_prism() {
 
     let mut markdown = String::from("# Prism contract report\n\n");
     markdown.push_str(
-        "Every operation of `openapi.json`, called through the generated client (`client.<op>()…call()`) with \
+        "Every operation of `openapi.json`, called through the generated client (`client.<op>()…send()`) with \
          arguments derived from the spec, against Prism in validating mock mode (`tests/contract_prism.rs`). \
          A call passes when Prism reports no violation (its `sl-violations` response header lists every request \
          and response violation; an invalid request is answered with the spec's 400/422, a failed security \

@@ -149,7 +149,7 @@ impl Report<'_> {
         );
         let _ = writeln!(
             out,
-            "- operations exercised: **{}/{}** through the generated builders (`client.<op>()…call()`)",
+            "- operations exercised: **{}/{}** through the generated builders (`client.<op>()…send()`)",
             self.exercised(),
             self.total
         );
