@@ -261,3 +261,28 @@ fn mocks_and_cli_leave_out_array_and_map_query_parameters() {
         assert!(out.client.contains(&format!("QueryParam::new(\"{name}\"")), "{name} not sent by the client");
     }
 }
+
+/// The lean-call rewrites of a generated `send` are named in the report, one count per rewrite: every
+/// operation's `api-version` header and request rebuild for a retry, each query parameter sent through
+/// `query::param` (deepObject maps go through `DeepObject` instead), each WebSocket nonce.
+#[test]
+fn lean_call_rewrites_are_counted_in_the_report() {
+    let counts = |name: &str| {
+        let options = invent_spec::generate::Options::invent_crate(name, None);
+        let out = invent_spec::generate::generate(regression_spec(name), &options).expect("generates");
+        [
+            "generated-send",
+            "rebuild-for-retry",
+            "api-version-inline",
+            "absent-query-skipped",
+            "deep-object-map",
+            "websocket-key",
+        ]
+        .map(|rule| out.report.rule_count(rule))
+    };
+    // 3 GETs sending 18 query parameters through `query::param` (form objects member by member: 7, 6
+    // and 5 per operation) and 2 free-form deepObject maps (`group`, `metadata`) through `DeepObject`.
+    assert_eq!(counts("query-styles.json"), [3, 3, 3, 18, 2, 0]);
+    // 2 GETs answering only 101: each draws one handshake nonce from the runtime.
+    assert_eq!(counts("upgrades-and-names.json")[5], 2);
+}

@@ -37,9 +37,7 @@ struct Rewrite<'a> {
 impl VisitMut for Rewrite<'_> {
     fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
         syn::visit_mut::visit_expr_call_mut(self, call);
-        let syn::Expr::Path(func) = &*call.func else { return };
-        let segments: Vec<String> = func.path.segments.iter().map(|s| s.ident.to_string()).collect();
-        if !segments.ends_with(&["QueryParam".to_string(), "new".to_string()]) {
+        if !super::is_query_param_new(call) {
             return;
         }
         let Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(name), .. })) = call.args.first() else { return };

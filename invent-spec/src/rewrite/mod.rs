@@ -136,7 +136,7 @@ pub fn rewrite(
         // Before `send` rewrites the request: rule `absent-query-skipped` replaces the `QueryParam`
         // calls this one looks for.
         report.count_n(deep_object::RULE, deep_object::apply(f, op, &runtime)?);
-        send::rewrite_fn(
+        let lean = send::rewrite_fn(
             f,
             &send::Target {
                 op,
@@ -147,6 +147,9 @@ pub fn rewrite(
                 multipart,
             },
         )?;
+        for (rule, n) in lean {
+            report.count_n(rule, n);
+        }
         report.count("generated-send");
         done.insert(
             inspected.id.clone(),
@@ -263,6 +266,13 @@ pub(crate) fn type_name(ty: &syn::Type) -> Option<String> {
         syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
         _ => None,
     }
+}
+
+/// Whether `call` is progenitor's `…QueryParam::new(…)` (how its `send` adds each query parameter).
+pub(crate) fn is_query_param_new(call: &syn::ExprCall) -> bool {
+    let syn::Expr::Path(func) = &*call.func else { return false };
+    let mut segments = func.path.segments.iter().rev().map(|s| s.ident.to_string());
+    segments.next().as_deref() == Some("new") && segments.next().as_deref() == Some("QueryParam")
 }
 
 /// The generic arguments of `Name<..>` when `ty`'s last path segment is `Name`.

@@ -85,8 +85,14 @@ fn operation_id(stmt: &syn::Stmt) -> Option<String> {
     })
 }
 
-/// Rewrites `f` in place (see the module doc).
-pub fn rewrite_fn(f: &mut syn::ImplItemFn, target: &Target<'_>) -> Result<(), SpecError> {
+/// Rule names of the lean-call rewrites, for the lowering report (see the module doc).
+pub const REBUILD_FOR_RETRY: &str = "rebuild-for-retry";
+pub const API_VERSION_INLINE: &str = "api-version-inline";
+pub const ABSENT_QUERY_SKIPPED: &str = "absent-query-skipped";
+pub const WEBSOCKET_KEY: &str = "websocket-key";
+
+/// Rewrites `f` in place (see the module doc); returns how often each rule above applied.
+pub fn rewrite_fn(f: &mut syn::ImplItemFn, target: &Target<'_>) -> Result<[(&'static str, usize); 4], SpecError> {
     let op = target.op;
     let fail = |what: String| SpecError::new(op.pointer.clone(), RULE, what);
     let info_at = f
@@ -124,8 +130,8 @@ pub fn rewrite_fn(f: &mut syn::ImplItemFn, target: &Target<'_>) -> Result<(), Sp
     }
 
     inline_api_version(&mut prefix).map_err(fail)?;
-    skip_absent_queries(&mut prefix, target.runtime);
-    websocket_nonce(&mut prefix, target.runtime).map_err(fail)?;
+    let absent_queries = skip_absent_queries(&mut prefix, target.runtime);
+    let nonces = websocket_nonce(&mut prefix, target.runtime).map_err(fail)?;
 
     let runtime = target.runtime;
     let output = target.output;
@@ -144,7 +150,8 @@ pub fn rewrite_fn(f: &mut syn::ImplItemFn, target: &Target<'_>) -> Result<(), Sp
         .iter()
         .position(is_url_let)
         .ok_or_else(|| fail("progenitor's `send` builds no `url` with `format!`".into()))?;
-    let call = if prefix[url_at..].iter().any(sets_raw_body) {
+    let rebuilt = !prefix[url_at..].iter().any(sets_raw_body);
+    let call = if !rebuilt {
         // The caller's `reqwest::Body` moves into the request: build it once; a retry sends a copy.
         let prefix = prefix.iter();
         quote! {
@@ -171,7 +178,12 @@ pub fn rewrite_fn(f: &mut syn::ImplItemFn, target: &Target<'_>) -> Result<(), Sp
         use #runtime::Error;
         #call
     });
-    Ok(())
+    Ok([
+        (REBUILD_FOR_RETRY, usize::from(rebuilt)),
+        (API_VERSION_INLINE, 1),
+        (ABSENT_QUERY_SKIPPED, absent_queries),
+        (WEBSOCKET_KEY, nonces),
+    ])
 }
 
 /// `let url = format!(…);` (progenitor's URL; `url_format` finds the same statement).
@@ -255,38 +267,40 @@ fn inline_api_version(stmts: &mut Vec<syn::Stmt>) -> Result<(), String> {
 /// Rule `absent-query-skipped`: `.query(&progenitor_client::QueryParam::new(name, &value))` becomes
 /// `<runtime>::query::param(request, name, &value)`, which adds the same parameter and skips a `None`
 /// without reqwest editing the URL for nothing.
-fn skip_absent_queries(stmts: &mut [syn::Stmt], runtime: &syn::Path) {
-    fn walk(expr: &mut syn::Expr, runtime: &syn::Path) {
+/// Returns how many parameters it rewrote.
+fn skip_absent_queries(stmts: &mut [syn::Stmt], runtime: &syn::Path) -> usize {
+    fn walk(expr: &mut syn::Expr, runtime: &syn::Path) -> usize {
         match expr {
             syn::Expr::MethodCall(call) => {
-                walk(&mut call.receiver, runtime);
+                let inner = walk(&mut call.receiver, runtime);
                 if call.method != "query" || call.args.len() != 1 {
-                    return;
+                    return inner;
                 }
-                let Some((name, value)) = query_param(&call.args[0]) else { return };
+                let Some((name, value)) = query_param(&call.args[0]) else { return inner };
                 let receiver = &call.receiver;
                 *expr = syn::parse_quote!(#runtime::query::param(#receiver, #name, #value));
+                inner + 1
             }
             syn::Expr::Try(t) => walk(&mut t.expr, runtime),
-            _ => {}
+            _ => 0,
         }
     }
+    let mut rewritten = 0;
     for stmt in stmts.iter_mut() {
         if let syn::Stmt::Local(local) = stmt {
             if let Some(init) = local.init.as_mut() {
-                walk(&mut init.expr, runtime);
+                rewritten += walk(&mut init.expr, runtime);
             }
         }
     }
+    rewritten
 }
 
 /// `&progenitor_client::QueryParam::new(name, value)` → (`name`, `value`).
 fn query_param(arg: &syn::Expr) -> Option<(syn::Expr, syn::Expr)> {
     let syn::Expr::Reference(r) = arg else { return None };
     let syn::Expr::Call(call) = &*r.expr else { return None };
-    let syn::Expr::Path(func) = &*call.func else { return None };
-    let segments: Vec<String> = func.path.segments.iter().map(|s| s.ident.to_string()).collect();
-    if !segments.ends_with(&["QueryParam".to_string(), "new".to_string()]) || call.args.len() != 2 {
+    if !super::is_query_param_new(call) || call.args.len() != 2 {
         return None;
     }
     Some((call.args[0].clone(), call.args[1].clone()))
@@ -294,10 +308,12 @@ fn query_param(arg: &syn::Expr) -> Option<(syn::Expr, syn::Expr)> {
 
 /// Rule `websocket-key`: progenitor draws the WebSocket handshake nonce with `::rand::random::<[u8;
 /// 16]>()`; it comes from `<runtime>::call::websocket_nonce()` instead, so the crate needs no `rand`.
-/// Any other use of `rand` is an error (the generated code would not compile).
-fn websocket_nonce(stmts: &mut [syn::Stmt], runtime: &syn::Path) -> Result<(), String> {
+/// Any other use of `rand` is an error (the generated code would not compile). Returns how many
+/// nonces it replaced.
+fn websocket_nonce(stmts: &mut [syn::Stmt], runtime: &syn::Path) -> Result<usize, String> {
     struct Nonce<'r> {
         runtime: &'r syn::Path,
+        replaced: usize,
         unknown: Option<String>,
     }
     impl syn::visit_mut::VisitMut for Nonce<'_> {
@@ -310,6 +326,7 @@ fn websocket_nonce(stmts: &mut [syn::Stmt], runtime: &syn::Path) -> Result<(), S
                         if text == "::rand::random::<[u8;16]>()" {
                             let runtime = self.runtime;
                             *expr = syn::parse_quote!(#runtime::call::websocket_nonce());
+                            self.replaced += 1;
                         } else {
                             self.unknown.get_or_insert(text);
                         }
@@ -320,13 +337,13 @@ fn websocket_nonce(stmts: &mut [syn::Stmt], runtime: &syn::Path) -> Result<(), S
             syn::visit_mut::visit_expr_mut(self, expr);
         }
     }
-    let mut nonce = Nonce { runtime, unknown: None };
+    let mut nonce = Nonce { runtime, replaced: 0, unknown: None };
     for stmt in stmts.iter_mut() {
         syn::visit_mut::VisitMut::visit_stmt_mut(&mut nonce, stmt);
     }
     match nonce.unknown {
         Some(text) => Err(format!("progenitor's request uses `{text}`; invent-api has no `rand` dependency")),
-        None => Ok(()),
+        None => Ok(nonce.replaced),
     }
 }
 
