@@ -192,27 +192,31 @@ pub(crate) struct Upgrade;
 /// The body as bytes, whatever it is (raw calls).
 pub(crate) struct Raw;
 
+/// A success response's status, headers and whole body; a body that fails midway is a transport error.
+async fn read_whole(
+    mut response: reqwest::Response,
+    attempts: u32,
+) -> Result<(StatusCode, reqwest::header::HeaderMap, Bytes), Error> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    match response.bytes().await {
+        Ok(body) => Ok((status, headers, body)),
+        Err(source) => Err(Error::Transport { source, attempts, stopped: None }),
+    }
+}
+
 impl Decode for Raw {
     type Output = Bytes;
-    async fn decode(mut response: reqwest::Response, attempts: u32) -> Result<ResponseValue<Bytes>, Error> {
-        let status = response.status();
-        let headers = std::mem::take(response.headers_mut());
-        match response.bytes().await {
-            Ok(body) => Ok(ResponseValue::new(body, status, headers)),
-            Err(source) => Err(Error::Transport { source, attempts, stopped: None }),
-        }
+    async fn decode(response: reqwest::Response, attempts: u32) -> Result<ResponseValue<Bytes>, Error> {
+        let (status, headers, body) = read_whole(response, attempts).await?;
+        Ok(ResponseValue::new(body, status, headers))
     }
 }
 
 impl<T: ResponseBody + Send> Decode for Body<T> {
     type Output = T;
-    async fn decode(mut response: reqwest::Response, attempts: u32) -> Result<ResponseValue<T>, Error> {
-        let status = response.status();
-        let headers = std::mem::take(response.headers_mut());
-        let body = match response.bytes().await {
-            Ok(body) => body,
-            Err(source) => return Err(Error::Transport { source, attempts, stopped: None }),
-        };
+    async fn decode(response: reqwest::Response, attempts: u32) -> Result<ResponseValue<T>, Error> {
+        let (status, headers, body) = read_whole(response, attempts).await?;
         match T::decode(status.as_u16(), &body) {
             Ok(value) => Ok(ResponseValue::new(value, status, headers)),
             Err(source) => Err(Error::Decode(Box::new(DecodeError { status, headers, body, source }))),
@@ -222,13 +226,9 @@ impl<T: ResponseBody + Send> Decode for Body<T> {
 
 impl Decode for Empty {
     type Output = ();
-    async fn decode(mut response: reqwest::Response, attempts: u32) -> Result<ResponseValue<()>, Error> {
-        let status = response.status();
-        let headers = std::mem::take(response.headers_mut());
+    async fn decode(response: reqwest::Response, attempts: u32) -> Result<ResponseValue<()>, Error> {
         // Read to the end so the connection goes back to the pool.
-        if let Err(source) = response.bytes().await {
-            return Err(Error::Transport { source, attempts, stopped: None });
-        }
+        let (status, headers, _) = read_whole(response, attempts).await?;
         Ok(ResponseValue::new((), status, headers))
     }
 }
