@@ -18,8 +18,15 @@ use tokio::time::Instant;
 
 const PATH: &str = "/orgs/c/assistants";
 
+/// The default retry policy with a seeded jitter source, so every backoff draw (and every bound
+/// asserted on it) is the same on each run: unseeded, a draw in the last millisecond under a ceiling
+/// is rounded up to the ceiling by tokio's 1 ms timer and fails a strict `< ceiling` bound.
+fn retry_config() -> RetryConfig {
+    RetryConfig::default().with_jitter_seed(20_261_130)
+}
+
 fn builder(server: &FaultServer) -> invent_api::ClientBuilder {
-    Client::builder().api_key("test-key").base_url(server.base_url()).limiter(None)
+    Client::builder().api_key("test-key").base_url(server.base_url()).limiter(None).retry(retry_config())
 }
 
 /// Default retry policy, no limiter.
@@ -305,7 +312,7 @@ async fn s23_max_retries_per_client_and_per_call() {
 async fn s24_retry_budget_is_shared_by_clones() {
     let server = FaultServer::always(Reply::status(503)).await;
     // Room for two retries (5 tokens each) across all clones.
-    let retry = RetryConfig::default().with_max_retries(10).with_budget_capacity(10);
+    let retry = retry_config().with_max_retries(10).with_budget_capacity(10);
     let client = builder(&server).retry(retry).build().unwrap();
     let first = get(&client).await.unwrap_err();
     assert_eq!(first.attempts(), 3);
@@ -379,7 +386,7 @@ async fn s29_max_server_wait_duration_max_honours_a_ten_year_wait() {
     let ten_years = Duration::from_secs(10 * 365 * 24 * 3600);
     let reply = Reply::status(429).header("retry-after", ten_years.as_secs().to_string());
     let server = FaultServer::sequence(vec![reply, Reply::ok()]).await;
-    let retry = RetryConfig::default().with_max_server_wait(Duration::MAX);
+    let retry = retry_config().with_max_server_wait(Duration::MAX);
     // Default limiter on: it is paused for the ten years as well.
     let client =
         Client::builder().api_key("test-key").base_url(server.base_url()).retry(retry).deadline(None).build().unwrap();
@@ -391,7 +398,7 @@ async fn s29_max_server_wait_duration_max_honours_a_ten_year_wait() {
 #[tokio::test(start_paused = true)]
 async fn s30_a_wait_beyond_thirty_years_is_above_even_an_unlimited_cap() {
     let server = FaultServer::always(Reply::status(429).header("retry-after", "10000000000000000000")).await;
-    let retry = RetryConfig::default().with_max_server_wait(Duration::MAX);
+    let retry = retry_config().with_max_server_wait(Duration::MAX);
     let client = builder(&server).retry(retry).deadline(None).build().unwrap();
     let error = get(&client).await.unwrap_err();
     assert_eq!(server.requests(), 1);
@@ -683,7 +690,7 @@ async fn budget_server() -> FaultServer {
 
 /// A client with `capacity` budget tokens (a retry costs 5) and room for 10 retries.
 fn budget_client(server: &FaultServer, capacity: u32) -> Client {
-    let retry = RetryConfig::default().with_max_retries(10).with_budget_capacity(capacity);
+    let retry = retry_config().with_max_retries(10).with_budget_capacity(capacity);
     builder(server).retry(retry).build().unwrap()
 }
 
@@ -748,7 +755,7 @@ async fn s51_budget_capacity_zero_never_runs_out() {
 #[tokio::test(start_paused = true)]
 async fn s52_a_retry_the_limiter_does_not_send_is_refunded() {
     let server = budget_server().await;
-    let retry = RetryConfig::default().with_max_retries(10).with_budget_capacity(5);
+    let retry = retry_config().with_max_retries(10).with_budget_capacity(5);
     let limiter = invent_api::LimiterConfig::new(1, Duration::from_secs(10));
     let client =
         builder(&server).retry(retry).limiter(Some(limiter)).deadline(Some(Duration::from_secs(5))).build().unwrap();
