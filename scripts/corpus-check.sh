@@ -11,7 +11,8 @@
 # needs up to ~4 GB RSS). The lowering report build.rs writes (OUT_DIR/lowering-report.txt) gives the
 # counts of dropped operations, parameters, responses and properties.
 #
-# A spec fails when: the library does not build (generation or compilation), no operation is left, or
+# A spec fails when: the library does not build (generation or compilation), it builds with warnings
+# (generated code or a hand-written item no operation of that spec uses), no operation is left, or
 # something is dropped that its entry in the allow-list does not explain: operations, parameters and
 # properties always; responses only when the allow-list sets "fail_on_dropped_responses": true (or
 # CORPUS_FAIL_ON_DROPPED_RESPONSES=1). An entry gives the exact counts it allows and why, e.g.
@@ -121,12 +122,18 @@ PY
 # The allow-list must parse before anything is built.
 helper check "$ALLOW" "" 0 0 0 0 0 >/dev/null || { echo "corpus-check: $ALLOW is not valid JSON" >&2; exit 2; }
 
+# Seconds since `$1` (a `date +%s%N` reading), one decimal: bash and awk only (no `bc` on a bare machine).
+since() { awk -v a="$1" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'; }
+# Peak RSS through GNU time when the machine has it (Debian package `time`); else the column says "-".
+TIME=()
+if [ -x /usr/bin/time ]; then TIME=(/usr/bin/time -f "%M" -o); fi
+
 # Dependencies once, and the crate from its own spec (timed separately: per-spec times are the crate only).
 echo "corpus-check: building invent-api from openapi.json (dependencies into $CARGO_TARGET_DIR)" >&2
-dep_start=$(date +%s.%N)
+dep_start=$(date +%s%N)
 (cd "$ROOT" && env -u INVENT_API_SPEC "$CARGO" build -q -p invent-api --lib 2> "$WORK/deps.log") \
     || { echo "corpus-check: invent-api does not build from openapi.json (see $WORK/deps.log)" >&2; tail -n 20 "$WORK/deps.log" >&2; exit 1; }
-dep_secs=$(echo "$(date +%s.%N) - $dep_start" | bc)
+dep_secs=$(since "$dep_start")
 
 failures=0
 rows=()
@@ -134,13 +141,14 @@ for spec in "${specs[@]}"; do
     name="$(basename "$spec" .json)"
     log="$WORK/$name.log"
     messages="$WORK/$name.messages.json"
-    ops="-"; params="-"; resps="-"; props="-"; kept="-"; rewrites="-"; lines="-"; secs="-"; rss="-"
+    ops="-"; params="-"; resps="-"; props="-"; kept="-"; rewrites="-"; lines="-"; secs="-"; rss="-"; warnings="-"
     echo "corpus-check: $name: building invent-api from it" >&2
-    start=$(date +%s.%N)
-    (cd "$ROOT" && INVENT_API_SPEC="$spec" /usr/bin/time -f "%M" -o "$WORK/$name.rss" \
+    start=$(date +%s%N)
+    rm -f "$WORK/$name.rss"
+    (cd "$ROOT" && INVENT_API_SPEC="$spec" ${TIME[@]+"${TIME[@]}" "$WORK/$name.rss"} \
         "$CARGO" build -p invent-api --lib --message-format=json-render-diagnostics > "$messages" 2> "$log")
     built=$?
-    secs=$(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")
+    secs=$(since "$start")
     if [ -s "$WORK/$name.rss" ]; then rss=$(awk 'END { printf "%.1f", $1 / 1048576 }' "$WORK/$name.rss"); fi
     out="$(helper out_dir "$messages")"
     problems=()
@@ -150,6 +158,13 @@ for spec in "${specs[@]}"; do
         # The client is a skeleton (generated.rs) plus one file per type or operation under client/.
         lines=$({ cat "$out/generated.rs"; find "$out/client" -name '*.rs' -exec cat {} + 2>/dev/null; } | wc -l)
         if [ "$built" -eq 0 ]; then status="pass"; else status="FAIL (compile)"; fi
+        # cargo's own count for the library ("`invent-api` (lib) generated N warnings"); none: 0.
+        warnings=$(grep -oE '`invent-api` \(lib\) generated [0-9]+ warning' "$log" | grep -oE '[0-9]+' | head -n 1)
+        warnings=${warnings:-0}
+        if [ "$status" = "pass" ] && [ "$warnings" -gt 0 ]; then
+            status="FAIL (warnings)"
+            problems+=("$warnings compiler warnings in invent-api (see $log)")
+        fi
         if [ "$kept" = "0" ]; then
             problems+=("no operation left (dropped: $ops)")
         fi
@@ -163,7 +178,9 @@ for spec in "${specs[@]}"; do
     if [ "$status" != "pass" ]; then
         failures=$((failures + 1))
         for p in "${problems[@]}"; do echo "corpus-check: $name: $p" >&2; done
-        if [ "$status" != "FAIL (dropped)" ]; then
+        if [ "$status" = "FAIL (warnings)" ]; then
+            grep -A 6 '^warning' "$log" | head -n 40 >&2
+        elif [ "$status" != "FAIL (dropped)" ]; then
             echo "corpus-check: $name: $status; last lines of $log:" >&2
             tail -n 15 "$log" >&2
         else
@@ -171,7 +188,7 @@ for spec in "${specs[@]}"; do
         fi
     fi
     echo "corpus-check: $name: $status" >&2
-    rows+=("| $name | $kept | $ops | $params | $resps | $props | $rewrites | $lines | $secs | $rss | $status |")
+    rows+=("| $name | $kept | $ops | $params | $resps | $props | $rewrites | $lines | $warnings | $secs | $rss | $status |")
 done
 
 {
@@ -181,8 +198,8 @@ done
     echo "Builder, merged tags; debug, debuginfo off). Dependencies and the crate from openapi.json built first:"
     echo "$(printf '%.0f' "$dep_secs") s (0 when cached). Spec dirs: \`${SPEC_DIRS[*]}\`. Allow-list: \`${ALLOW#"$ROOT"/}\`."
     echo
-    echo "| spec | ops kept | ops dropped | params dropped | responses dropped | properties dropped | rewrites | generated lines | build s | peak RSS GB | result |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    echo "| spec | ops kept | ops dropped | params dropped | responses dropped | properties dropped | rewrites | generated lines | warnings | build s | peak RSS GB | result |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     printf '%s\n' "${rows[@]}"
     echo
     echo "$(( ${#specs[@]} - failures )) of ${#specs[@]} specs pass. Per-spec logs and lowering reports: \`target/corpus-check/\`."

@@ -179,6 +179,7 @@ pub(crate) trait Decode {
 }
 
 /// A typed body ([`ResponseBody`]).
+#[allow(dead_code, reason = "named by generated code when the spec has such operations")]
 pub(crate) struct Body<T>(PhantomData<T>);
 /// No body declared: whatever arrives is read and dropped.
 #[allow(dead_code, reason = "named by generated code when the spec has such operations")]
