@@ -29,7 +29,7 @@ fn builder(server: &FaultServer) -> invent_api::ClientBuilder {
     Client::builder().api_key("test-key").base_url(server.base_url()).limiter(None).retry(retry_config())
 }
 
-/// Default retry policy, no limiter.
+/// Default retry policy (seeded jitter), no limiter.
 fn client(server: &FaultServer) -> Client {
     builder(server).build().unwrap()
 }
