@@ -568,9 +568,17 @@ mod tests {
             roundtrips::<types::Segment>(&org.segments);
             roundtrips::<types::Chat>(&org.chats);
             roundtrips::<types::SubOrganization>(std::slice::from_ref(&org.summary));
+            roundtrips::<types::Connection>(&org.connections);
+            roundtrips::<types::ContactField>(&org.contact_fields);
+            assert_eq!(org.contact_fields.len(), 3);
         }
         for messages in world.messages.values() {
             roundtrips::<types::ChatMessage>(messages);
+        }
+        assert_eq!(world.memories.len(), world.messages.len(), "one memory per seeded chat");
+        for (chat, memories) in &world.memories {
+            roundtrips::<types::Memory>(memories);
+            assert_eq!(memories[0]["chat_id"], json!(chat));
         }
         let parent = &world.orgs[0];
         assert_eq!(parent.assistants.len(), 23);
