@@ -162,7 +162,8 @@ pub fn command() -> Command {
              server sent them (--typed decodes them into the API description's types first); on a terminal, \
              control characters in server text are shown escaped.\n\n\
              Logging: -v (info), -vv (debug), -vvv (trace) or RUST_LOG print the client's events (rate \
-             limiter, Redis, retries) to stderr; warnings are always shown.",
+             limiter, Redis, retries) to stderr. Warnings are shown without -v, except those of a failed call or an \
+             ending event stream, which the error message reports.",
         )
         .after_help(format!(
             "Examples:\n  invent list-assistants --paginate --output table\n  invent --org org_123 get-assistant \
