@@ -23,11 +23,26 @@
 # Writes target/corpus-check/report.md and exits non-zero if any spec fails (2: bad arguments, a spec
 # directory missing or empty). Needs python3 (reads cargo's JSON messages and the allow-list).
 #
+# Fails closed: output it cannot read is a failure with the reason printed — cargo's messages without
+# their closing `build-finished` line, a lowering report without its `dropped:` counts line (or a count
+# that is not a number), a spec whose build left no lowering report, a helper step that crashed.
+# Warnings are counted from cargo's JSON messages (every `warning` diagnostic of invent-api), not from a
+# summary line whose absence would read as zero.
+#
+#   scripts/corpus-check.sh --self-test
+#       runs the judging of one spec on synthetic builds (a good one, a report without `dropped:`,
+#       messages cut short, a warning, no report) and fails if any is judged wrongly; no cargo build.
+#
 # Environment: CORPUS_FILTER=substring (only matching specs), CORPUS_ALLOW=file (default
 # invent-spec/tests/corpus-allow.json), CORPUS_FAIL_ON_DROPPED_RESPONSES=1, CARGO (default cargo).
 set -u -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SELF_TEST=""
+if [ "${1:-}" = "--self-test" ]; then
+    SELF_TEST=1
+    set -- "$ROOT/invent-spec/tests/specs"
+fi
 if [ "$#" -gt 0 ]; then
     SPEC_DIRS=("$@")
 else
@@ -75,7 +90,7 @@ unset INVENT_API_OVERRIDES          # a foreign spec gets no overrides
 # Allow-list decisions and cargo's JSON messages, in one helper (python3, standard library only).
 helper() {
     python3 - "$@" <<'PY'
-import json, sys
+import json, re, sys
 
 def out_dir(messages):
     """OUT_DIR of invent-api's build script in this build, or nothing if it did not run to the end."""
@@ -90,14 +105,50 @@ def out_dir(messages):
             return
 
 def counts(report):
-    """The counts line of a lowering report: operations parameters responses properties kept rewrites."""
+    """The counts line of a lowering report: operations parameters responses properties kept rewrites.
+    Exits non-zero with the reason when the line or one of its numbers is missing."""
+    keys = ("operations", "parameters", "responses", "properties", "kept", "rewrites")
     for line in open(report, encoding="utf-8"):
         if line.startswith("dropped:"):
-            fields = dict(f.split("=", 1) for f in line.split()[1:])
-            print(" ".join(fields.get(k, "?") for k in
-                           ("operations", "parameters", "responses", "properties", "kept", "rewrites")))
+            fields = dict(f.split("=", 1) for f in line.split()[1:] if "=" in f)
+            bad = [k for k in keys if not fields.get(k, "").isdigit()]
+            if bad:
+                sys.exit(f"the `dropped:` line of {report} lacks a number for {', '.join(bad)}: {line.strip()}")
+            print(" ".join(fields[k] for k in keys))
             return
-    print("? ? ? ? ? ?")
+    sys.exit(f"no `dropped:` counts line in {report}")
+
+def warnings(messages):
+    """invent-api's warnings in cargo's JSON messages (`--message-format=json`); their rendered text
+    goes to stderr. Exits non-zero when the messages lack `build-finished` (cut short, not cargo's)."""
+    finished, n = False, 0
+    for line in open(messages, encoding="utf-8", errors="replace"):
+        try:
+            m = json.loads(line)
+        except ValueError:
+            continue
+        if m.get("reason") == "build-finished":
+            finished = True
+        elif m.get("reason") == "compiler-message" and m.get("message", {}).get("level") == "warning" \
+                and "invent-api" in m.get("package_id", "") and "/invent-spec" not in m.get("package_id", ""):
+            text = m["message"].get("message", "")
+            # rustc's closing "N warnings emitted" is a count, not a warning.
+            if not re.fullmatch(r"\d+ warnings? emitted", text):
+                n += 1
+                sys.stderr.write(m["message"].get("rendered") or text + "\n")
+    if not finished:
+        sys.exit(f"no `build-finished` message in {messages}: cargo's output is cut short or not JSON")
+    print(n)
+
+def diagnostics(messages):
+    """The rendered errors and warnings in cargo's JSON messages, for the log."""
+    for line in open(messages, encoding="utf-8", errors="replace"):
+        try:
+            m = json.loads(line)
+        except ValueError:
+            continue
+        if m.get("reason") == "compiler-message":
+            sys.stdout.write(m.get("message", {}).get("rendered") or "")
 
 def check(allow_path, name, ops, params, resps, props, fail_resps_env):
     """Prints one line per problem with the drops of spec `name` (none: all explained)."""
@@ -116,7 +167,8 @@ def check(allow_path, name, ops, params, resps, props, fail_resps_env):
     if any(entry.get(k, 0) for k in dropped) and not str(entry.get("why", "")).strip():
         print("the allow-list entry does not say why")
 
-{"out_dir": out_dir, "counts": counts, "check": check}[sys.argv[1]](*sys.argv[2:])
+{"out_dir": out_dir, "counts": counts, "check": check, "warnings": warnings,
+ "diagnostics": diagnostics}[sys.argv[1]](*sys.argv[2:])
 PY
 }
 # The allow-list must parse before anything is built.
@@ -127,6 +179,113 @@ since() { awk -v a="$1" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1
 # Peak RSS through GNU time when the machine has it (Debian package `time`); else the column says "-".
 TIME=()
 if [ -x /usr/bin/time ]; then TIME=(/usr/bin/time -f "%M" -o); fi
+
+# Judges one spec's build: sets status, problems and the table's columns from cargo's JSON messages
+# ($3), the build's exit status ($2) and the lowering report in the build script's OUT_DIR. Anything
+# it cannot read is a failure with the reason in `problems`.
+judge() {
+    local name="$1" built="$2" messages="$3" log="$4" out counted n
+    ops="-"; params="-"; resps="-"; props="-"; kept="-"; rewrites="-"; lines="-"; warnings="-"
+    problems=()
+    helper diagnostics "$messages" >> "$log" 2>&1 || true
+    if ! out="$(helper out_dir "$messages" 2>> "$log")"; then
+        status="FAIL (unreadable)"
+        problems+=("could not read cargo's messages $messages (see $log)")
+        return
+    fi
+    if [ -z "$out" ] || [ ! -f "$out/lowering-report.txt" ]; then
+        status="FAIL (generate)"
+        problems+=("the build left no lowering report (build.rs did not run to the end)")
+        return
+    fi
+    cp "$out/lowering-report.txt" "$WORK/$name.report.txt"
+    if ! counted="$(helper counts "$out/lowering-report.txt" 2>&1)"; then
+        status="FAIL (unreadable)"
+        problems+=("$counted")
+        return
+    fi
+    read -r ops params resps props kept rewrites <<< "$counted"
+    # The client is a skeleton (generated.rs) plus one file per type or operation under client/.
+    lines=$({ cat "$out/generated.rs"; find "$out/client" -name '*.rs' -exec cat {} + 2>/dev/null; } | wc -l)
+    if [ "$built" -ne 0 ]; then
+        status="FAIL (compile)"
+        return
+    fi
+    status="pass"
+    if ! counted="$(helper warnings "$messages" 2>> "$log")"; then
+        status="FAIL (unreadable)"
+        problems+=("$(tail -n 1 "$log")")
+        return
+    fi
+    warnings="$counted"
+    if [ "$warnings" -gt 0 ]; then
+        status="FAIL (warnings)"
+        problems+=("$warnings compiler warnings in invent-api (see $log)")
+    fi
+    if [ "$kept" = "0" ]; then
+        problems+=("no operation left (dropped: $ops)")
+    fi
+    if ! counted="$(helper check "$ALLOW" "$name" "$ops" "$params" "$resps" "$props" "${CORPUS_FAIL_ON_DROPPED_RESPONSES:-0}" 2>&1)"; then
+        status="FAIL (unreadable)"
+        problems+=("the allow-list check crashed: $(printf '%s' "$counted" | tail -n 1)")
+        return
+    fi
+    while IFS= read -r n; do
+        [ -n "$n" ] && problems+=("$n")
+    done <<< "$counted"
+    if [ "$status" = "pass" ] && [ "${#problems[@]}" -gt 0 ]; then status="FAIL (dropped)"; fi
+}
+
+# --self-test: `judge` on synthetic builds, each with the status it must get.
+self_test() {
+    local dir="$WORK/self-test" wrong=0 case expect
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    # $1 case name, $2 report text (or "-" for none), $3 "finished" or "cut", $4 warnings, $5 expected status
+    fake() {
+        local out="$dir/$1/out"
+        mkdir -p "$out/client"
+        echo "// generated" > "$out/generated.rs"
+        if [ "$2" != "-" ]; then printf '%s\n' "$2" > "$out/lowering-report.txt"; fi
+        {
+            printf '{"reason":"build-script-executed","package_id":"path+file:///x/invent-api#0.1.0","out_dir":"%s"}\n' "$out"
+            for _ in $(seq "$4"); do
+                printf '%s\n' '{"reason":"compiler-message","package_id":"path+file:///x/invent-api#0.1.0","message":{"level":"warning","message":"unused variable: `x`","rendered":"warning: unused variable: `x`\n"}}'
+            done
+            if [ "$4" -gt 0 ]; then
+                printf '%s\n' '{"reason":"compiler-message","package_id":"path+file:///x/invent-api#0.1.0","message":{"level":"warning","message":"1 warning emitted","rendered":"warning: 1 warning emitted\n"}}'
+            fi
+            if [ "$3" = finished ]; then printf '%s\n' '{"reason":"build-finished","success":true}'; fi
+        } > "$dir/$1.json"
+        : > "$dir/$1.log"
+        judge "self-test-$1" 0 "$dir/$1.json" "$dir/$1.log" 2>/dev/null
+        if [ "$status" = "$5" ]; then
+            echo "corpus-check self-test: $1: $status (${problems[*]:-no problem})"
+        else
+            echo "corpus-check self-test: $1: judged \"$status\", expected \"$5\" (${problems[*]:-no problem})" >&2
+            wrong=$((wrong + 1))
+        fi
+    }
+    local good="dropped: operations=0 parameters=0 responses=0 properties=0 kept=3 rewrites=7"
+    fake good "$good" finished 0 "pass"
+    fake no-dropped-line "lowered: 3 operations; nothing dropped" finished 0 "FAIL (unreadable)"
+    fake dropped-line-without-numbers "dropped: operations=0 parameters=? kept=3" finished 0 "FAIL (unreadable)"
+    fake messages-cut-short "$good" cut 0 "FAIL (unreadable)"
+    fake one-warning "$good" finished 1 "FAIL (warnings)"
+    fake no-report - finished 0 "FAIL (generate)"
+    fake drops-unexplained "dropped: operations=2 parameters=0 responses=0 properties=0 kept=3 rewrites=7" finished 0 "FAIL (dropped)"
+    rm -rf "$dir"
+    if [ "$wrong" -gt 0 ]; then
+        echo "corpus-check self-test: $wrong of 7 cases judged wrongly" >&2
+        return 1
+    fi
+    echo "corpus-check self-test: 7 of 7 cases judged as expected"
+}
+if [ -n "$SELF_TEST" ]; then
+    mkdir -p "$WORK"
+    self_test
+    exit
+fi
 
 # Dependencies once, and the crate from its own spec (timed separately: per-spec times are the crate only).
 echo "corpus-check: building invent-api from openapi.json (dependencies into $CARGO_TARGET_DIR)" >&2
@@ -146,40 +305,18 @@ for spec in "${specs[@]}"; do
     start=$(date +%s%N)
     rm -f "$WORK/$name.rss"
     (cd "$ROOT" && INVENT_API_SPEC="$spec" ${TIME[@]+"${TIME[@]}" "$WORK/$name.rss"} \
-        "$CARGO" build -p invent-api --lib --message-format=json-render-diagnostics > "$messages" 2> "$log")
+        "$CARGO" build -p invent-api --lib --message-format=json > "$messages" 2> "$log")
     built=$?
     secs=$(since "$start")
     if [ -s "$WORK/$name.rss" ]; then rss=$(awk 'END { printf "%.1f", $1 / 1048576 }' "$WORK/$name.rss"); fi
-    out="$(helper out_dir "$messages")"
-    problems=()
-    if [ -n "$out" ] && [ -f "$out/lowering-report.txt" ]; then
-        cp "$out/lowering-report.txt" "$WORK/$name.report.txt"
-        read -r ops params resps props kept rewrites <<< "$(helper counts "$out/lowering-report.txt")"
-        # The client is a skeleton (generated.rs) plus one file per type or operation under client/.
-        lines=$({ cat "$out/generated.rs"; find "$out/client" -name '*.rs' -exec cat {} + 2>/dev/null; } | wc -l)
-        if [ "$built" -eq 0 ]; then status="pass"; else status="FAIL (compile)"; fi
-        # cargo's own count for the library ("`invent-api` (lib) generated N warnings"); none: 0.
-        warnings=$(grep -oE '`invent-api` \(lib\) generated [0-9]+ warning' "$log" | grep -oE '[0-9]+' | head -n 1)
-        warnings=${warnings:-0}
-        if [ "$status" = "pass" ] && [ "$warnings" -gt 0 ]; then
-            status="FAIL (warnings)"
-            problems+=("$warnings compiler warnings in invent-api (see $log)")
-        fi
-        if [ "$kept" = "0" ]; then
-            problems+=("no operation left (dropped: $ops)")
-        fi
-        while IFS= read -r p; do
-            [ -n "$p" ] && problems+=("$p")
-        done < <(helper check "$ALLOW" "$name" "$ops" "$params" "$resps" "$props" "${CORPUS_FAIL_ON_DROPPED_RESPONSES:-0}")
-        if [ "$status" = "pass" ] && [ "${#problems[@]}" -gt 0 ]; then status="FAIL (dropped)"; fi
-    else
-        status="FAIL (generate)"
-    fi
+    judge "$name" "$built" "$messages" "$log"
     if [ "$status" != "pass" ]; then
         failures=$((failures + 1))
         for p in "${problems[@]}"; do echo "corpus-check: $name: $p" >&2; done
         if [ "$status" = "FAIL (warnings)" ]; then
             grep -A 6 '^warning' "$log" | head -n 40 >&2
+        elif [ "$status" = "FAIL (unreadable)" ]; then
+            :
         elif [ "$status" != "FAIL (dropped)" ]; then
             echo "corpus-check: $name: $status; last lines of $log:" >&2
             tail -n 15 "$log" >&2

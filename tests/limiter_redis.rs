@@ -1,12 +1,12 @@
-//! Limits shared across processes on a real Redis (issue 17, feature `redis`). Child processes are
-//! this binary re-executed with `INVENT_FLEET_CHILD` (see `common/fleet.rs`), so `harness = false`:
-//! `main` runs either as a fleet member or as the test runner below (filter: a substring of a test's
-//! name as the first argument; ends with libtest's `test result:` line).
+//! Limits shared across processes on a real Redis (issue 17, feature `redis`). Fleet members are
+//! this test binary re-executed (`common/fleet.rs`): the child runs the test [`fleet_member`] alone
+//! with `INVENT_FLEET_CHILD` set, so the standard harness parses every libtest argument.
 //!
-//! Redis: `INVENT_TEST_REDIS_URL` (set by `scripts/test-all.sh`, which starts one with
-//! `scripts/redis.sh`) for the tests that keep Redis up; the kill and restart tests start their own
-//! `redis-server`. Unset variable: every test is skipped with that reason. Set but unreachable, or
-//! no `redis-server` binary: the tests fail.
+//! Redis: the tests that keep Redis up read `INVENT_TEST_REDIS_URL`; the kill and restart tests start
+//! their own `redis-server`. Both kinds are `#[ignore]`d with that reason, so a plain `cargo test`
+//! lists them as ignored; `scripts/test-all.sh` starts Redis (`scripts/redis.sh`) and runs them with
+//! `--include-ignored`. Run without Redis, they fail: unset variable, unreachable server or no
+//! `redis-server` binary. The tests run one at a time (each starts processes and measures rates).
 
 #[path = "common/faults.rs"]
 mod faults;
@@ -16,7 +16,7 @@ mod fleet;
 mod redis_server;
 
 use std::future::Future;
-use std::pin::Pin;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use fleet::{collect, max_in_window, total, LimitedServer, Limiting, Spec, FLEET_KEY};
@@ -25,64 +25,91 @@ use redis_server::RedisServer;
 use reqwest::Method;
 use tokio::time::Instant;
 
-type Test = fn(String) -> Pin<Box<dyn Future<Output = ()>>>;
+/// One fleet test at a time: they start processes, measure rates and set environment variables.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-fn main() {
+/// Runs `test` on its own runtime, alone.
+fn run(test: impl Future<Output = ()>) {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    runtime.block_on(test);
+}
+
+/// `INVENT_TEST_REDIS_URL`; the test fails when it is unset.
+fn redis_url() -> String {
+    match std::env::var("INVENT_TEST_REDIS_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => panic!("INVENT_TEST_REDIS_URL is unset: this test needs Redis (scripts/redis.sh start prints a URL)"),
+    }
+}
+
+/// In a fleet member process: the member's calls (`fleet::child_main`). Run by the harness: one member
+/// is started the way every fleet test starts them and must report exactly the calls the server saw.
+#[test]
+fn fleet_member() {
     if fleet::child_main() {
         return;
     }
-    let tests: &[(&str, Test)] = &[
-        ("four_processes_share_one_limit_and_see_no_429", |u| Box::pin(four_processes_share_one_limit(u))),
-        ("four_processes_with_local_limiters_draw_429s", |u| Box::pin(four_processes_with_local_limiters(u))),
-        ("assistant_creations_are_shared_across_processes", |u| Box::pin(assistant_creations_shared(u))),
-        ("a_429_seen_by_one_process_pauses_the_others", |u| Box::pin(a_429_pauses_other_processes(u))),
-        ("redis_killed_mid_run_calls_go_on_locally", |_| Box::pin(redis_killed_mid_run())),
-        ("redis_restarted_limits_are_shared_again", |_| Box::pin(redis_restarted())),
-        ("unreachable_redis_never_fails_or_blocks_a_call", |_| Box::pin(unreachable_redis())),
-        ("a_black_hole_redis_costs_one_timeout_then_calls_go_local", |_| Box::pin(black_hole_redis())),
-        ("environment_variables_share_the_limit_and_keys_hold_no_api_key", |u| Box::pin(environment(u))),
-    ];
-    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let Some(url) = std::env::var("INVENT_TEST_REDIS_URL").ok().filter(|u| !u.is_empty()) else {
-        println!(
-            "skipped {} tests: INVENT_TEST_REDIS_URL is unset (scripts/test-all.sh starts Redis and sets it)",
-            tests.len()
-        );
-        println!("\ntest result: ok. 0 passed; 0 failed; {} ignored; 0 measured; 0 filtered out", tests.len());
-        return;
-    };
-    let (mut passed, mut failed, mut filtered) = (0, 0, 0);
-    let run_started = std::time::Instant::now();
-    for (name, test) in tests {
-        if filter.as_deref().is_some_and(|f| !name.contains(f)) {
-            filtered += 1;
-            continue;
-        }
-        let url = url.clone();
-        let started = std::time::Instant::now();
-        let outcome = std::panic::catch_unwind(move || {
-            let runtime =
-                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-            runtime.block_on(test(url));
-        });
-        let took = started.elapsed().as_secs_f64();
-        if outcome.is_ok() {
-            passed += 1;
-            println!("test {name} ... ok ({took:.1}s)");
-        } else {
-            failed += 1;
-            println!("test {name} ... FAILED ({took:.1}s)");
-        }
-    }
-    // libtest's closing line, so whatever reads `cargo test` output counts these too.
-    println!(
-        "\ntest result: {}. {passed} passed; {failed} failed; 0 ignored; 0 measured; {filtered} filtered out; finished in {:.2}s",
-        if failed == 0 { "ok" } else { "FAILED" },
-        run_started.elapsed().as_secs_f64()
-    );
-    if failed > 0 {
-        std::process::exit(1);
-    }
+    run(async {
+        let server = LimitedServer::unlimited().await;
+        let mut spec = Spec::new(&server.base_url(), Limiting::Local, 100, Duration::from_secs(1));
+        (spec.tasks, spec.calls) = (2, 3);
+        let reports = collect(vec![spec.spawn()]);
+        assert_eq!(reports.len(), 1);
+        assert_eq!((reports[0].ok, reports[0].failed, reports[0].refused), (6, 0, 0), "{reports:?}");
+        assert_eq!(server.accepted().len(), 6);
+    });
+}
+
+#[test]
+#[ignore = "needs Redis at INVENT_TEST_REDIS_URL (scripts/test-all.sh starts it and runs ignored tests)"]
+fn four_processes_share_one_limit_and_see_no_429() {
+    run(four_processes_share_one_limit(redis_url()));
+}
+
+#[test]
+fn four_processes_with_local_limiters_draw_429s() {
+    run(four_processes_with_local_limiters());
+}
+
+#[test]
+#[ignore = "needs Redis at INVENT_TEST_REDIS_URL (scripts/test-all.sh starts it and runs ignored tests)"]
+fn assistant_creations_are_shared_across_processes() {
+    run(assistant_creations_shared(redis_url()));
+}
+
+#[test]
+#[ignore = "needs Redis at INVENT_TEST_REDIS_URL (scripts/test-all.sh starts it and runs ignored tests)"]
+fn a_429_seen_by_one_process_pauses_the_others() {
+    run(a_429_pauses_other_processes(redis_url()));
+}
+
+#[test]
+#[ignore = "needs redis-server on PATH (scripts/redis.sh start installs it; scripts/test-all.sh runs ignored tests)"]
+fn redis_killed_mid_run_calls_go_on_locally() {
+    run(redis_killed_mid_run());
+}
+
+#[test]
+#[ignore = "needs redis-server on PATH (scripts/redis.sh start installs it; scripts/test-all.sh runs ignored tests)"]
+fn redis_restarted_limits_are_shared_again() {
+    run(redis_restarted());
+}
+
+#[test]
+fn unreachable_redis_never_fails_or_blocks_a_call() {
+    run(unreachable_redis());
+}
+
+#[test]
+fn a_black_hole_redis_costs_one_timeout_then_calls_go_local() {
+    run(black_hole_redis());
+}
+
+#[test]
+#[ignore = "needs Redis at INVENT_TEST_REDIS_URL (scripts/test-all.sh starts it and runs ignored tests)"]
+fn environment_variables_share_the_limit_and_keys_hold_no_api_key() {
+    run(environment(redis_url()));
 }
 
 /// A prefix no other test or run uses.
@@ -116,13 +143,17 @@ async fn four_processes_share_one_limit(url: String) {
     assert_eq!(server.refused(), 0, "the server refused requests: the limit was not shared ({sum:?})");
     assert_eq!((sum.ok, sum.failed, sum.limited, sum.refused), (32, 0, 0, 0), "{sum:?}");
     assert_eq!(sum.warnings, 0, "Redis stayed up: no fallback");
-    assert!(max_in_window(&server.accepted(), Duration::from_secs(2), started) <= 8);
+    // Every arrival, refused or not (the server's own log of accepted ones holds at most 8 by design).
+    let arrivals: Vec<Instant> = server.server.seen().iter().map(|seen| seen.at).collect();
+    assert_eq!(arrivals.len(), 32);
+    let most = max_in_window(&arrivals, Duration::from_secs(2), started);
+    assert!(most <= 8, "{most} requests reached the server within 2 s");
     assert!(took >= Duration::from_secs(6), "32 calls at 8 per 2 s window need three more windows: {took:?}");
 }
 
 /// The control: the same fleet with per-process limiters. Together the processes send up to 4× the
 /// limit, and the server refuses (each process then learns the limit from its own 429s only).
-async fn four_processes_with_local_limiters(_url: String) {
+async fn four_processes_with_local_limiters() {
     let server = LimitedServer::start(8, Duration::from_secs(2)).await;
     let mut spec = Spec::new(&server.base_url(), Limiting::Local, 8, Duration::from_secs(2));
     (spec.tasks, spec.calls, spec.max_retries) = (2, 4, 0);
@@ -155,7 +186,9 @@ async fn assistant_creations_shared(url: String) {
     assert_eq!((sum.ok, local.accepted().len()), (8, 8), "local buckets cannot see each other: {sum:?}");
 }
 
-/// Process A gets a 429 with `Retry-After: 2`; process B, started after it, waits that out too.
+/// Process A gets a 429 with `Retry-After: 4`; process B, started after it, waits that out too: its
+/// one call is held by the shared pause (its own latency is seconds, not the milliseconds of a
+/// loopback call), and nothing reaches the server before the pause is over.
 async fn a_429_pauses_other_processes(url: String) {
     check_redis(&url).await;
     let refused_at = std::sync::Arc::new(std::sync::Mutex::new(None));
@@ -164,7 +197,7 @@ async fn a_429_pauses_other_processes(url: String) {
         move |n, history| {
             if n == 0 {
                 *refused_at.lock().unwrap() = Some(history[0].at);
-                faults::Reply::status(429).header("retry-after", "2")
+                faults::Reply::status(429).header("retry-after", "4")
             } else {
                 faults::Reply::ok()
             }
@@ -178,14 +211,19 @@ async fn a_429_pauses_other_processes(url: String) {
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let b = spec.spawn();
-    let sum = total(&collect(vec![a, b]));
+    let reports = collect(vec![a, b]);
+    let sum = total(&reports);
     assert_eq!((sum.ok, sum.failed), (2, 0), "{sum:?}");
+    // B starts ~0.3 s into the 4 s pause: held ≥ 1 s even if its process took 2.7 s to start; without
+    // the shared pause its call is a loopback round trip.
+    let b_latency = Duration::from_micros(reports[1].mean_us);
+    assert!(b_latency >= Duration::from_secs(1), "B was not held by A's 429: its call took {b_latency:?}");
     let refused_at = refused_at.lock().unwrap().expect("the first request was refused");
     let seen = server.seen();
     assert_eq!(seen.len(), 3, "the 429, A's retry and B's call");
     for later in &seen[1..] {
         let after = later.at - refused_at;
-        assert!(after >= Duration::from_millis(1900), "a request went {after:?} after the 429's 2 s pause");
+        assert!(after >= Duration::from_millis(3900), "a request went {after:?} after the 429's 4 s pause");
     }
 }
 
@@ -213,25 +251,29 @@ async fn redis_killed_mid_run() {
     // Shared: 10 per 1.02 s for both together; local: 10 per 1.02 s each, over the last 2 s.
     assert!(before <= 20, "shared before the kill: {before} in 1.5 s");
     assert!(after >= 30, "calls went on locally after the kill: only {after} in the last 2 s ({sum:?})");
-    assert!(started.elapsed() < Duration::from_secs(8), "nothing blocked: {:?}", started.elapsed());
+    // A 4 s run; a member blocked on the dead Redis would not have finished at all.
+    assert!(started.elapsed() < Duration::from_secs(30), "nothing blocked: {:?}", started.elapsed());
 }
 
 /// Redis killed at 1 s and restarted at 2.5 s: the processes reconnect (one "shared again" note
 /// each), their bookings reach the new Redis, and from then on both together stay under one limit.
+/// "From then on" is when the later of the two logged its recovery (each member reports the time),
+/// so a slow reconnect shortens the checked stretch instead of failing the test.
 async fn redis_restarted() {
     let mut redis = RedisServer::start();
     let server = LimitedServer::unlimited().await;
     let prefix = prefix("restart");
     let mut spec =
         Spec::new(&server.base_url(), Limiting::Shared(redis.url(), prefix.clone()), 10, Duration::from_secs(1));
-    (spec.tasks, spec.calls, spec.duration) = (2, 0, Duration::from_secs(8));
+    (spec.tasks, spec.calls, spec.duration) = (2, 0, Duration::from_secs(9));
     let members = vec![spec.spawn(), spec.spawn()];
     tokio::time::sleep(Duration::from_secs(1)).await;
     redis.kill();
+    let killed = Instant::now();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     redis.restart();
-    let restarted = Instant::now();
     let reports = collect(members);
+    let ended = Instant::now();
     let sum = total(&reports);
     assert_eq!((sum.failed, sum.refused, sum.limited), (0, 0, 0), "{sum:?}");
     assert!(reports.iter().all(|r| r.warnings == 1 && r.recovered == 1), "{reports:?}");
@@ -247,24 +289,30 @@ async fn redis_restarted() {
         .await
         .expect("HGET");
     assert!(total.is_some_and(|t| t > 0), "bookings reached the restarted Redis");
-    // Reconnects happen within the backoff (≤ 1.6 s + jitter after a 1.5 s outage); from 3 s after
-    // the restart on, both processes share one limit of 10 per second again.
-    let shared_from = restarted + Duration::from_secs(3);
+    // Shared again once both recovered: at most 10 per second together (10 per 1.02 s window). One
+    // window later, so no call admitted by a local bucket before the recovery is still on its way.
+    let recovered = reports.iter().map(|r| fleet::instant_of_unix_ms(r.recovered_at_ms)).max().expect("two members");
+    let shared_from = recovered + Duration::from_secs(1);
+    assert!(ended > shared_from + Duration::from_secs(1), "the members recovered too late to check anything");
     let most = max_in_window(&server.accepted(), Duration::from_millis(900), shared_from);
     assert!(most <= 10, "{most} calls in 0.9 s after recovery: not shared");
-    let outage = max_in_window(&server.accepted(), Duration::from_millis(900), restarted - Duration::from_millis(1500));
-    assert!(outage > 10, "during the outage each process had its own limit: {outage}");
+    // While Redis was down each process had its own limit of 10 per second.
+    let outage: Vec<Instant> = server.accepted().into_iter().filter(|t| *t < recovered).collect();
+    let during = max_in_window(&outage, Duration::from_millis(900), killed);
+    assert!(during > 10, "during the outage each process had its own limit: {during}");
 }
 
-/// Nothing listens on the Redis port: every call goes through at once on the local limiter.
+/// Nothing listens on the Redis port: every call goes through at once on the local limiter. The
+/// connect timeout is 5 s, so a call that waited for Redis instead of going local would take that long.
 async fn unreachable_redis() {
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
         listener.local_addr().expect("addr").port()
     };
     let server = LimitedServer::unlimited().await;
-    let limiter =
-        LimiterConfig::new(100, Duration::from_secs(1)).shared_redis(format!("redis://127.0.0.1:{port}"), "t");
+    let shared = invent_api::SharedRedis::new(format!("redis://127.0.0.1:{port}"), "t")
+        .with_timeouts(Duration::from_secs(5), Duration::from_secs(5));
+    let limiter = LimiterConfig::new(100, Duration::from_secs(1)).with_shared_redis(shared);
     let client = Client::builder()
         .api_key(FLEET_KEY)
         .base_url(server.base_url())
@@ -275,12 +323,14 @@ async fn unreachable_redis() {
     for _ in 0..10 {
         client.raw(Method::GET, fleet::PATH).send().await.expect("a call never fails because of Redis");
     }
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
     assert_eq!(server.accepted().len(), 10);
 }
 
-/// Redis accepts connections and never answers: the first call waits one connect timeout (here
-/// 300 ms), later calls go local at once while the link backs off.
+/// Redis accepts connections and never answers: the first call waits one timeout (connect 2 s,
+/// command 1 s), later calls go local at once while the link backs off. Bounds in seconds: five
+/// calls that each waited for Redis would take ≥ 5 s; one reconnect after the backoff (a slow
+/// machine) costs ≤ 2 s.
 async fn black_hole_redis() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
@@ -292,7 +342,7 @@ async fn black_hole_redis() {
     });
     let server = LimitedServer::unlimited().await;
     let shared = invent_api::SharedRedis::new(format!("redis://127.0.0.1:{port}"), "t")
-        .with_timeouts(Duration::from_millis(300), Duration::from_millis(200));
+        .with_timeouts(Duration::from_secs(2), Duration::from_secs(1));
     let limiter = LimiterConfig::new(100, Duration::from_secs(1)).with_shared_redis(shared);
     let client = Client::builder()
         .api_key(FLEET_KEY)
@@ -303,12 +353,12 @@ async fn black_hole_redis() {
     let started = Instant::now();
     client.raw(Method::GET, fleet::PATH).send().await.expect("first call");
     let first = started.elapsed();
-    assert!(first >= Duration::from_millis(200) && first < Duration::from_secs(2), "{first:?}");
+    assert!(first >= Duration::from_secs(1) && first < Duration::from_secs(20), "{first:?}");
     let started = Instant::now();
     for _ in 0..5 {
         client.raw(Method::GET, fleet::PATH).send().await.expect("later calls");
     }
-    assert!(started.elapsed() < Duration::from_millis(200), "later calls went local: {:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(4), "later calls went local: {:?}", started.elapsed());
     hold.abort();
 }
 
@@ -319,7 +369,7 @@ async fn environment(url: String) {
     let mut redis = check_redis(&url).await;
     let server = LimitedServer::unlimited().await;
     let prefix = prefix("env");
-    // SAFETY (edition 2021: plain fns): the runner is single-threaded between tests, and members
+    // Edition 2021: plain fns. No other test runs meanwhile (`run` holds ONE_AT_A_TIME), and members
     // read their settings from INVENT_FLEET_CHILD only.
     std::env::set_var("INVENT_API_KEY", FLEET_KEY);
     std::env::set_var("INVENT_BASE_URL", server.base_url());

@@ -102,13 +102,14 @@ async fn sub_orgs_serve_their_own_data() {
 
     let parent: Vec<String> = client.list_assistants().items().map_ok(|a| a.id).try_collect().await.expect("parent");
     let sub = client.for_org(sub_ids[0].as_str());
+    let before = mock.requests().len();
     let sub_assistants: Vec<String> = sub.list_assistants().items().map_ok(|a| a.id).try_collect().await.expect("sub");
     assert_eq!((parent.len(), sub_assistants.len()), (25, 3));
     assert!(sub_assistants.iter().all(|id| !parent.contains(id)), "no overlap");
-    assert!(
-        mock.requests().iter().any(|r| r.path == format!("/orgs/{}/assistants", sub_ids[0])),
-        "sub-org id in the path"
-    );
+    // Every request of the sub-org client (one page of three) went to the sub-org, by its id.
+    let sub_paths: Vec<String> = mock.requests()[before..].iter().map(|r| r.path.clone()).collect();
+    assert_eq!(sub_paths, [format!("/orgs/{}/assistants", sub_ids[0])]);
+    assert!(sub_ids[0].starts_with("org_") && sub_ids[0] != "c", "a real id: {}", sub_ids[0]);
 
     // A parent assistant is not reachable through the sub-org, and vice versa.
     let err = sub.get_assistant().assistant_id(&parent[0]).send().await.expect_err("not in the sub-org");

@@ -40,12 +40,15 @@ async fn server(replies: Vec<(u16, &'static str, &'static str)>) -> (String, Arc
             let length: usize = head.lines()
                 .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
                 .unwrap_or(0);
-            while buf.len() < head_end + length {
+            let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
+            // A chunked body ends with its last-chunk line and an empty trailer.
+            while (chunked && !buf[head_end..].ends_with(b"0\r\n\r\n")) || (!chunked && buf.len() < head_end + length) {
                 let read = sock.read(&mut chunk).await.unwrap();
                 if read == 0 { break; }
                 buf.extend_from_slice(&chunk[..read]);
             }
-            log.lock().unwrap().push(Seen { head, body: buf[head_end..].to_vec() });
+            let body = if chunked { dechunk(&buf[head_end..]) } else { buf[head_end..].to_vec() };
+            log.lock().unwrap().push(Seen { head, body });
             let (status, ctype, body) = replies[n.min(replies.len() - 1)];
             n += 1;
             let reply = format!(
@@ -56,6 +59,18 @@ async fn server(replies: Vec<(u16, &'static str, &'static str)>) -> (String, Arc
         }
     });
     (format!("http://{addr}"), seen)
+}
+
+/// The payload of a chunked body (`size CRLF data CRLF` … `0 CRLF CRLF`).
+fn dechunk(mut wire: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = wire.windows(2).position(|w| w == b"\r\n").expect("a chunk size line");
+        let size = usize::from_str_radix(std::str::from_utf8(&wire[..line_end]).unwrap().trim(), 16).unwrap();
+        if size == 0 { return out; }
+        out.extend_from_slice(&wire[line_end + 2..line_end + 2 + size]);
+        wire = &wire[line_end + 2 + size + 2..];
+    }
 }
 
 fn client(base: &str) -> invent_api::Client {
@@ -101,15 +116,24 @@ async fn main() {
     }
     println!("ok multipart body byte for byte, replayed after a 429");
 
-    // A streamed file part is sent once and never retried (it cannot be replayed).
-    let (base, seen) = server(vec![(503, "text/plain", "busy")]).await;
+    // A streamed file part is sent once and never retried (it cannot be replayed), even after a 429,
+    // which the bytes body above was retried after; the one request carried the stream's chunks.
+    let (base, seen) = server(vec![(429, "text/plain", "slow down"), (201, "application/json", r#"{"id":"f2"}"#)]).await;
     let chunks = futures_stream();
     let mut body = upload();
     body.file = FilePart::stream(chunks).file_name("big.bin");
     let error = client(&base).upload_contact_file().contact_id("ct_1").body(body).send().await.unwrap_err();
-    assert_eq!(seen.lock().unwrap().len(), 1);
-    assert!(matches!(&error, Error::Api(e) if e.status.as_u16() == 503), "{error:?}");
-    assert!(seen.lock().unwrap()[0].head.contains("transfer-encoding: chunked"), "{:?}", seen.lock().unwrap()[0].head);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(matches!(&error, Error::Api(e) if e.status.as_u16() == 429), "{error:?}");
+    assert!(seen[0].head.contains("transfer-encoding: chunked"), "{:?}", seen[0].head);
+    let boundary = seen[0].head.lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-type: multipart/form-data; boundary=").map(str::to_string))
+        .expect("a multipart content type");
+    let file_part = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\"\r\nContent-Type: application/octet-stream\r\n\r\nchunk one, chunk two\r\n--{boundary}\r\n");
+    let body_text = String::from_utf8_lossy(&seen[0].body).to_string();
+    assert!(body_text.starts_with(&file_part), "{body_text}");
+    assert!(body_text.ends_with(&format!("--{boundary}--\r\n")), "{body_text}");
     println!("ok streamed part sent once, not retried");
 
     // Error bodies of both declared kinds, by status.

@@ -2,7 +2,12 @@
 //! `for_org` (per client), `builder().org(..)` (default org) or `INVENT_ORG`-style configuration.
 
 mod common;
+#[path = "common/faults.rs"]
+mod faults;
 
+use std::time::Duration;
+
+use faults::{FaultServer, Reply};
 use httpmock::prelude::*;
 use invent_api::prelude::*;
 
@@ -100,4 +105,77 @@ fn every_org_scoped_operation_is_generated_with_the_alias() {
     for op in ops.iter().filter(|op| !op.org_scoped) {
         assert!(!op.template.starts_with("/orgs/{"), "{} should be org-scoped: {}", op.id, op.template);
     }
+}
+
+/// One page of a two-page list of assistants, one per page.
+fn page(id: &str, number: u32) -> Reply {
+    Reply::status(200)
+        .header("content-type", "application/json")
+        .header("pagination-count", "2")
+        .header("pagination-page", number.to_string())
+        .header("pagination-take", "1")
+        .body(&serde_json::json!([common::assistant(id)]).to_string())
+}
+
+/// Every request of a `for_org` client — the retries after a 429 and a 503, the second page, a raw
+/// call to `/orgs/c/…` — goes to that org, and the parent client's next call still goes to `c`.
+/// Each request's path is compared with the path written out here, one by one and counted.
+#[tokio::test(start_paused = true)]
+async fn every_request_of_a_for_org_client_goes_to_that_org_retries_and_pages_included() {
+    let server = FaultServer::sequence(vec![
+        Reply::status(429).header("retry-after", "1"),
+        Reply::status(503),
+        page("ast_1", 1),
+        page("ast_2", 2),
+        Reply::status(200).header("content-type", "application/json").body("[]"),
+    ])
+    .await;
+    let parent = invent_api::Client::builder()
+        .api_key(common::TEST_KEY)
+        .base_url(server.base_url())
+        .limiter(None)
+        .build()
+        .expect("client");
+    // From a `String`, as an id read from a config file or a database would be.
+    let sub = parent.for_org(String::from("org_sub42"));
+    let all = sub.list_assistants().take(1).collect_all().await.expect("both pages after two retries");
+    let ids: Vec<&str> = all.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["ast_1", "ast_2"]);
+    sub.raw(reqwest::Method::GET, "/orgs/c/assistants").send().await.expect("raw call");
+    parent.list_assistants().send().await.expect("parent call");
+
+    let seen = server.seen();
+    let paths: Vec<&str> = seen.iter().map(|s| s.path.split('?').next().unwrap_or_default()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/orgs/org_sub42/assistants", // 429
+            "/orgs/org_sub42/assistants", // 503
+            "/orgs/org_sub42/assistants", // page 1
+            "/orgs/org_sub42/assistants", // page 2
+            "/orgs/org_sub42/assistants", // raw `/orgs/c/assistants`
+            "/orgs/c/assistants",         // the parent
+        ]
+    );
+    assert!(seen[3].path.contains("page=2"), "the second page was asked for: {}", seen[3].path);
+    assert!(seen[1].at - seen[0].at >= Duration::from_secs(1), "Retry-After: 1 was waited out");
+}
+
+/// `Org` from a `String` (an id read at run time) and from a `&str` keep the id; only `c` and an
+/// empty string mean the key's own org.
+#[test]
+fn an_org_from_a_string_keeps_its_id() {
+    assert_eq!(Org::from(String::from("org_sub42")), Org::Id("org_sub42".to_string()));
+    assert_eq!(Org::from("org_sub42"), Org::Id("org_sub42".to_string()));
+    assert_eq!(Org::from(String::from("c")), Org::Current);
+    assert_eq!(Org::from(String::from(" ")), Org::Current);
+    assert_eq!(
+        invent_api::Client::builder()
+            .api_key(common::TEST_KEY)
+            .build()
+            .expect("client")
+            .for_org(String::from("org_b"))
+            .org(),
+        &Org::Id("org_b".to_string())
+    );
 }

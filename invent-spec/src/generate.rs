@@ -122,6 +122,7 @@ pub fn generate(mut doc: Value, opts: &Options) -> Result<Output, SpecError> {
         }
         None => (Vec::new(), String::new()),
     };
+    report.count_n(rewrite::doc_examples::RULE, rewrite::doc_examples::apply(&mut client_file));
     let (client, client_parts) = if opts.split_files {
         let (skeleton, parts) = split(client_file);
         (
@@ -146,7 +147,9 @@ pub fn generate(mut doc: Value, opts: &Options) -> Result<Output, SpecError> {
                 &aux,
             )
             .map_err(with_file)?;
-            Some(prettyplease::unparse(&to_file(tokens, "mock").map_err(with_file)?))
+            let mut mock_file = to_file(tokens, "mock").map_err(with_file)?;
+            report.count_n(rewrite::doc_examples::RULE, rewrite::doc_examples::apply(&mut mock_file));
+            Some(prettyplease::unparse(&mock_file))
         }
         None => None,
     };

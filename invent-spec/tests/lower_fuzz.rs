@@ -344,7 +344,8 @@ fn check(doc: Value, what: &str) -> Result<Option<String>, String> {
 fn fuzz(seed: u64, whole_spec_mutants: usize, fragment_mutants: usize, random_docs: usize) {
     let seed = seed ^ std::env::var("FUZZ_SEED").ok().and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
     let mut rng = Rng(seed | 1);
-    let specs = corpus();
+    // Random documents need no corpus: only the mutants read it (GitHub's CI has no corpus).
+    let specs = if whole_spec_mutants + fragment_mutants > 0 { corpus() } else { Vec::new() };
     let mut ok = 0usize;
     let mut refused: std::collections::BTreeMap<String, usize> = Default::default();
     let mut failures = Vec::new();

@@ -1,7 +1,9 @@
 //! A fleet of client processes for the shared-limiter tests and the fleet benchmark: the test or bench
 //! binary re-executes itself (`std::env::current_exe()`) with `INVENT_FLEET_CHILD` holding a
 //! [`Spec`]; the child makes its calls and prints one `FLEET …` line that the parent reads back as a
-//! [`Report`]. Also the loopback server that enforces a sliding-window limit.
+//! [`Report`]. A libtest binary runs only its [`MEMBER_TEST`] in the child (arguments below), which
+//! calls [`child_main`]; the bench's own `main` calls it first and ignores them. Also the loopback
+//! server that enforces a sliding-window limit.
 //!
 //! Use it with `#[path = "common/faults.rs"] mod faults;` and `#[path = "common/fleet.rs"] mod fleet;`
 //! at the crate root (it names `crate::faults`).
@@ -24,6 +26,8 @@ pub const CHILD_VAR: &str = "INVENT_FLEET_CHILD";
 /// The API key the fleet uses (tests check it never reaches Redis).
 pub const FLEET_KEY: &str = "sk_fleet_0123456789abcdef";
 pub const PATH: &str = "/orgs/c/assistants";
+/// The test a libtest child runs: it calls [`child_main`].
+pub const MEMBER_TEST: &str = "fleet_member";
 
 /// How a member limits itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +130,7 @@ impl Spec {
     /// Starts a member process running this spec.
     pub fn spawn(&self) -> Child {
         Command::new(std::env::current_exe().expect("the test binary's path"))
+            .args([MEMBER_TEST, "--exact", "--nocapture", "--test-threads=1", "-q"])
             .env(CHILD_VAR, self.encode())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -149,6 +154,8 @@ pub struct Report {
     /// Warnings and "shared again" notes the limiter logged.
     pub warnings: u64,
     pub recovered: u64,
+    /// When the last "shared again" was logged (wall clock, ms since the epoch; 0: never).
+    pub recovered_at_ms: u64,
     pub p50_us: u64,
     pub p99_us: u64,
     pub mean_us: u64,
@@ -157,7 +164,7 @@ pub struct Report {
 impl Report {
     fn line(&self) -> String {
         format!(
-            "FLEET ok={} ok_by_deadline={} failed={} limited={} refused={} warnings={} recovered={} p50_us={} p99_us={} mean_us={}",
+            "FLEET ok={} ok_by_deadline={} failed={} limited={} refused={} warnings={} recovered={} recovered_at_ms={} p50_us={} p99_us={} mean_us={}",
             self.ok,
             self.ok_by_deadline,
             self.failed,
@@ -165,6 +172,7 @@ impl Report {
             self.refused,
             self.warnings,
             self.recovered,
+            self.recovered_at_ms,
             self.p50_us,
             self.p99_us,
             self.mean_us
@@ -172,7 +180,8 @@ impl Report {
     }
 
     fn parse(line: &str) -> Option<Report> {
-        let rest = line.strip_prefix("FLEET ")?;
+        // Anywhere on its line: libtest may print a test's name before its output.
+        let rest = &line[line.find("FLEET ")? + "FLEET ".len()..];
         let get = |key: &str| {
             rest.split_whitespace().find_map(|p| p.strip_prefix(key)?.strip_prefix('=')?.parse::<u64>().ok())
         };
@@ -184,11 +193,19 @@ impl Report {
             refused: get("refused")?,
             warnings: get("warnings")?,
             recovered: get("recovered")?,
+            recovered_at_ms: get("recovered_at_ms")?,
             p50_us: get("p50_us")?,
             p99_us: get("p99_us")?,
             mean_us: get("mean_us")?,
         })
     }
+}
+
+/// `wall` (ms since the epoch, from a member) on this process's tokio clock.
+pub fn instant_of_unix_ms(wall: u64) -> Instant {
+    let now = Instant::now();
+    let ago = unix_ms().saturating_sub(wall);
+    now.checked_sub(Duration::from_millis(ago)).unwrap_or(now)
 }
 
 /// Waits for the members and reads their reports; panics if one failed to report.
@@ -281,6 +298,7 @@ async fn run(spec: Spec) -> Report {
         (latencies.iter().map(|d| d.as_micros() as u64).sum::<u64>()).checked_div(latencies.len() as u64).unwrap_or(0);
     report.warnings = WARNINGS.load(Ordering::SeqCst);
     report.recovered = RECOVERED.load(Ordering::SeqCst);
+    report.recovered_at_ms = RECOVERED_AT_MS.load(Ordering::SeqCst);
     report
 }
 
@@ -331,6 +349,12 @@ async fn call(client: &Client, op: &str) -> Outcome {
 
 static WARNINGS: AtomicU64 = AtomicU64::new(0);
 static RECOVERED: AtomicU64 = AtomicU64::new(0);
+/// Wall-clock milliseconds since the epoch of the last "shared again" (0: none).
+static RECOVERED_AT_MS: AtomicU64 = AtomicU64::new(0);
+
+fn unix_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
 
 /// Counts the shared limiter's warnings ("Redis unusable") and recoveries ("shared again").
 struct Counter;
@@ -362,6 +386,7 @@ impl tracing::Subscriber for Counter {
         event.record(&mut message);
         if message.0.contains("shared again") {
             RECOVERED.fetch_add(1, Ordering::SeqCst);
+            RECOVERED_AT_MS.store(unix_ms(), Ordering::SeqCst);
         }
     }
     fn enter(&self, _: &tracing::span::Id) {}

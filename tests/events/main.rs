@@ -272,7 +272,9 @@ async fn a_dropped_tcp_connection_without_a_close_frame_is_reconnected() {
     assert_eq!(events.stats().connections, 2);
 }
 
-#[tokio::test]
+// Paused clock: the check that nothing reconnects waits past any backoff (quick(): at most 5 ms) in
+// virtual time, however slow the machine.
+#[tokio::test(start_paused = true)]
 async fn a_close_with_a_final_code_ends_the_stream_with_code_and_reason() {
     let server = Server::start(|conn: Conn| async move {
         let mut ws = conn.accept().await;
@@ -293,7 +295,7 @@ async fn a_close_with_a_final_code_ends_the_stream_with_code_and_reason() {
         "chat events (/orgs/{org_id}/chats/ws): the server closed the connection with code 1008 (policy violation): token revoked (not retried)"
     );
     assert!(events.next().await.is_none(), "the error is the last item");
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
     assert_eq!(server.count(), 1, "not retried");
 }
 
@@ -566,7 +568,9 @@ async fn a_message_above_the_size_limit_ends_that_connection_only() {
     assert_eq!(created_id(&next_event(&mut events).await), "cht_small");
 }
 
-#[tokio::test]
+// Paused clock: the check that nothing reconnects waits past the default backoff's cap (30 s) in
+// virtual time; a real 100 ms would miss most reconnects (the first waits up to 500 ms).
+#[tokio::test(start_paused = true)]
 async fn dropping_the_stream_closes_the_socket_with_1000() {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let tx = std::sync::Mutex::new(Some(tx));
@@ -589,7 +593,7 @@ async fn dropping_the_stream_closes_the_socket_with_1000() {
     drop(events);
     let code = tokio::time::timeout(Duration::from_secs(10), rx).await.expect("no close frame").unwrap();
     assert_eq!(code, Some(1000));
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    tokio::time::sleep(Duration::from_secs(120)).await;
     assert_eq!(server.count(), 1, "the task ended instead of reconnecting");
 }
 

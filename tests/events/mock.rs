@@ -81,6 +81,9 @@ async fn every_chat_created_through_the_mock_reaches_the_sockets_of_its_org() {
 async fn a_chat_on_a_non_custom_channel_is_refused_and_sends_no_event() {
     let mock = MockInvent::start().await;
     let client = mock.client();
+    let mut chats = client.events_with(Feed::Chats, quick()).unwrap();
+    let mut inbox = client.events_with(Feed::Inbox, quick()).unwrap();
+    assert!(chats.connected().await && inbox.connected().await);
     let world = mock.world();
     let seeded = world.orgs[0].contacts.iter().find(|c| c["channels"][0]["type"] != "custom").unwrap();
     let (contact, channel) = (seeded["id"].as_str().unwrap(), seeded["channels"][0]["id"].as_str().unwrap());
@@ -94,6 +97,11 @@ async fn a_chat_on_a_non_custom_channel_is_refused_and_sends_no_event() {
         .await
         .unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
+    // A chat created after the refused one is the first event on both sockets: the refusal sent none.
+    let contact = contact_with_channel(&client, "Next Chat").await;
+    let next_chat = create_chat(&client, &contact, "After the refusal").await.id.unwrap();
+    assert_eq!(created_id(&next_event(&mut chats).await), next_chat);
+    assert_eq!(created_id(&next_event(&mut inbox).await), next_chat);
 }
 
 #[tokio::test]
@@ -127,9 +135,12 @@ async fn a_server_side_close_gives_a_gap_and_catch_up_lists_the_recent_chats() {
 #[tokio::test]
 async fn catch_up_reads_at_most_the_page_limit() {
     // Every seeded chat is "recent" when `since` is far in the past: the page limit stops the read.
+    // Written out, not read from the crate's constant: 10 pages of 100.
     let mock = MockInvent::builder().chats(1200).start().await;
     let caught = mock.client().chats_since(chrono::DateTime::UNIX_EPOCH).await.unwrap();
-    assert_eq!(caught.chats.len(), invent_api::events::CATCH_UP_MAX_PAGES * 100);
+    assert_eq!(caught.chats.len(), 1000);
+    let pages = mock.requests().iter().filter(|r| r.path == "/orgs/c/chats").count();
+    assert_eq!(pages, 10, "one list call per page");
     assert!(!caught.complete);
     let chats = &caught.chats;
     assert!(chats.windows(2).all(|w| w[0].created_at <= w[1].created_at), "oldest first");

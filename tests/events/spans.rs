@@ -31,6 +31,9 @@ async fn a_stream_records_its_span_connections_losses_and_skips_without_the_key(
     let mut events = server.client().for_org("org_x").events_with(Feed::Inbox, config).unwrap();
     gap(next_event(&mut events).await);
     assert_eq!(created_id(&next_event(&mut events).await), "cht_1");
+    // Both upgrades of the `for_org` stream, the first and the reconnect, went to that org.
+    let paths: Vec<String> = server.upgrades().into_iter().map(|u| u.path).collect();
+    assert_eq!(paths, ["/orgs/org_x/inbox/ws", "/orgs/org_x/inbox/ws"]);
 
     let span = recorder.find("invent.events");
     assert_eq!(span.len(), 1, "one span per stream: {}", recorder.everything());
