@@ -139,6 +139,7 @@ pub(crate) async fn buffer(mut response: Response, cap: usize) -> reqwest::Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures::StreamExt;
     use proptest::prelude::*;
     use reqwest::StatusCode;
 
@@ -228,6 +229,26 @@ mod tests {
             }
             let response = Response::from(http::Response::new(reqwest::Body::from(vec![b'x'; 100])));
             assert_eq!(read_limited(response, 100).await.unwrap().len(), 100);
+        });
+    }
+
+    /// A body nobody needs is read to the end when it is short (so the connection is pooled), and
+    /// abandoned past the cap however long it is.
+    #[test]
+    fn an_unwanted_body_is_drained_only_up_to_the_cap() {
+        runtime().block_on(async {
+            let pulled = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let counter = pulled.clone();
+            let chunks = futures::stream::iter(0..1024).map(move |_| {
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok::<_, std::io::Error>(Bytes::from_static(&[b'x'; 1024]))
+            });
+            let response = Response::from(http::Response::new(reqwest::Body::wrap_stream(chunks)));
+            assert!(discard(response, 10 * 1024).await.is_ok());
+            assert_eq!(pulled.load(std::sync::atomic::Ordering::Relaxed), 11, "10 KiB, then the chunk over the cap");
+            assert!(discard(streamed(vec![b"ok".to_vec()]), 2).await.is_ok());
+            let response = Response::from(http::Response::new(reqwest::Body::from(vec![b'x'; 100])));
+            assert!(discard(response, 99).await.is_ok(), "a declared length over the cap: not read at all");
         });
     }
 

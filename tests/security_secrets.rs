@@ -13,7 +13,7 @@ const SENTINEL: &str = "sk_sentinel_secret_9f8e7d";
 
 fn assistant(secret: Option<&str>) -> types::Assistant {
     let mut json = common::assistant("ast_1");
-    json["secret_key"] = secret.map_or(serde_json::Value::Null, |s| serde_json::Value::from(s));
+    json["secret_key"] = secret.map_or(serde_json::Value::Null, serde_json::Value::from);
     serde_json::from_value(json).expect("an Assistant")
 }
 
