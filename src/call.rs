@@ -175,7 +175,10 @@ pub(crate) struct Limits {
     /// Most bytes of a success body read into memory (`ClientBuilder::max_body`).
     pub(crate) max_body: usize,
     /// Most bytes kept of a body that is reported as an error (`ClientBuilder::max_error_body`).
-    #[allow(dead_code, reason = "read by the `Upgrade` decoder, which generated code names when the spec has WebSocket operations")]
+    #[allow(
+        dead_code,
+        reason = "read by the `Upgrade` decoder, which generated code names when the spec has WebSocket operations"
+    )]
     pub(crate) max_error_body: usize,
 }
 
