@@ -1,5 +1,7 @@
-//! Bounded reads of response bodies: at most a cap (default 1 MiB) is kept, chunked or not; past the
-//! cap the client stops reading and drops the connection instead of draining it, and says so.
+//! Bounded reads of response bodies. Error bodies: at most a cap (default 1 MiB) is kept, chunked or
+//! not; past the cap the client stops reading and drops the connection instead of draining it, and says
+//! so. Success bodies: read whole up to their own cap (default 64 MiB), or refused — before reading when
+//! the declared `Content-Length` is already over it.
 
 use bytes::{Bytes, BytesMut};
 use reqwest::{Response, ResponseBuilderExt};
@@ -7,6 +9,11 @@ use reqwest::{Response, ResponseBuilderExt};
 /// Default cap on the error and retry bodies the client keeps ([`crate::ClientBuilder::max_error_body`]).
 /// Error bodies are small JSON; 1 MiB keeps any real one whole and bounds a misbehaving server.
 pub const DEFAULT_MAX_ERROR_BODY: usize = 1 << 20;
+
+/// Default cap on a success body the client reads into memory ([`crate::ClientBuilder::max_body`]).
+/// Invent's largest answers (a page of 100 chats with their messages) are a few MiB; 64 MiB keeps any
+/// real one whole and bounds what one call can make the process hold.
+pub const DEFAULT_MAX_BODY: usize = 64 << 20;
 
 /// A body read up to a cap.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,6 +51,65 @@ pub(crate) async fn read_bounded(mut response: Response, cap: usize) -> reqwest:
     Ok(BoundedBody { bytes: kept.freeze(), truncated })
 }
 
+/// Why a success body was not read whole.
+#[derive(Debug)]
+pub(crate) enum Unread {
+    /// Longer than the cap: `read` bytes had arrived when the client stopped (0 when the declared
+    /// length was already over the cap); nothing of it is kept.
+    TooLarge { read: u64, declared: Option<u64> },
+    /// The body broke off.
+    Transport(reqwest::Error),
+}
+
+/// Reads `response`'s whole body if it is at most `cap` bytes. A declared `Content-Length` over the cap
+/// fails at once, nothing read; a body that grows past the cap (chunked, or a length hyper has not
+/// checked yet) fails as soon as it does, and the response is dropped, which closes the connection.
+/// At most `cap` bytes plus one chunk are held at any time.
+pub(crate) async fn read_limited(mut response: Response, cap: usize) -> Result<Bytes, Unread> {
+    let declared = response.content_length();
+    let cap_bytes = u64::try_from(cap).unwrap_or(u64::MAX);
+    if declared.is_some_and(|length| length > cap_bytes) {
+        return Err(Unread::TooLarge { read: 0, declared });
+    }
+    // A body the retry loop already held in memory was cut at the error-body cap: it is not whole.
+    let cut_earlier = response.extensions().get::<Truncated>().is_some();
+    let expected = declared.and_then(|n| usize::try_from(n).ok()).unwrap_or(8 * 1024);
+    let mut kept = BytesMut::with_capacity(expected.min(cap).min(DEFAULT_MAX_ERROR_BODY));
+    let mut read: u64 = 0;
+    while let Some(chunk) = response.chunk().await.map_err(Unread::Transport)? {
+        read = read.saturating_add(chunk.len() as u64);
+        if read > cap_bytes {
+            return Err(Unread::TooLarge { read, declared });
+        }
+        kept.extend_from_slice(&chunk);
+    }
+    if cut_earlier {
+        return Err(Unread::TooLarge { read: read.saturating_add(1), declared });
+    }
+    Ok(kept.freeze())
+}
+
+/// Reads and drops a body nobody needs (an operation that declares none), so the connection goes
+/// back to the pool; past `cap` bytes it stops and drops the connection instead of draining more.
+#[allow(
+    dead_code,
+    reason = "used by the `Empty` decoder, which generated code names when the spec has such operations"
+)]
+pub(crate) async fn discard(mut response: Response, cap: usize) -> reqwest::Result<()> {
+    let cap_bytes = u64::try_from(cap).unwrap_or(u64::MAX);
+    if response.content_length().is_some_and(|length| length > cap_bytes) {
+        return Ok(());
+    }
+    let mut read: u64 = 0;
+    while let Some(chunk) = response.chunk().await? {
+        read = read.saturating_add(chunk.len() as u64);
+        if read > cap_bytes {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// Reads the body (bounded, see [`read_bounded`]) and returns an equivalent response holding it in
 /// memory (status, version, headers, URL and extensions kept; a truncated body marked with
 /// [`Truncated`]), plus the bytes read. Used before a retry sleep, so the connection goes back to the
@@ -73,6 +139,7 @@ pub(crate) async fn buffer(mut response: Response, cap: usize) -> reqwest::Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures::StreamExt;
     use proptest::prelude::*;
     use reqwest::StatusCode;
 
@@ -130,8 +197,89 @@ mod tests {
         });
     }
 
+    #[test]
+    fn success_bodies_are_whole_or_refused() {
+        runtime().block_on(async {
+            let whole = read_limited(streamed(vec![b"abc".to_vec(), b"def".to_vec()]), 6).await.unwrap();
+            assert_eq!(&whole[..], b"abcdef");
+            match read_limited(streamed(vec![b"abc".to_vec(), b"defg".to_vec()]), 6).await {
+                Err(Unread::TooLarge { read: 7, declared: None }) => {}
+                other => panic!("expected TooLarge after 7 bytes, got {other:?}"),
+            }
+            assert!(read_limited(streamed(vec![]), 0).await.unwrap().is_empty());
+            assert!(matches!(
+                read_limited(streamed(vec![b"x".to_vec()]), 0).await,
+                Err(Unread::TooLarge { read: 1, .. })
+            ));
+            let chunks = vec![Ok(Bytes::from_static(b"ab")), Err(std::io::Error::other("reset"))];
+            let broken = Response::from(http::Response::new(reqwest::Body::wrap_stream(futures::stream::iter(chunks))));
+            assert!(matches!(read_limited(broken, 100).await, Err(Unread::Transport(_))));
+        });
+    }
+
+    #[test]
+    fn a_declared_length_over_the_cap_fails_before_reading() {
+        runtime().block_on(async {
+            let body = reqwest::Body::from(vec![b'x'; 100]);
+            let response = Response::from(http::Response::new(body));
+            assert_eq!(response.content_length(), Some(100));
+            match read_limited(response, 99).await {
+                Err(Unread::TooLarge { read: 0, declared: Some(100) }) => {}
+                other => panic!("expected a refusal before reading, got {other:?}"),
+            }
+            let response = Response::from(http::Response::new(reqwest::Body::from(vec![b'x'; 100])));
+            assert_eq!(read_limited(response, 100).await.unwrap().len(), 100);
+        });
+    }
+
+    /// A body nobody needs is read to the end when it is short (so the connection is pooled), and
+    /// abandoned past the cap however long it is.
+    #[test]
+    fn an_unwanted_body_is_drained_only_up_to_the_cap() {
+        runtime().block_on(async {
+            let pulled = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let counter = pulled.clone();
+            let chunks = futures::stream::iter(0..1024).map(move |_| {
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok::<_, std::io::Error>(Bytes::from_static(&[b'x'; 1024]))
+            });
+            let response = Response::from(http::Response::new(reqwest::Body::wrap_stream(chunks)));
+            assert!(discard(response, 10 * 1024).await.is_ok());
+            assert_eq!(pulled.load(std::sync::atomic::Ordering::Relaxed), 11, "10 KiB, then the chunk over the cap");
+            assert!(discard(streamed(vec![b"ok".to_vec()]), 2).await.is_ok());
+            let response = Response::from(http::Response::new(reqwest::Body::from(vec![b'x'; 100])));
+            assert!(discard(response, 99).await.is_ok(), "a declared length over the cap: not read at all");
+        });
+    }
+
+    #[test]
+    fn a_body_cut_by_the_retry_loop_is_not_whole() {
+        runtime().block_on(async {
+            let (rebuilt, _) = buffer(streamed(vec![vec![b'x'; 10]]), 4).await.unwrap();
+            assert!(matches!(read_limited(rebuilt, 1000).await, Err(Unread::TooLarge { .. })));
+            let (whole, _) = buffer(streamed(vec![vec![b'x'; 4]]), 4).await.unwrap();
+            assert_eq!(read_limited(whole, 1000).await.unwrap().len(), 4);
+        });
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// For any chunking and any cap: a body of at most `cap` bytes comes back whole, a longer one is
+        /// refused having read at most `cap` bytes plus the chunk that crossed it.
+        #[test]
+        fn success_bodies_are_whole_exactly_when_they_fit(chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 0..20), cap in 0usize..3000) {
+            let whole: Vec<u8> = chunks.concat();
+            let longest = chunks.iter().map(Vec::len).max().unwrap_or(0);
+            match runtime().block_on(read_limited(streamed(chunks), cap)) {
+                Ok(body) => prop_assert!(whole.len() <= cap && body[..] == whole[..]),
+                Err(Unread::TooLarge { read, declared: None }) => {
+                    prop_assert!(whole.len() > cap);
+                    prop_assert!(read as usize > cap && read as usize <= cap + longest);
+                }
+                Err(other) => prop_assert!(false, "{other:?}"),
+            }
+        }
 
         /// For any chunking and any cap: the kept bytes are the body's first `min(len, cap)` bytes and
         /// `truncated` says exactly whether the body was longer.

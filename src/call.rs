@@ -16,7 +16,7 @@ use reqwest::StatusCode;
 use tracing::Instrument;
 
 use crate::decode::ResponseBody;
-use crate::error::{ApiError, DecodeError};
+use crate::error::{ApiError, BodyTooLarge, DecodeError};
 use crate::operation::OperationSpec;
 use crate::retry::{self, Replay};
 use crate::{body, ByteStream, Client, Error, ResponseValue, RetryStop};
@@ -55,10 +55,12 @@ async fn run<D: Decode>(
     replay: Replay<'_>,
 ) -> Result<ResponseValue<D::Output>, Error> {
     let Exchange { response, attempts, span } = exchange(client, op, request, replay, D::UPGRADE).await?;
+    let shared = &client.inner.shared;
+    let limits = Limits { max_body: shared.max_body, max_error_body: shared.max_error_body };
     if span.is_disabled() {
-        D::decode(response, attempts).await
+        D::decode(response, attempts, limits).await
     } else {
-        D::decode(response, attempts).instrument(span).await
+        D::decode(response, attempts, limits).instrument(span).await
     }
 }
 
@@ -167,6 +169,19 @@ pub(crate) fn org_segment(client: &Client) -> &str {
     &client.inner.org_path
 }
 
+/// The body caps a decoder reads under (the client's settings).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// Most bytes of a success body read into memory (`ClientBuilder::max_body`).
+    pub(crate) max_body: usize,
+    /// Most bytes kept of a body that is reported as an error (`ClientBuilder::max_error_body`).
+    #[allow(
+        dead_code,
+        reason = "read by the `Upgrade` decoder, which generated code names when the spec has WebSocket operations"
+    )]
+    pub(crate) max_error_body: usize,
+}
+
 /// How a success response becomes the operation's output.
 pub(crate) trait Decode {
     type Output;
@@ -175,6 +190,7 @@ pub(crate) trait Decode {
     fn decode(
         response: reqwest::Response,
         attempts: u32,
+        limits: Limits,
     ) -> impl std::future::Future<Output = Result<ResponseValue<Self::Output>, Error>> + Send;
 }
 
@@ -193,31 +209,37 @@ pub(crate) struct Upgrade;
 /// The body as bytes, whatever it is (raw calls).
 pub(crate) struct Raw;
 
-/// A success response's status, headers and whole body; a body that fails midway is a transport error.
+/// A success response's status, headers and whole body, at most `cap` bytes: a longer one is
+/// [`Error::BodyTooLarge`], a body that fails midway a transport error.
 async fn read_whole(
     mut response: reqwest::Response,
     attempts: u32,
+    cap: usize,
 ) -> Result<(StatusCode, reqwest::header::HeaderMap, Bytes), Error> {
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
-    match response.bytes().await {
+    match body::read_limited(response, cap).await {
         Ok(body) => Ok((status, headers, body)),
-        Err(source) => Err(Error::Transport { source, attempts, stopped: None }),
+        Err(body::Unread::Transport(source)) => Err(Error::Transport { source, attempts, stopped: None }),
+        Err(body::Unread::TooLarge { read, declared }) => {
+            tracing::warn!(status = status.as_u16(), limit = cap, read, declared, "response body over the limit");
+            Err(Error::BodyTooLarge(Box::new(BodyTooLarge { status, headers, limit: cap, read, declared, attempts })))
+        }
     }
 }
 
 impl Decode for Raw {
     type Output = Bytes;
-    async fn decode(response: reqwest::Response, attempts: u32) -> Result<ResponseValue<Bytes>, Error> {
-        let (status, headers, body) = read_whole(response, attempts).await?;
+    async fn decode(response: reqwest::Response, attempts: u32, limits: Limits) -> Result<ResponseValue<Bytes>, Error> {
+        let (status, headers, body) = read_whole(response, attempts, limits.max_body).await?;
         Ok(ResponseValue::new(body, status, headers))
     }
 }
 
 impl<T: ResponseBody + Send> Decode for Body<T> {
     type Output = T;
-    async fn decode(response: reqwest::Response, attempts: u32) -> Result<ResponseValue<T>, Error> {
-        let (status, headers, body) = read_whole(response, attempts).await?;
+    async fn decode(response: reqwest::Response, attempts: u32, limits: Limits) -> Result<ResponseValue<T>, Error> {
+        let (status, headers, body) = read_whole(response, attempts, limits.max_body).await?;
         match T::decode(status.as_u16(), &body) {
             Ok(value) => Ok(ResponseValue::new(value, status, headers)),
             Err(source) => Err(Error::Decode(Box::new(DecodeError { status, headers, body, source }))),
@@ -227,16 +249,30 @@ impl<T: ResponseBody + Send> Decode for Body<T> {
 
 impl Decode for Empty {
     type Output = ();
-    async fn decode(response: reqwest::Response, attempts: u32) -> Result<ResponseValue<()>, Error> {
-        // Read to the end so the connection goes back to the pool.
-        let (status, headers, _) = read_whole(response, attempts).await?;
-        Ok(ResponseValue::new((), status, headers))
+    async fn decode(
+        mut response: reqwest::Response,
+        attempts: u32,
+        limits: Limits,
+    ) -> Result<ResponseValue<()>, Error> {
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        // Read to the end (nothing kept) so the connection goes back to the pool; an unexpected body
+        // over the cap is not drained, its connection is dropped instead.
+        match body::discard(response, limits.max_body).await {
+            Ok(()) => Ok(ResponseValue::new((), status, headers)),
+            Err(source) => Err(Error::Transport { source, attempts, stopped: None }),
+        }
     }
 }
 
 impl Decode for Stream {
     type Output = ByteStream;
-    async fn decode(mut response: reqwest::Response, _attempts: u32) -> Result<ResponseValue<ByteStream>, Error> {
+    /// Streamed to the caller as it arrives: no cap, the caller decides how much to hold.
+    async fn decode(
+        mut response: reqwest::Response,
+        _attempts: u32,
+        _limits: Limits,
+    ) -> Result<ResponseValue<ByteStream>, Error> {
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
         Ok(ResponseValue::new(ByteStream::new(Box::pin(response.bytes_stream())), status, headers))
@@ -246,13 +282,20 @@ impl Decode for Stream {
 impl Decode for Upgrade {
     type Output = reqwest::Upgraded;
     const UPGRADE: bool = true;
-    async fn decode(mut response: reqwest::Response, attempts: u32) -> Result<ResponseValue<reqwest::Upgraded>, Error> {
+    async fn decode(
+        mut response: reqwest::Response,
+        attempts: u32,
+        limits: Limits,
+    ) -> Result<ResponseValue<reqwest::Upgraded>, Error> {
         let status = response.status();
         if status != StatusCode::SWITCHING_PROTOCOLS {
+            let headers = std::mem::take(response.headers_mut());
+            // Whatever the server says instead of switching is kept like an error body: bounded.
+            let body = body::read_bounded(response, limits.max_error_body).await.map(|b| b.bytes).unwrap_or_default();
             return Err(Error::Decode(Box::new(DecodeError {
                 status,
-                headers: std::mem::take(response.headers_mut()),
-                body: response.bytes().await.unwrap_or_default(),
+                headers,
+                body,
                 source: <serde_json::Error as serde::de::Error>::custom("expected 101 Switching Protocols"),
             })));
         }

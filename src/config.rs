@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::auth::{self, ApiKey};
 use crate::backoff::Jitter;
-use crate::body::DEFAULT_MAX_ERROR_BODY;
+use crate::body::{DEFAULT_MAX_BODY, DEFAULT_MAX_ERROR_BODY};
 use crate::budget::RetryBudget;
 use crate::config_error::ConfigError;
 use crate::limiter::{Limiter, LimiterConfig};
@@ -25,10 +25,11 @@ pub const ENV_BASE_URL: &str = "INVENT_BASE_URL";
 pub const ENV_ORG: &str = "INVENT_ORG";
 /// Environment variable: share the limiter through this Redis (feature `redis`).
 pub const ENV_LIMITER_REDIS_URL: &str = "INVENT_LIMITER_REDIS_URL";
-/// Environment variable: key prefix in that Redis (default `invent-api`).
+/// Environment variable: key prefix in that Redis, used as given (default: `invent-api:` and a hash of
+/// the base URL and org, see `SharedRedis::namespaced`).
 #[cfg_attr(not(feature = "redis"), allow(dead_code))]
 pub const ENV_LIMITER_REDIS_PREFIX: &str = "INVENT_LIMITER_REDIS_PREFIX";
-/// Key prefix when `INVENT_LIMITER_REDIS_PREFIX` is unset.
+/// Start of the key prefix when `INVENT_LIMITER_REDIS_PREFIX` is unset (the client's namespace follows).
 #[cfg_attr(not(feature = "redis"), allow(dead_code))]
 pub const DEFAULT_LIMITER_REDIS_PREFIX: &str = "invent-api";
 
@@ -55,6 +56,7 @@ pub struct ClientBuilder {
     retry: RetryConfig,
     limiter: Option<LimiterConfig>,
     max_error_body: usize,
+    max_body: usize,
     #[cfg(feature = "events")]
     events_http: Option<reqwest::Client>,
     /// Redis sharing from the environment, applied at `build` to a limiter that has none of its own.
@@ -75,7 +77,8 @@ impl std::fmt::Debug for ClientBuilder {
             .field("http", &self.http)
             .field("retry", &self.retry)
             .field("limiter", &self.limiter)
-            .field("max_error_body", &self.max_error_body);
+            .field("max_error_body", &self.max_error_body)
+            .field("max_body", &self.max_body);
         #[cfg(feature = "events")]
         f.field("events_http", &self.events_http);
         #[cfg(feature = "redis")]
@@ -98,6 +101,7 @@ impl Default for ClientBuilder {
             retry: RetryConfig::default(),
             limiter: Some(LimiterConfig::default()),
             max_error_body: DEFAULT_MAX_ERROR_BODY,
+            max_body: DEFAULT_MAX_BODY,
             #[cfg(feature = "events")]
             events_http: None,
             #[cfg(feature = "redis")]
@@ -168,6 +172,15 @@ impl ClientBuilder {
         self.max_error_body = bytes;
         self
     }
+    /// Most bytes of a success body the client reads into memory (default [`DEFAULT_MAX_BODY`],
+    /// 64 MiB), for typed calls, each page of a list and raw calls alike. A longer body fails the call
+    /// with [`crate::Error::BodyTooLarge`] — at once when its `Content-Length` says so, otherwise as
+    /// soon as it crosses the cap — and its connection is dropped. Streamed bodies
+    /// ([`crate::ByteStream`]) are not read into memory and have no cap.
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
 
     /// (Feature `events`.) The `reqwest::Client` for WebSocket upgrades. It must speak HTTP/1.1 (build it
     /// with `.http1_only()`): over HTTP/2 there is no `Upgrade`. Default: the client given to
@@ -191,6 +204,9 @@ impl ClientBuilder {
         if let Some(config) = limiter_config.as_mut() {
             if config.shared.is_none() {
                 config.shared = self.limiter_redis_from_env;
+            }
+            if let Some(shared) = config.shared.as_mut() {
+                shared.scope(&base_url, self.org.segment());
             }
             if config.shared.as_ref().is_some_and(|s| s.key_prefix.contains(key)) {
                 return Err(ConfigError::InvalidSetting {
@@ -229,6 +245,7 @@ impl ClientBuilder {
             attempt_timeout: self.attempt_timeout,
             deadline: self.deadline,
             max_error_body: self.max_error_body,
+            max_body: self.max_body,
             #[cfg(feature = "events")]
             sockets,
         };
@@ -267,11 +284,11 @@ impl Client {
         if let Some(url) = std::env::var(ENV_LIMITER_REDIS_URL).ok().filter(|u| !u.trim().is_empty()) {
             #[cfg(feature = "redis")]
             {
-                let prefix = std::env::var(ENV_LIMITER_REDIS_PREFIX)
-                    .ok()
-                    .filter(|p| !p.trim().is_empty())
-                    .unwrap_or_else(|| DEFAULT_LIMITER_REDIS_PREFIX.to_string());
-                builder.limiter_redis_from_env = Some(crate::limiter::SharedRedis::new(url.trim(), prefix));
+                let prefix = std::env::var(ENV_LIMITER_REDIS_PREFIX).ok().filter(|p| !p.trim().is_empty());
+                builder.limiter_redis_from_env = Some(match prefix {
+                    Some(prefix) => crate::limiter::SharedRedis::new(url.trim(), prefix),
+                    None => crate::limiter::SharedRedis::namespaced(url.trim()),
+                });
             }
             #[cfg(not(feature = "redis"))]
             {

@@ -38,6 +38,9 @@ pub enum Error {
     Config(ConfigError),
     /// A page stream ended because the server did not page as promised (see [`PaginationError`]).
     Pagination(PaginationError),
+    /// A success response whose body is longer than the client reads into memory
+    /// ([`crate::ClientBuilder::max_body`]); nothing of it is kept and its connection was dropped.
+    BodyTooLarge(Box<BodyTooLarge>),
 }
 
 /// A non-success response.
@@ -75,12 +78,32 @@ pub struct DecodeError {
     pub source: serde_json::Error,
 }
 
+/// A success body over the configured cap ([`crate::ClientBuilder::max_body`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct BodyTooLarge {
+    /// The (success) status of the response.
+    pub status: StatusCode,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The cap in force, in bytes.
+    pub limit: usize,
+    /// Bytes that had arrived when the client stopped reading: 0 when the declared length was already
+    /// over the cap, otherwise more than `limit` (the chunk that crossed it included).
+    pub read: u64,
+    /// The `Content-Length` the server declared, if any.
+    pub declared: Option<u64>,
+    /// Attempts made, including the first.
+    pub attempts: u32,
+}
+
 impl Error {
     /// The response status, when there was a response.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
+            Error::BodyTooLarge(e) => Some(e.status),
             Error::Transport { source, .. } => source.status(),
             _ => None,
         }
@@ -91,6 +114,7 @@ impl Error {
         match self {
             Error::Api(e) => Some(&e.headers),
             Error::Decode(e) => Some(&e.headers),
+            Error::BodyTooLarge(e) => Some(&e.headers),
             _ => None,
         }
     }
@@ -140,6 +164,7 @@ impl Error {
     pub fn attempts(&self) -> u32 {
         match self {
             Error::Api(e) => e.attempts,
+            Error::BodyTooLarge(e) => e.attempts,
             Error::Transport { attempts, .. } => *attempts,
             _ => 0,
         }
@@ -219,6 +244,14 @@ impl fmt::Display for Error {
             Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
             Error::Config(e) => e.fmt(f),
             Error::Pagination(e) => e.fmt(f),
+            Error::BodyTooLarge(e) => {
+                write!(f, "the {} response body is larger than the {}-byte limit", e.status, e.limit)?;
+                match (e.read, e.declared) {
+                    (0, Some(declared)) => write!(f, " (Content-Length: {declared}; nothing was read)")?,
+                    (read, _) => write!(f, " (stopped after {read} bytes)")?,
+                }
+                f.write_str("; raise it with ClientBuilder::max_body")
+            }
         }
     }
 }

@@ -46,9 +46,11 @@
 //!   such stretch is reported once, by a [`Gap`] (`since`, `dropped`, `reconnects`, `cause`) delivered
 //!   before the next event; [`crate::Client::chats_since`] lists the chats created or changed since.
 //! - **Backpressure**: the socket is read continuously (so pings are answered however slow the consumer
-//!   is) into a buffer of [`EventsConfig::buffer`] events. When it is full, newer events are dropped
-//!   and counted ([`EventStats::dropped_events`], [`Gap::dropped`]); memory stays at most `buffer` events
-//!   plus one message of at most [`EventsConfig::max_message_bytes`].
+//!   is) into a buffer of at most [`EventsConfig::buffer`] events and [`EventsConfig::buffer_bytes`]
+//!   bytes of frames. When either is reached, newer events are dropped and counted
+//!   ([`EventStats::dropped_events`], [`Gap::dropped`]); memory stays at most `buffer_bytes` (or one
+//!   message, when that is larger) plus the message being read, of at most
+//!   [`EventsConfig::max_message_bytes`].
 
 mod catch_up;
 mod config;
@@ -61,7 +63,7 @@ mod session;
 mod stream;
 
 pub use catch_up::{CatchUp, CATCH_UP_MARGIN, CATCH_UP_MAX_PAGES};
-pub use config::{EventsConfig, MAX_BUFFER};
+pub use config::{EventsConfig, DEFAULT_BUFFER_BYTES, MAX_BUFFER};
 pub use error::{close_code_is_retryable, Disconnect, EventError};
 pub use event::{ChatEvent, Gap};
 pub use feed::Feed;

@@ -41,14 +41,14 @@ pub mod events;
 #[cfg(feature = "mock")]
 pub mod mock;
 
-pub use body::DEFAULT_MAX_ERROR_BODY;
+pub use body::{DEFAULT_MAX_BODY, DEFAULT_MAX_ERROR_BODY};
 pub use config::{
     ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, ENV_API_KEY,
     ENV_BASE_URL, ENV_ORG,
 };
 pub use config_error::ConfigError;
 pub use decode::{ResponseBody, Unlisted};
-pub use error::{ApiError, DecodeError, Error, PaginationError, Result};
+pub use error::{ApiError, BodyTooLarge, DecodeError, Error, PaginationError, Result};
 pub use generated::{builder, types, ByteStream, Client, ResponseValue};
 pub use limiter::LimiterConfig;
 #[cfg(feature = "redis")]

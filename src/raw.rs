@@ -66,8 +66,9 @@ impl RawRequest<'_> {
         self
     }
 
-    /// Sends the request. Any 2xx is success (the body as bytes); anything else is an [`Error::Api`]
-    /// with the body kept.
+    /// Sends the request. Any 2xx is success (the body as bytes, at most
+    /// [`crate::ClientBuilder::max_body`] of them: a longer one is [`Error::BodyTooLarge`]); anything
+    /// else is an [`Error::Api`] with the body kept up to [`crate::ClientBuilder::max_error_body`].
     pub async fn send(self) -> crate::Result<ResponseValue<Bytes>> {
         if let Some(message) = self.error {
             return Err(Error::InvalidRequest(message));

@@ -25,6 +25,8 @@ pub(crate) struct Shared {
     pub(crate) deadline: Option<Duration>,
     /// Most bytes of an error or retried response body kept (`body::read_bounded`).
     pub(crate) max_error_body: usize,
+    /// Most bytes of a success body read into memory (`body::read_limited`).
+    pub(crate) max_body: usize,
     /// Backoff randomness (seeded by `RetryConfig::jitter_seed`).
     pub(crate) jitter: Jitter,
     /// The HTTP/1.1 client WebSocket upgrades go through (feature `events`).

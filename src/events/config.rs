@@ -32,10 +32,19 @@ pub struct EventsConfig {
     pub buffer: usize,
     /// Largest message accepted (default 4 MiB); a larger one ends the connection (and is reconnected).
     pub max_message_bytes: usize,
+    /// Bytes of events (their frames' payloads) held for a slow consumer (default 16 MiB), beside the
+    /// count: when an event would take the buffer past it, it is dropped and counted like an event
+    /// that found the buffer full. An event always fits an empty buffer, so the buffer holds at most
+    /// `max(buffer_bytes, max_message_bytes)`.
+    pub buffer_bytes: usize,
 }
 
 /// Largest [`EventsConfig::buffer`]: a bound on what a slow consumer can make the stream hold.
 pub const MAX_BUFFER: usize = 1 << 20;
+
+/// Default [`EventsConfig::buffer_bytes`]: four of the largest messages accepted by default, and far
+/// more than 256 ordinary chat events (a few KiB each).
+pub const DEFAULT_BUFFER_BYTES: usize = 16 << 20;
 
 impl Default for EventsConfig {
     fn default() -> Self {
@@ -49,6 +58,7 @@ impl Default for EventsConfig {
             handshake_timeout: Duration::from_secs(15),
             buffer: 256,
             max_message_bytes: 4 << 20,
+            buffer_bytes: DEFAULT_BUFFER_BYTES,
         }
     }
 }
@@ -91,6 +101,11 @@ impl EventsConfig {
         self.max_message_bytes = bytes;
         self
     }
+    /// Bytes of events held for a slow consumer before newer ones are dropped (at least 1024).
+    pub fn with_buffer_bytes(mut self, bytes: usize) -> Self {
+        self.buffer_bytes = bytes;
+        self
+    }
 
     /// Checks the settings; every stream constructor calls it.
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -126,6 +141,9 @@ impl EventsConfig {
         if self.max_message_bytes < 1024 {
             return invalid("events.max_message_bytes", format!("{} is below 1024", self.max_message_bytes));
         }
+        if self.buffer_bytes < 1024 {
+            return invalid("events.buffer_bytes", format!("{} is below 1024", self.buffer_bytes));
+        }
         Ok(())
     }
 }
@@ -150,6 +168,8 @@ mod tests {
         assert_eq!(setting(d().with_buffer(0)), "events.buffer");
         assert_eq!(setting(d().with_buffer(MAX_BUFFER + 1)), "events.buffer");
         assert_eq!(setting(d().with_max_message_bytes(10)), "events.max_message_bytes");
+        assert_eq!(setting(d().with_buffer_bytes(1023)), "events.buffer_bytes");
+        assert!(d().with_buffer_bytes(1024).validate().is_ok());
     }
 
     #[test]

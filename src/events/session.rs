@@ -3,6 +3,7 @@
 //! final failure, the attempt limit, or the consumer drops the stream.
 
 use std::future::Future;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -19,7 +20,7 @@ use tracing::Instrument;
 
 use super::event::{self, Gap};
 use super::handshake::{self, Socket};
-use super::stream::{Counters, EventStream, Item, Status};
+use super::stream::{Counters, EventStream, Queued, Status};
 use super::{ChatEvent, Disconnect, EventError, EventsConfig, Feed};
 use crate::backoff;
 use crate::Client;
@@ -44,11 +45,12 @@ pub(crate) fn start(client: &Client, feed: Feed, config: EventsConfig) -> EventS
         org = %client.org(),
         path = feed.template(),
     );
+    let budget = config.buffer_bytes;
     let session = Session {
         client: client.clone(),
         feed,
         config,
-        outbox: Outbox { tx, pending: None, counters: Arc::clone(&counters) },
+        outbox: Outbox { tx, pending: None, counters: Arc::clone(&counters), budget },
         status,
         last_frame: Utc::now(),
     };
@@ -242,7 +244,7 @@ impl Session {
     fn frame(&mut self, payload: &[u8]) -> Flow {
         Counters::add(&self.outbox.counters.frames);
         match event::decode(payload) {
-            Ok(event) => self.outbox.offer(event),
+            Ok(event) => self.outbox.offer(event, payload.len()),
             Err(reason) => {
                 Counters::add(&self.outbox.counters.skipped_frames);
                 tracing::warn!(
@@ -259,21 +261,31 @@ impl Session {
 
 /// The bounded buffer's sending side, and the gap waiting to be reported.
 struct Outbox {
-    tx: mpsc::Sender<Item>,
+    tx: mpsc::Sender<Queued>,
     /// Set when events were dropped or a connection was lost; delivered before the next event.
     pending: Option<Gap>,
     counters: Arc<Counters>,
+    /// `EventsConfig::buffer_bytes`.
+    budget: usize,
 }
 
 impl Outbox {
-    /// Delivers `event` if there is room (after any waiting gap); otherwise drops and counts it. Never
-    /// waits: the read loop keeps answering pings however slow the consumer is.
-    fn offer(&mut self, event: ChatEvent) -> Flow {
+    /// Delivers `event` (of `bytes` bytes) if there is room by count and by bytes (after any waiting
+    /// gap); otherwise drops and counts it. Never waits: the read loop keeps answering pings however
+    /// slow the consumer is.
+    fn offer(&mut self, event: ChatEvent, bytes: usize) -> Flow {
+        let queued = &self.counters.queued_bytes;
+        // An event always fits an empty buffer: a message within `max_message_bytes` is never lost
+        // to the byte budget alone. (Only the consumer changes the count meanwhile, downwards.)
+        let before = queued.load(Ordering::Relaxed);
+        if before > 0 && before.saturating_add(bytes) > self.budget {
+            return self.drop_event();
+        }
         if self.pending.is_some() {
             let full = match self.tx.try_reserve() {
                 Ok(permit) => {
                     if let Some(gap) = self.pending.take() {
-                        permit.send(Ok(ChatEvent::Gap(gap)));
+                        permit.send((Ok(ChatEvent::Gap(gap)), 0));
                     }
                     false
                 }
@@ -284,9 +296,14 @@ impl Outbox {
                 return self.drop_event();
             }
         }
-        match self.tx.try_send(Ok(event)) {
+        // Counted before it is sent, so the consumer never takes off bytes that were not added.
+        queued.fetch_add(bytes, Ordering::Relaxed);
+        match self.tx.try_send((Ok(event), bytes)) {
             Ok(()) => Flow::Continue,
-            Err(mpsc::error::TrySendError::Full(_)) => self.drop_event(),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                queued.fetch_sub(bytes, Ordering::Relaxed);
+                self.drop_event()
+            }
             Err(mpsc::error::TrySendError::Closed(_)) => Flow::Gone,
         }
     }
@@ -301,9 +318,9 @@ impl Outbox {
         Flow::Continue
     }
 
-    fn send_gap(&mut self, permit: mpsc::Permit<'_, Item>) {
+    fn send_gap(&mut self, permit: mpsc::Permit<'_, Queued>) {
         if let Some(gap) = self.pending.take() {
-            permit.send(Ok(ChatEvent::Gap(gap)));
+            permit.send((Ok(ChatEvent::Gap(gap)), 0));
         }
     }
 
@@ -317,12 +334,12 @@ impl Outbox {
 
     /// The stream's last item (waits for room: there is nothing else left to do).
     async fn finish(&mut self, error: EventError) {
-        let _ = self.tx.send(Err(error)).await;
+        let _ = self.tx.send((Err(error), 0)).await;
     }
 }
 
 /// Runs `future` unless the consumer drops the stream first (`None`).
-async fn unless_gone<F: Future>(tx: &mpsc::Sender<Item>, future: F) -> Option<F::Output> {
+async fn unless_gone<F: Future>(tx: &mpsc::Sender<Queued>, future: F) -> Option<F::Output> {
     tokio::select! {
         biased;
         _ = tx.closed() => None,
@@ -344,5 +361,44 @@ fn from_ws_error(error: WsError) -> Disconnect {
         }
         WsError::Capacity(e) => Disconnect::Protocol(format!("message above the size limit ({e})")),
         other => Disconnect::Protocol(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::StreamExt;
+
+    fn created(id: &str) -> ChatEvent {
+        event::decode(format!(r#"{{"type":"create","data":{{"id":"{id}"}}}}"#).as_bytes()).unwrap()
+    }
+
+    /// The byte budget drops events like a full buffer does (counted, reported in the next gap), an
+    /// event always fits an empty buffer, and reading frees the bytes.
+    #[tokio::test]
+    async fn the_byte_budget_drops_like_a_full_buffer_and_frees_as_events_are_read() {
+        let (tx, items) = mpsc::channel(100);
+        let counters = Arc::new(Counters::default());
+        let (_status, status_rx) = watch::channel(Status::default());
+        let mut outbox = Outbox { tx, pending: None, counters: Arc::clone(&counters), budget: 3000 };
+        let mut stream = EventStream::new(Feed::Chats, items, counters, status_rx);
+        for i in 0..5 {
+            assert_eq!(outbox.offer(created(&format!("cht_{i}")), 1000), Flow::Continue);
+        }
+        assert_eq!((stream.queued(), stream.queued_bytes()), (3, 3000), "three of 1000 bytes fit 3000");
+        assert_eq!(stream.stats().dropped_events, 2);
+        for _ in 0..3 {
+            assert!(!matches!(stream.next().await, Some(Ok(ChatEvent::Gap(_)))));
+        }
+        assert_eq!(stream.queued_bytes(), 0);
+        // Larger than the whole budget, into an empty buffer: delivered, after the gap.
+        assert_eq!(outbox.offer(created("big"), 5000), Flow::Continue);
+        assert_eq!(stream.queued_bytes(), 5000);
+        match stream.next().await {
+            Some(Ok(ChatEvent::Gap(gap))) => assert_eq!(gap.dropped, 2),
+            other => panic!("expected the gap first, got {other:?}"),
+        }
+        assert!(matches!(stream.next().await, Some(Ok(ChatEvent::ChatCreated(_)))));
+        assert_eq!(stream.queued_bytes(), 0);
     }
 }

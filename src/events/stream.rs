@@ -2,7 +2,7 @@
 //! a way to wait for the first connection.
 
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -14,13 +14,17 @@ use super::{ChatEvent, EventError, Feed};
 /// One item of the stream.
 pub(crate) type Item = Result<ChatEvent, EventError>;
 
+/// An item in the buffer, with the bytes it counts against [`super::EventsConfig::buffer_bytes`]
+/// (its frame's payload; 0 for gaps and the final error).
+pub(crate) type Queued = (Item, usize);
+
 /// A live stream of [`ChatEvent`]s from one of Invent's WebSocket routes (see the [module
 /// docs](super)). An `Err` is always the last item. Dropping the stream closes the socket (close code
 /// 1000) and ends its task.
 #[derive(Debug)]
 pub struct EventStream {
     feed: Feed,
-    items: mpsc::Receiver<Item>,
+    items: mpsc::Receiver<Queued>,
     counters: Arc<Counters>,
     status: watch::Receiver<Status>,
 }
@@ -48,6 +52,8 @@ pub(crate) struct Counters {
     pub(crate) frames: AtomicU64,
     pub(crate) skipped_frames: AtomicU64,
     pub(crate) dropped_events: AtomicU64,
+    /// Bytes of the events in the buffer (added before an event is queued, taken off when it is read).
+    pub(crate) queued_bytes: AtomicUsize,
 }
 
 impl Counters {
@@ -66,7 +72,7 @@ pub(crate) struct Status {
 impl EventStream {
     pub(crate) fn new(
         feed: Feed,
-        items: mpsc::Receiver<Item>,
+        items: mpsc::Receiver<Queued>,
         counters: Arc<Counters>,
         status: watch::Receiver<Status>,
     ) -> EventStream {
@@ -76,7 +82,7 @@ impl EventStream {
     /// A stream whose only item is `error` (set-up failed before any task started).
     pub(crate) fn failed(feed: Feed, error: EventError) -> EventStream {
         let (tx, items) = mpsc::channel(1);
-        let _ = tx.try_send(Err(error));
+        let _ = tx.try_send((Err(error), 0));
         let (_, status) = watch::channel(Status { connections: 0, ended: true });
         EventStream::new(feed, items, Arc::default(), status)
     }
@@ -104,6 +110,12 @@ impl EventStream {
         self.items.len()
     }
 
+    /// Bytes of the events waiting in the buffer (at most [`super::EventsConfig::buffer_bytes`], or
+    /// one message when that is larger).
+    pub fn queued_bytes(&self) -> usize {
+        self.counters.queued_bytes.load(Ordering::Relaxed)
+    }
+
     /// Waits until the socket is open (`true`: from now on, events reach this stream), or the stream
     /// has ended (`false`; its last item says why). Events are not consumed.
     pub async fn connected(&self) -> bool {
@@ -117,6 +129,11 @@ impl Stream for EventStream {
     type Item = Item;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Item>> {
-        self.items.poll_recv(cx)
+        self.items.poll_recv(cx).map(|queued| {
+            queued.map(|(item, bytes)| {
+                self.counters.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
+                item
+            })
+        })
     }
 }

@@ -156,6 +156,16 @@ impl Link {
         None
     }
 
+    /// Redis answered something the script cannot have answered: treated like a failed command, so
+    /// calls use their local buckets for a backoff instead of obeying it.
+    pub(crate) fn distrust(&self, reason: &str) {
+        let generation = match &*self.lock() {
+            State::Up(_, generation) => *generation,
+            _ => return,
+        };
+        self.down(generation, reason);
+    }
+
     /// A connect or a command on connection `generation` failed: go down for a backoff.
     fn down(&self, generation: u64, error: &str) {
         let mut state = self.lock();

@@ -73,7 +73,8 @@ impl LimiterConfig {
     /// Shares every bucket with the other processes using the same Redis and `key_prefix` (feature
     /// `redis`; see the README's "Limits shared across processes"). `url`: `redis://[user:password@]host[:port][/db]`
     /// or `redis+unix:///path`. The prefix names the group of processes that share one quota (for
-    /// example one prefix per egress IP and org); the API key is never part of a Redis key.
+    /// example one prefix per egress IP and org); the API key is never part of a Redis key. Without a
+    /// prefix of your own, use [`SharedRedis::namespaced`]: one quota per base URL and org.
     #[cfg(feature = "redis")]
     pub fn shared_redis(mut self, url: impl Into<String>, key_prefix: impl Into<String>) -> Self {
         self.shared = Some(SharedRedis::new(url, key_prefix));
@@ -101,6 +102,9 @@ pub struct SharedRedis {
     /// Longest wait for one admission script (default 250 ms); past it the call is admitted by the
     /// local limiter instead.
     pub command_timeout: Duration,
+    /// `key_prefix` is the start of the prefix only: the client appends its namespace (base URL and
+    /// org) when it is built.
+    namespaced: bool,
 }
 
 #[cfg(feature = "redis")]
@@ -110,13 +114,33 @@ impl SharedRedis {
     /// Default [`SharedRedis::command_timeout`].
     pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_millis(250);
 
-    /// `url` and `key_prefix` with the default timeouts.
+    /// `url` and `key_prefix` with the default timeouts. The prefix is used as given: every client
+    /// with the same prefix shares one quota, whatever its base URL and org.
     pub fn new(url: impl Into<String>, key_prefix: impl Into<String>) -> Self {
         Self {
             url: url.into(),
             key_prefix: key_prefix.into(),
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             command_timeout: Self::DEFAULT_COMMAND_TIMEOUT,
+            namespaced: false,
+        }
+    }
+
+    /// `url` with the default prefix, namespaced when the client is built: `invent-api:<namespace>`,
+    /// where the namespace is a short hash of the base URL (origin and path) and the client's org
+    /// segment (`c` or the org id). Clients of one API and org share one quota; staging and
+    /// production, or two orgs, never do. The API key is not part of it (see [`SharedRedis::key_prefix`]).
+    pub fn namespaced(url: impl Into<String>) -> Self {
+        Self { namespaced: true, ..Self::new(url, crate::config::DEFAULT_LIMITER_REDIS_PREFIX) }
+    }
+
+    /// The prefix the keys get for a client of `base_url` and `org`: `key_prefix` as set, or, for
+    /// [`SharedRedis::namespaced`], `key_prefix` plus the namespace. Not the key: a digest of it in
+    /// Redis would let anyone who can list keys test guesses of it offline, and rotating the key
+    /// would silently reset the shared quota while the server still counts the org's requests.
+    pub(crate) fn scope(&mut self, base_url: &str, org: &str) {
+        if std::mem::take(&mut self.namespaced) {
+            self.key_prefix = format!("{}:{}", self.key_prefix, namespace(base_url, org));
         }
     }
     /// Sets both timeouts.
@@ -125,19 +149,62 @@ impl SharedRedis {
         self.command_timeout = command;
         self
     }
-    /// The URL with any password replaced by `<redacted>`.
+    /// The URL with its user info and query (either may carry a password) replaced by `<redacted>`;
+    /// scheme, host, port and path (the db number, or a socket's path) are kept.
     pub fn url_redacted(&self) -> String {
-        match url::Url::parse(&self.url) {
-            Ok(mut url) if url.password().is_some() => {
-                let _ = url.set_password(Some("redacted"));
-                url.to_string().replacen(":redacted@", ":<redacted>@", 1)
-            }
-            Ok(url) => url.to_string(),
-            Err(_) => "<unparseable URL>".to_string(),
-        }
+        redact_url(&self.url)
     }
     pub(crate) fn url(&self) -> &str {
         &self.url
+    }
+}
+
+/// See [`SharedRedis::url_redacted`].
+#[cfg(feature = "redis")]
+pub(crate) fn redact_url(text: &str) -> String {
+    let Ok(url) = url::Url::parse(text) else { return "<unparseable URL>".to_string() };
+    let mut out = format!("{}://", url.scheme());
+    if !url.username().is_empty() || url.password().is_some() {
+        out.push_str("<redacted>@");
+    }
+    if let Some(host) = url.host_str() {
+        out.push_str(host);
+    }
+    if let Some(port) = url.port() {
+        out.push_str(&format!(":{port}"));
+    }
+    out.push_str(url.path());
+    if url.query().is_some() {
+        out.push_str("?<redacted>");
+    }
+    if url.fragment().is_some() {
+        out.push_str("#<redacted>");
+    }
+    out
+}
+
+/// 16 hex digits naming a base URL (normalised origin and path: scheme and host lower-cased, default
+/// port dropped, no trailing `/`, no user info or query) and an org segment. FNV-1a: the inputs are
+/// not secret and an accidental collision of two namespaces has odds of 2^-64.
+#[cfg(feature = "redis")]
+pub(crate) fn namespace(base_url: &str, org: &str) -> String {
+    let normalised = match url::Url::parse(base_url) {
+        Ok(url) => format!("{}{}", url.origin().ascii_serialization(), url.path().trim_end_matches('/')),
+        Err(_) => base_url.to_string(),
+    };
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in normalised.bytes().chain([b'\n']).chain(org.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+#[cfg(feature = "redis")]
+impl std::fmt::Display for SharedRedis {
+    /// The redacted URL and the key prefix.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (prefix {})", self.url_redacted(), self.key_prefix)
     }
 }
 
@@ -149,6 +216,7 @@ impl std::fmt::Debug for SharedRedis {
             .field("key_prefix", &self.key_prefix)
             .field("connect_timeout", &self.connect_timeout)
             .field("command_timeout", &self.command_timeout)
+            .field("namespaced", &self.namespaced)
             .finish()
     }
 }
@@ -288,5 +356,43 @@ mod tests {
         let config = LimiterConfig::default().shared_redis("redis://user:hunter2@127.0.0.1:6379/0", "org_1");
         let shown = format!("{config:?}");
         assert!(!shown.contains("hunter2") && shown.contains("<redacted>") && shown.contains("org_1"), "{shown}");
+    }
+
+    #[cfg(feature = "redis")]
+    #[test]
+    fn redis_urls_lose_user_info_and_query_and_keep_the_rest() {
+        for (url, shown) in [
+            ("redis://user:hunter2@cache.example:6380/3", "redis://<redacted>@cache.example:6380/3"),
+            ("redis://:hunter2@127.0.0.1/0", "redis://<redacted>@127.0.0.1/0"),
+            ("redis://hunter2@127.0.0.1", "redis://<redacted>@127.0.0.1"),
+            ("redis://127.0.0.1:6379/0?password=hunter2", "redis://127.0.0.1:6379/0?<redacted>"),
+            ("redis+unix:///run/redis.sock?db=1&pass=hunter2", "redis+unix:///run/redis.sock?<redacted>"),
+            ("redis://127.0.0.1:6379/2", "redis://127.0.0.1:6379/2"),
+            ("not a url hunter2", "<unparseable URL>"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
+    }
+
+    #[cfg(feature = "redis")]
+    #[test]
+    fn namespaces_separate_base_urls_and_orgs_and_ignore_spelling() {
+        let a = namespace("https://api.useinvent.com", "c");
+        assert_eq!(a.len(), 16);
+        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()), "{a}");
+        assert_eq!(a, namespace("HTTPS://API.useinvent.com:443/", "c"), "one origin, spelt two ways");
+        assert_ne!(a, namespace("https://staging.useinvent.com", "c"));
+        assert_ne!(a, namespace("https://api.useinvent.com/v2", "c"));
+        assert_ne!(a, namespace("https://api.useinvent.com", "org_1"));
+        // Only the base URL and the org separate: no field can shift into the other.
+        assert_ne!(namespace("https://a.example/x", "y"), namespace("https://a.example/", "xy"));
+        let mut shared = SharedRedis::namespaced("redis://127.0.0.1");
+        shared.scope("https://api.useinvent.com", "c");
+        assert_eq!(shared.key_prefix, format!("invent-api:{a}"));
+        shared.scope("https://api.useinvent.com", "c");
+        assert_eq!(shared.key_prefix, format!("invent-api:{a}"), "scoped once");
+        let mut own = SharedRedis::new("redis://127.0.0.1", "mine");
+        own.scope("https://api.useinvent.com", "c");
+        assert_eq!(own.key_prefix, "mine", "a prefix of your own wins");
     }
 }

@@ -18,6 +18,10 @@ const SCRIPT: &str = include_str!("bucket.lua");
 /// Durations sent to Redis are capped at 2^50 µs (about 35 years), so every sum the script makes
 /// stays an exact integer in Lua's doubles; nothing that long is ever reached anyway.
 const MAX_MICROS: u64 = 1 << 50;
+/// The longest wait or pause a reply may carry whatever the bucket (a bucket's own bound is two of
+/// its windows, or this when that is longer): a day covers any `Retry-After` Invent sends and any
+/// queue of callers a sane limit builds up. A longer one comes from a corrupt or hostile Redis.
+const LONGEST_REPLY: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Debug)]
 pub(crate) struct SharedBuckets {
@@ -37,6 +41,30 @@ pub(crate) struct Admission {
     pub(crate) pause: Duration,
     /// The slot, in the Redis server's microseconds since the epoch.
     pub(crate) at_micros: u64,
+}
+
+impl Admission {
+    /// Whether `bucket.lua` can have given this answer to an admission with `limit` (µs): waits and
+    /// pauses within `longest`; a booked slot within the limit and not before the pause ends (the
+    /// script books at or after it); a refusal only past the limit. Checked before anything sleeps,
+    /// so a corrupt or hostile Redis cannot park a call past its deadline, nor spin it.
+    pub(crate) fn plausible(&self, limit: Option<i64>, longest: Duration) -> bool {
+        let wait = micros(self.wait);
+        if self.wait > longest || self.pause > longest {
+            return false;
+        }
+        if self.booked {
+            self.wait >= self.pause && limit.is_none_or(|limit| wait <= limit)
+        } else {
+            limit.is_some_and(|limit| wait > limit)
+        }
+    }
+}
+
+/// The longest wait or pause a reply for `rule` may carry: two windows of the rule, or
+/// [`LONGEST_REPLY`] when that is longer.
+fn longest_reply(rule: &Rule) -> Duration {
+    rule.window.saturating_mul(2).max(LONGEST_REPLY)
 }
 
 impl SharedBuckets {
@@ -79,19 +107,28 @@ impl SharedBuckets {
         }
     }
 
-    /// One admission round trip.
+    /// One admission round trip. A reply the script cannot give (see [`Admission::plausible`]) is not
+    /// trusted: the link goes down as after an error, and the caller uses its local bucket.
     pub(crate) async fn admit(&self, rule: &Rule, limit: Option<Duration>) -> Option<Admission> {
-        let limit = limit.map_or(-1, micros);
-        let reply: Vec<i64> = self.run(rule, "acquire", limit).await?;
-        match reply[..] {
-            [booked, wait, pause, at] => Some(Admission {
+        let limit = limit.map(micros);
+        let reply: Vec<i64> = self.run(rule, "acquire", limit.unwrap_or(-1)).await?;
+        let admission = match reply[..] {
+            [booked, wait, pause, at] if (0..=1).contains(&booked) && wait >= 0 && pause >= 0 && at >= 0 => Admission {
                 booked: booked == 1,
-                wait: Duration::from_micros(wait.max(0) as u64),
-                pause: Duration::from_micros(pause.max(0) as u64),
-                at_micros: at.max(0) as u64,
-            }),
-            _ => None,
+                wait: Duration::from_micros(wait as u64),
+                pause: Duration::from_micros(pause as u64),
+                at_micros: at as u64,
+            },
+            _ => {
+                self.link.distrust(&format!("the admission script answered {reply:?}"));
+                return None;
+            }
+        };
+        if !admission.plausible(limit, longest_reply(rule)) {
+            self.link.distrust(&format!("the admission script answered {admission:?} for a limit of {limit:?} µs"));
+            return None;
         }
+        Some(admission)
     }
 
     /// Pushes a 429 to the shared state in the background (the caller has already applied it to its
@@ -147,6 +184,41 @@ fn micros(d: Duration) -> i64 {
 #[cfg(test)]
 #[path = "shared_proptests.rs"]
 mod proptests;
+
+#[cfg(test)]
+mod reply_checks {
+    use super::*;
+
+    fn admission(booked: bool, wait_ms: u64, pause_ms: u64) -> Admission {
+        Admission { booked, wait: Duration::from_millis(wait_ms), pause: Duration::from_millis(pause_ms), at_micros: 0 }
+    }
+
+    #[test]
+    fn only_answers_the_script_can_give_are_trusted() {
+        let day = LONGEST_REPLY;
+        let limit = Some(1_000_000); // 1 s
+        assert!(admission(true, 500, 200).plausible(limit, day));
+        assert!(admission(true, 1000, 0).plausible(limit, day), "exactly the limit");
+        assert!(!admission(true, 1001, 0).plausible(limit, day), "booked past the caller's limit");
+        assert!(!admission(true, 0, 5000).plausible(limit, day), "booked before the pause ends: would spin");
+        assert!(admission(false, 1001, 0).plausible(limit, day));
+        assert!(!admission(false, 1000, 0).plausible(limit, day), "refused within the limit");
+        assert!(!admission(false, 10, 0).plausible(None, day), "refused without a limit");
+        assert!(admission(true, 3_600_000, 0).plausible(None, day));
+        assert!(!admission(true, 86_400_001, 0).plausible(None, day), "a wait longer than any bucket's");
+        assert!(!admission(false, 2000, 86_400_001).plausible(limit, day), "a pause longer than any bucket's");
+    }
+
+    #[test]
+    fn a_bucket_of_long_windows_allows_two_of_them() {
+        let rule = Rule::new("limiter", "general", 1, Duration::from_secs(30 * 3600), 1).unwrap();
+        assert_eq!(longest_reply(&rule), rule.window * 2);
+        let rule = Rule::new("limiter", "general", 500, Duration::from_secs(60), 10).unwrap();
+        assert_eq!(longest_reply(&rule), LONGEST_REPLY);
+        let rule = Rule::new("limiter", "general", 1, Duration::MAX, 1).unwrap();
+        assert_eq!(longest_reply(&rule), Duration::MAX, "a period of `never` saturates");
+    }
+}
 
 /// Against a real Redis: `INVENT_TEST_REDIS_URL` (set by `scripts/test-all.sh`, which starts one and
 /// runs ignored tests). Each test is `#[ignore]`d with that reason, so a plain `cargo test` lists it as

@@ -3,7 +3,8 @@
 //! returns the crate's error (`send`), operations with several body types get by-status enums
 //! (`responses`), enums that responses reach accept values the spec does not list (`open_enums`),
 //! `null` for an optional collection reads as absent (`null_as_absent`), progenitor's doc examples are
-//! fenced as text, not doctests (`doc_examples`).
+//! fenced as text, not doctests (`doc_examples`), and types with secret fields print them redacted
+//! (`redact_secrets`).
 //! Every generated operation must match one operation of the lowered document (`ops`), or generation
 //! fails: nothing is scoped, named or decoded by guesswork.
 
@@ -14,6 +15,7 @@ pub mod doc_examples;
 pub mod null_as_absent;
 pub mod open_enums;
 pub mod ops;
+pub mod redact_secrets;
 pub mod responses;
 pub mod send;
 
@@ -181,6 +183,7 @@ pub fn rewrite(
     let opened = open_enums::open(types, &roots, &taken, &runtime)?;
     report.count_n("open-enum", opened);
     report.count_n(null_as_absent::RULE, null_as_absent::apply(types, &runtime));
+    report.count_n(redact_secrets::RULE, redact_secrets::apply(types)?);
 
     let mut out = Vec::new();
     for (id, _) in order {
