@@ -38,6 +38,16 @@ pub enum Error {
     Config(ConfigError),
     /// A page stream ended because the server did not page as promised (see [`PaginationError`]).
     Pagination(PaginationError),
+    /// The answer came from another origin than the base URL's: a redirect followed by a caller-supplied
+    /// HTTP client ([`crate::ClientBuilder::http_client`]). The answer is neither decoded nor retried.
+    OriginChanged {
+        /// The base URL's origin (`https://api.useinvent.com`).
+        expected: String,
+        /// The origin the answer came from (scheme, host and port only).
+        actual: String,
+        /// Requests sent, including the first.
+        attempts: u32,
+    },
 }
 
 /// A non-success response.
@@ -140,7 +150,7 @@ impl Error {
     pub fn attempts(&self) -> u32 {
         match self {
             Error::Api(e) => e.attempts,
-            Error::Transport { attempts, .. } => *attempts,
+            Error::Transport { attempts, .. } | Error::OriginChanged { attempts, .. } => *attempts,
             _ => 0,
         }
     }
@@ -219,6 +229,11 @@ impl fmt::Display for Error {
             Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
             Error::Config(e) => e.fmt(f),
             Error::Pagination(e) => e.fmt(f),
+            Error::OriginChanged { expected, actual, .. } => write!(
+                f,
+                "the answer came from {actual}, not from {expected}: the HTTP client followed a redirect to \
+                 another origin; the answer was not used"
+            ),
         }
     }
 }

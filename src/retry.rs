@@ -156,6 +156,10 @@ pub(crate) async fn execute(
         *request.timeout_mut() = Some(call.attempt_timeout());
         attempts += 1;
         let result = http.execute(request).await;
+        if matches!(&result, Ok(response) if response.url().origin() != inner.shared.origin) {
+            // Not Invent's answer (a redirect the caller's HTTP client followed): nothing to decide on.
+            return Outcome { result, attempts, stopped: None };
+        }
         match call.next_step(&result, attempts, replayable, retry_cost, op.quota) {
             Ok((wait, cost)) => {
                 let next = match (spare, &mut replay) {

@@ -2,7 +2,8 @@
 //! and changed with `syn` (never by hand): every builder's `send` goes through the crate's executor and
 //! returns the crate's error (`send`), operations with several body types get by-status enums
 //! (`responses`), enums that responses reach accept values the spec does not list (`open_enums`),
-//! `null` for an optional collection reads as absent (`null_as_absent`).
+//! `null` for an optional collection reads as absent (`null_as_absent`), and every path parameter is one
+//! checked path segment (`path_segments`).
 //! Every generated operation must match one operation of the lowered document (`ops`), or generation
 //! fails: nothing is scoped, named or decoded by guesswork.
 
@@ -12,6 +13,7 @@ pub mod deep_object;
 pub mod null_as_absent;
 pub mod open_enums;
 pub mod ops;
+pub mod path_segments;
 pub mod responses;
 pub mod send;
 
@@ -136,6 +138,8 @@ pub fn rewrite(
         // Before `send` rewrites the request: rule `absent-query-skipped` replaces the `QueryParam`
         // calls this one looks for.
         report.count_n(deep_object::RULE, deep_object::apply(f, op, &runtime)?);
+        // Before `send` inserts the org segment: this rule expects progenitor's URL arguments as written.
+        report.count_n(path_segments::RULE, path_segments::apply(f, op, &runtime)?);
         let lean = send::rewrite_fn(
             f,
             &send::Target {
