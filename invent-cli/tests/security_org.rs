@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-/// A loopback server answering `200 {}`; returns its base URL and the request lines it read.
+/// A loopback server answering `200` with an assistant; returns its base URL and the request lines it read.
 fn server() -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("address"));
@@ -27,9 +27,13 @@ fn server() -> (String, Arc<Mutex<Vec<String>>>) {
             while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
                 header.clear();
             }
-            let _ = stream.write_all(
-                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
+            // An `Assistant` (the spec's required fields), which also reads as any JSON value.
+            let body = r#"{"id":"ast_1","name":"Assistant","enabled":true}"#;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
             );
+            let _ = stream.write_all(format!("{head}{body}").as_bytes());
         }
     });
     (url, seen)
