@@ -157,3 +157,27 @@ async fn a_foreign_answer_is_not_retried() {
     assert!(matches!(result, Err(Error::OriginChanged { attempts: 1, .. })), "{result:?}");
     assert_eq!((origin.count(), foreign.count()), (1, 1));
 }
+
+/// The event socket: the socket client the crate builds follows no redirect (a `307` is a fatal
+/// refusal, the other origin sees nothing), and a supplied one that follows it does not get a socket
+/// from the other origin.
+#[cfg(feature = "events")]
+#[tokio::test]
+async fn a_redirected_event_socket_is_not_opened() {
+    use futures::StreamExt;
+
+    let foreign = loopback::start(|_| Reply::json(403, "{}")).await;
+    let origin = redirecting(307, format!("{}/stolen", foreign.url)).await;
+    let built = builder(&origin.url).build().unwrap();
+    let first = built.chat_events().next().await;
+    let Some(Err(error)) = &first else { panic!("{first:?}") };
+    assert_eq!(error.status(), Some(StatusCode::TEMPORARY_REDIRECT), "{error}");
+    assert_eq!(foreign.count(), 0, "{:?}", foreign.seen());
+
+    let follows = reqwest::Client::builder().http1_only().build().unwrap();
+    let supplied = builder(&origin.url).events_http_client(follows).build().unwrap();
+    let first = supplied.chat_events().next().await;
+    let Some(Err(error)) = &first else { panic!("{first:?}") };
+    assert!(error.to_string().contains("redirected from"), "{error}");
+    assert_eq!(error.status(), None, "the other origin's 403 is not reported as Invent's: {error}");
+}
