@@ -1,6 +1,8 @@
 //! The executor every generated `send` (and every raw call) ends in: adds the API key, runs the retry
 //! loop with the limiter, treats any 2xx as success and decodes it, turns anything else into
-//! [`Error`] with status, headers and (bounded) body, and records one tracing span per call.
+//! [`Error`] with status, headers and (bounded) body, and records one tracing span per call. An answer
+//! from another origin than the base URL's (a redirect a caller-supplied HTTP client followed) is
+//! [`Error::OriginChanged`], never decoded.
 //! Generated code reaches it through `call::execute` (or `call::execute_once`), the decoders and
 //! `call::org_segment`; how bodies decode into types is `decode`.
 //!
@@ -128,6 +130,15 @@ async fn exchange(
             return Err(Error::Transport { source, attempts: outcome.attempts, stopped: outcome.stopped });
         }
     };
+    if response.url().origin() != inner.shared.origin {
+        let error = Error::OriginChanged {
+            expected: inner.shared.origin.ascii_serialization(),
+            actual: response.url().origin().ascii_serialization(),
+            attempts: outcome.attempts,
+        };
+        span.in_scope(|| tracing::warn!(error = %error, "request failed"));
+        return Err(error);
+    }
     let status = response.status();
     if traced {
         span.record("status", status.as_u16());
@@ -163,10 +174,18 @@ pub(crate) fn websocket_nonce() -> [u8; 16] {
     crate::rng::u128().to_be_bytes()
 }
 
-/// The org segment generated code writes into org-scoped paths (already percent-encoded).
+/// The org segment generated code writes into org-scoped paths (already percent-encoded), or the
+/// [`Error::InvalidRequest`] of an org id that cannot be one segment.
 #[allow(dead_code, reason = "named by generated code when the spec has org-scoped operations")]
-pub(crate) fn org_segment(client: &Client) -> &str {
-    &client.inner.org_path
+pub(crate) fn org_segment(client: &Client) -> Result<&str, Error> {
+    crate::org::segment_of(&client.inner)
+}
+
+/// One path parameter as one percent-encoded segment (`path::named_segment`). Named by generated code
+/// (rule `path-segment-checked`).
+#[allow(dead_code, reason = "named by generated code when the spec has path parameters")]
+pub(crate) fn path_segment(name: &str, value: &str) -> Result<String, Error> {
+    crate::path::named_segment(name, value)
 }
 
 /// The body caps a decoder reads under (the client's settings).

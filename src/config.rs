@@ -147,6 +147,9 @@ impl ClientBuilder {
         self
     }
     /// Use this `reqwest::Client` (proxies, TLS roots, pools). Auth, retries and the limiter still apply.
+    /// Its redirect policy is its own: build it with `redirect(reqwest::redirect::Policy::none())`. A
+    /// call whose answer came from another origin than the base URL's (a redirect it followed) fails
+    /// with [`crate::Error::OriginChanged`], but the request (body included) has reached that origin.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -192,11 +195,25 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client. Fails on a missing key, a non-HTTPS base URL or a bad setting.
+    /// Builds the client. Fails on a missing key, a non-HTTPS base URL, an org id that cannot be one
+    /// path segment (`""`, `.`, `..`) or a bad setting.
+    ///
+    /// The HTTP client it builds (unless [`ClientBuilder::http_client`] gave one) follows no redirect
+    /// (a `3xx` is an [`crate::Error::Api`]), speaks only HTTPS when the base URL is HTTPS, and reaches
+    /// a loopback base URL directly, whatever the proxy environment variables say.
     pub fn build(self) -> Result<Client, ConfigError> {
         let key = self.api_key.as_deref().ok_or(ConfigError::MissingApiKey { variable: ENV_API_KEY })?;
         let api_key = ApiKey::new(key)?;
         let base_url = auth::parse_base_url(&self.base_url)?;
+        let org_path = self.org.path_segment().map_err(|_| ConfigError::InvalidSetting {
+            setting: "org",
+            reason: format!(
+                "{:?} is not an org id: an id must be one path segment (not empty, `.` or `..`)",
+                self.org.segment()
+            ),
+        })?;
+        let parsed_base = reqwest::Url::parse(&base_url)
+            .map_err(|e| ConfigError::InvalidBaseUrl { url: base_url.clone(), reason: e.to_string() })?;
         self.retry.validate()?;
         #[allow(unused_mut)] // mutated with feature `redis`
         let mut limiter_config = self.limiter;
@@ -224,20 +241,21 @@ impl ClientBuilder {
             self.events_http.or_else(|| self.http.clone()),
             self.connect_timeout,
             self.user_agent.clone(),
+            parsed_base.clone(),
         );
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
+            None => origin_bound(reqwest::Client::builder(), &parsed_base)
                 .connect_timeout(self.connect_timeout)
                 .user_agent(self.user_agent)
                 .build()
                 .map_err(ConfigError::Http)?,
         };
-        let base_path =
-            reqwest::Url::parse(&base_url).map(|u| u.path().trim_end_matches('/').to_string()).unwrap_or_default();
+        let base_path = parsed_base.path().trim_end_matches('/').to_string();
         let shared = Shared {
             api_key,
             base_path,
+            origin: parsed_base.origin(),
             budget: RetryBudget::new(self.retry.budget_capacity),
             jitter: Jitter::new(self.retry.jitter_seed),
             retry: self.retry,
@@ -250,12 +268,25 @@ impl ClientBuilder {
             sockets,
         };
         let inner = Inner {
-            org_path: self.org.path_segment().into(),
+            org_path: Some(org_path.into()),
             org: self.org,
             call: CallOptions::default(),
             shared: Arc::new(shared),
         };
         Ok(Client::new_with_client(&base_url, http, inner))
+    }
+}
+
+/// The settings that keep requests on the base URL's origin, for every HTTP client the crate builds: no
+/// redirects (a JSON API has no use for them, and reqwest would re-send a `307`/`308` body to any
+/// host), HTTPS only when the base URL is HTTPS, and no proxy for a loopback base URL (an `http://`
+/// loopback request through a proxy from `HTTP_PROXY` would carry the key in clear text).
+pub(crate) fn origin_bound(builder: reqwest::ClientBuilder, base: &reqwest::Url) -> reqwest::ClientBuilder {
+    let builder = builder.redirect(reqwest::redirect::Policy::none()).https_only(base.scheme() == "https");
+    if auth::is_loopback(base) {
+        builder.no_proxy()
+    } else {
+        builder
     }
 }
 
@@ -278,8 +309,11 @@ impl Client {
                 builder = builder.base_url(url);
             }
         }
+        // Unset or blank: the key's own org. Anything else is an id, checked by `build`.
         if let Ok(org) = std::env::var(ENV_ORG) {
-            builder = builder.org(org);
+            if !org.trim().is_empty() {
+                builder = builder.org(org);
+            }
         }
         if let Some(url) = std::env::var(ENV_LIMITER_REDIS_URL).ok().filter(|u| !u.trim().is_empty()) {
             #[cfg(feature = "redis")]

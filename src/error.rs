@@ -41,6 +41,16 @@ pub enum Error {
     /// A success response whose body is longer than the client reads into memory
     /// ([`crate::ClientBuilder::max_body`]); nothing of it is kept and its connection was dropped.
     BodyTooLarge(Box<BodyTooLarge>),
+    /// The answer came from another origin than the base URL's: a redirect followed by a caller-supplied
+    /// HTTP client ([`crate::ClientBuilder::http_client`]). The answer is neither decoded nor retried.
+    OriginChanged {
+        /// The base URL's origin (`https://api.useinvent.com`).
+        expected: String,
+        /// The origin the answer came from (scheme, host and port only).
+        actual: String,
+        /// Requests sent, including the first.
+        attempts: u32,
+    },
 }
 
 /// A non-success response.
@@ -165,7 +175,7 @@ impl Error {
         match self {
             Error::Api(e) => e.attempts,
             Error::BodyTooLarge(e) => e.attempts,
-            Error::Transport { attempts, .. } => *attempts,
+            Error::Transport { attempts, .. } | Error::OriginChanged { attempts, .. } => *attempts,
             _ => 0,
         }
     }
@@ -252,6 +262,11 @@ impl fmt::Display for Error {
                 }
                 f.write_str("; raise it with ClientBuilder::max_body")
             }
+            Error::OriginChanged { expected, actual, .. } => write!(
+                f,
+                "the answer came from {actual}, not from {expected}: the HTTP client followed a redirect to \
+                 another origin; the answer was not used"
+            ),
         }
     }
 }

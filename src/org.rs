@@ -3,11 +3,14 @@
 //! `build.rs` inlines the org segment of every org-scoped path (`/orgs/{org_id}/…`), so no call needs
 //! an org argument: generated code writes the client's org there (`c`, the key's own org, unless the
 //! client was made with [`Client::for_org`]). Raw calls to `/orgs/c/…` get the same org by a path
-//! rewrite.
+//! rewrite. An org id goes into the path through [`crate::path_segment`]: an id that cannot be one
+//! segment (`""`, `.`, `..`) fails every org-scoped call of the client with [`Error::InvalidRequest`]
+//! (and [`crate::ClientBuilder::build`] with a [`crate::ConfigError`]), never falling back to another
+//! org.
 
 use std::fmt;
 
-use crate::Client;
+use crate::{path, Client, Error};
 
 /// The path segment Invent resolves to the org the API key belongs to.
 pub const CURRENT_ORG: &str = crate::generated::ORG_ALIAS;
@@ -24,12 +27,20 @@ pub enum Org {
 }
 
 impl Org {
-    /// `"c"` or `"org_…"` → the matching variant (empty means current).
+    /// `"c"` → [`Org::Current`], anything else (white space trimmed) → [`Org::Id`]. An empty id is an
+    /// `Id` too, not the current org: calls with it fail (see [`Org::check`]) rather than act on the
+    /// key's own org.
     pub fn parse(value: &str) -> Self {
         match value.trim() {
-            "" | CURRENT_ORG => Org::Current,
+            CURRENT_ORG => Org::Current,
             id => Org::Id(id.to_string()),
         }
+    }
+
+    /// Whether the org can go into a path as one segment: an id that is empty, `.` or `..` is an
+    /// [`Error::InvalidRequest`].
+    pub fn check(&self) -> Result<(), Error> {
+        self.path_segment().map(drop)
     }
 
     /// The org as the server knows it (`c` or the id).
@@ -40,9 +51,9 @@ impl Org {
         }
     }
 
-    /// The segment as it goes into a URL path (percent-encoded).
-    pub(crate) fn path_segment(&self) -> String {
-        progenitor_client::encode_path(self.segment())
+    /// The segment as it goes into a URL path (percent-encoded), or why it cannot.
+    pub(crate) fn path_segment(&self) -> Result<String, Error> {
+        path::named_segment("org id", self.segment())
     }
 }
 
@@ -66,13 +77,22 @@ impl From<String> for Org {
 
 impl Client {
     /// A client whose org-scoped calls go to `org` (e.g. a sub-org id). Cheap: it shares the HTTP
-    /// connection pool, rate limiter and retry budget with `self`.
+    /// connection pool, rate limiter and retry budget with `self`. An id that cannot be one path
+    /// segment (`""`, `.`, `..`) makes every org-scoped call of the returned client fail with
+    /// [`Error::InvalidRequest`] before anything is sent; [`Client::try_for_org`] says so at once.
     pub fn for_org(&self, org: impl Into<Org>) -> Client {
         let mut client = self.clone();
         let org = org.into();
-        client.inner.org_path = org.path_segment().into();
+        client.inner.org_path = org.path_segment().ok().map(Into::into);
         client.inner.org = org;
         client
+    }
+
+    /// [`Client::for_org`], failing with [`Error::InvalidRequest`] when `org` cannot be one path segment.
+    pub fn try_for_org(&self, org: impl Into<Org>) -> Result<Client, Error> {
+        let org = org.into();
+        org.check()?;
+        Ok(self.for_org(org))
     }
 
     /// The org this client's org-scoped calls go to.
@@ -81,46 +101,80 @@ impl Client {
     }
 }
 
-/// Rewrites the `c` segment after `{base path}/orgs/` to `org`'s id. Only paths that start with
-/// `{base}/orgs/c/` (or equal `{base}/orgs/c`) are touched.
-pub(crate) fn rewrite_path(path: &str, base_path: &str, org: &Org) -> Option<String> {
-    let Org::Id(id) = org else { return None };
-    let rest = path.strip_prefix(base_path)?.strip_prefix("/orgs/")?;
-    let tail = rest.strip_prefix(CURRENT_ORG)?;
-    if !(tail.is_empty() || tail.starts_with('/')) {
-        return None;
+/// The client's org segment (percent-encoded), or the [`Error::InvalidRequest`] its id makes.
+pub(crate) fn segment_of(inner: &crate::Inner) -> Result<&str, Error> {
+    match &inner.org_path {
+        Some(segment) => Ok(segment),
+        None => Err(inner
+            .org
+            .path_segment()
+            .err()
+            .unwrap_or_else(|| Error::InvalidRequest("org id: not a path segment".into()))),
     }
-    let encoded = progenitor_client::encode_path(id);
-    Some(format!("{base_path}/orgs/{encoded}{tail}"))
+}
+
+/// Rewrites the `c` segment after `{base path}/orgs/` to `org`'s id. Only paths that start with
+/// `{base}/orgs/c/` (or equal `{base}/orgs/c`) are touched (`Ok(None)`: nothing to rewrite).
+pub(crate) fn rewrite_path(path: &str, base_path: &str, org: &Org) -> Result<Option<String>, Error> {
+    let Org::Id(_) = org else { return Ok(None) };
+    let Some(tail) =
+        path.strip_prefix(base_path).and_then(|p| p.strip_prefix("/orgs/")).and_then(|p| p.strip_prefix(CURRENT_ORG))
+    else {
+        return Ok(None);
+    };
+    if !(tail.is_empty() || tail.starts_with('/')) {
+        return Ok(None);
+    }
+    let encoded = org.path_segment()?;
+    Ok(Some(format!("{base_path}/orgs/{encoded}{tail}")))
 }
 
 /// Applies the client's org to an org-scoped request.
-pub(crate) fn apply(request: &mut reqwest::Request, base_path: &str, org: &Org) {
-    if let Some(path) = rewrite_path(request.url().path(), base_path, org) {
+pub(crate) fn apply(request: &mut reqwest::Request, base_path: &str, org: &Org) -> Result<(), Error> {
+    if let Some(path) = rewrite_path(request.url().path(), base_path, org)? {
         request.url_mut().set_path(&path);
     }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn rewritten(path: &str, base: &str, org: &Org) -> Option<String> {
+        rewrite_path(path, base, org).unwrap()
+    }
+
     #[test]
     fn rewrites_only_the_org_segment() {
         let sub = Org::Id("org_sub".into());
-        assert_eq!(rewrite_path("/orgs/c/assistants", "", &sub).as_deref(), Some("/orgs/org_sub/assistants"));
-        assert_eq!(rewrite_path("/orgs/c", "", &sub).as_deref(), Some("/orgs/org_sub"));
-        assert_eq!(rewrite_path("/api/orgs/c/x", "/api", &sub).as_deref(), Some("/api/orgs/org_sub/x"));
-        assert_eq!(rewrite_path("/orgs/cats", "", &sub), None);
-        assert_eq!(rewrite_path("/chats/c", "", &sub), None);
-        assert_eq!(rewrite_path("/orgs/c/x", "", &Org::Current), None);
-        assert_eq!(rewrite_path("/orgs/c/orgs/c", "", &sub).as_deref(), Some("/orgs/org_sub/orgs/c"));
+        assert_eq!(rewritten("/orgs/c/assistants", "", &sub).as_deref(), Some("/orgs/org_sub/assistants"));
+        assert_eq!(rewritten("/orgs/c", "", &sub).as_deref(), Some("/orgs/org_sub"));
+        assert_eq!(rewritten("/api/orgs/c/x", "/api", &sub).as_deref(), Some("/api/orgs/org_sub/x"));
+        assert_eq!(rewritten("/orgs/cats", "", &sub), None);
+        assert_eq!(rewritten("/chats/c", "", &sub), None);
+        assert_eq!(rewritten("/orgs/c/x", "", &Org::Current), None);
+        assert_eq!(rewritten("/orgs/c/orgs/c", "", &sub).as_deref(), Some("/orgs/org_sub/orgs/c"));
+        let slashed = Org::Id(r"..\org_B/x".into());
+        assert_eq!(rewritten("/orgs/c/a", "", &slashed).as_deref(), Some("/orgs/..%5Corg_B%2Fx/a"));
+    }
+
+    #[test]
+    fn an_org_id_that_is_no_segment_fails_the_rewrite() {
+        for id in ["", ".", ".."] {
+            let org = Org::Id(id.into());
+            assert!(matches!(rewrite_path("/orgs/c/a", "", &org), Err(Error::InvalidRequest(_))), "{id:?}");
+            assert!(org.check().is_err(), "{id:?}");
+        }
+        assert_eq!(Org::Id("org_1".into()).check().ok(), Some(()));
     }
 
     #[test]
     fn parse_and_display() {
         assert_eq!(Org::parse("c"), Org::Current);
-        assert_eq!(Org::parse(""), Org::Current);
+        assert_eq!(Org::parse(" c "), Org::Current);
+        // An empty id is not the key's own org: a call with it fails instead of acting on the parent.
+        assert_eq!(Org::parse(""), Org::Id(String::new()));
         assert_eq!(Org::from("org_1").to_string(), "org_1");
         assert_eq!(Org::Current.to_string(), "c");
     }

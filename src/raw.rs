@@ -1,5 +1,11 @@
 //! Raw calls: any path (e.g. an endpoint the spec does not document yet) with the same auth, org
 //! alias, retries, limiter, errors and tracing as generated calls (they end in the same executor).
+//!
+//! What is checked: the path stays under the base URL's origin (it is appended to the base URL, with a
+//! leading `/`), the client's org goes into `/orgs/c/…` as one segment, and a dot segment (`.`, `..`,
+//! also as `%2e`, with `\` for `/`, or with tabs and newlines a URL parser drops) fails the call unless
+//! [`RawRequest::allow_dot_segments`] opts in. What is not: the rest of the path is sent as written,
+//! so an id put into it must be encoded by the caller with [`crate::path_segment`].
 
 use bytes::Bytes;
 use reqwest::header::{HeaderName, HeaderValue, CONTENT_TYPE};
@@ -24,21 +30,42 @@ pub struct RawRequest<'a> {
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Option<Bytes>,
     error: Option<String>,
+    allow_dot_segments: bool,
 }
 
 impl Client {
     /// A request to `path` (relative to the base URL, e.g. `/orgs/c/whatever`). `/orgs/c/…` paths follow
-    /// the client's org like generated calls.
+    /// the client's org like generated calls. The path is sent as written, except that a dot segment
+    /// (`.`/`..`, in any spelling a URL parser reads as one) fails the call with
+    /// [`Error::InvalidRequest`] (see [`RawRequest::allow_dot_segments`]); put ids into it with
+    /// [`crate::path_segment`].
     pub fn raw(&self, method: Method, path: impl Into<String>) -> RawRequest<'_> {
         let mut path = path.into();
         if !path.starts_with('/') {
             path.insert(0, '/');
         }
-        RawRequest { client: self, method, path, query: Vec::new(), headers: Vec::new(), body: None, error: None }
+        RawRequest {
+            client: self,
+            method,
+            path,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            error: None,
+            allow_dot_segments: false,
+        }
     }
 }
 
 impl RawRequest<'_> {
+    /// Sends a path with dot segments (`..`, `.`, `%2e%2e`, `\..\`) as the URL parser resolves them,
+    /// instead of failing the call: only for a path that comes from your own code, never from data. The
+    /// request still goes to the base URL's origin, but it can leave the base path and the org.
+    pub fn allow_dot_segments(mut self) -> Self {
+        self.allow_dot_segments = true;
+        self
+    }
+
     /// Adds a query parameter.
     pub fn query(mut self, key: impl Into<String>, value: impl ToString) -> Self {
         self.query.push((key.into(), value.to_string()));
@@ -73,6 +100,15 @@ impl RawRequest<'_> {
         if let Some(message) = self.error {
             return Err(Error::InvalidRequest(message));
         }
+        if !self.allow_dot_segments {
+            if let Some(segment) = crate::path::find_dot_segment(&self.path) {
+                return Err(Error::InvalidRequest(format!(
+                    "raw path {:?} has the dot segment {segment:?}, which would move the request to another \
+                     path; nothing was sent (RawRequest::allow_dot_segments opts in)",
+                    self.path
+                )));
+            }
+        }
         let url = format!("{}{}", self.client.baseurl, self.path);
         let mut builder = self.client.client.request(self.method, url).query(&self.query);
         for (name, value) in self.headers {
@@ -83,7 +119,7 @@ impl RawRequest<'_> {
         }
         let mut request = builder.build()?;
         let inner = &self.client.inner;
-        org::apply(&mut request, &inner.shared.base_path, &inner.org);
+        org::apply(&mut request, &inner.shared.base_path, &inner.org)?;
         call::execute_once::<Raw>(self.client, &RAW, request).await
     }
 

@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
-use reqwest::{Method, Response, StatusCode};
+use reqwest::{Method, Response, ResponseBuilderExt, StatusCode};
 use tokio::time::Instant;
 
 use crate::backoff::{self, Jitter, LONGEST_WAIT};
@@ -135,7 +135,7 @@ pub(crate) async fn execute(
                 // The retry that was paid for is not sent: give its tokens back.
                 inner.shared.budget.refund(retry_cost);
                 let stop = RetryStop::ClientRateLimited { wait, limit: call.wait_limit_reason() };
-                let result = previous.unwrap_or_else(|| Ok(local_429(wait, &stop)));
+                let result = previous.unwrap_or_else(|| Ok(local_429(wait, &stop, request.url())));
                 return Outcome { result, attempts, stopped: Some(stop) };
             }
         }
@@ -156,6 +156,10 @@ pub(crate) async fn execute(
         *request.timeout_mut() = Some(call.attempt_timeout());
         attempts += 1;
         let result = http.execute(request).await;
+        if matches!(&result, Ok(response) if response.url().origin() != inner.shared.origin) {
+            // Not Invent's answer (a redirect the caller's HTTP client followed): nothing to decide on.
+            return Outcome { result, attempts, stopped: None };
+        }
         match call.next_step(&result, attempts, replayable, retry_cost, op.quota) {
             Ok((wait, cost)) => {
                 let next = match (spare, &mut replay) {
@@ -321,7 +325,7 @@ impl<'a> Call<'a> {
 /// A 429 made by the client: its limiter would have made the call wait longer than allowed. It
 /// looks like the server's answer (status, `Retry-After`, `retry-after-ms`, both rounded up), so
 /// callers handle both the same way, and carries [`LOCAL_LIMIT_HEADER`] so logs can tell them apart.
-fn local_429(wait: Duration, stop: &RetryStop) -> Response {
+fn local_429(wait: Duration, stop: &RetryStop, url: &reqwest::Url) -> Response {
     let body = serde_json::json!({ "error": "client_rate_limited", "message": stop.to_string() }).to_string();
     let mut response = http::Response::new(reqwest::Body::from(body));
     *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
@@ -334,6 +338,12 @@ fn local_429(wait: Duration, stop: &RetryStop) -> Response {
     }
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(LOCAL_LIMIT_HEADER, HeaderValue::from_static("true"));
+    // The request's URL, so the answer counts as coming from the base URL's origin (`call::exchange`).
+    // A builder with nothing but the URL cannot fail; if it did, the placeholder URL fails the call
+    // closed (`Error::OriginChanged`).
+    if let Ok(marker) = http::Response::builder().url(url.clone()).body(()) {
+        *response.extensions_mut() = marker.into_parts().0.extensions;
+    }
     Response::from(response)
 }
 
@@ -410,15 +420,21 @@ mod tests {
         }
     }
 
+    fn url() -> reqwest::Url {
+        reqwest::Url::parse("https://api.useinvent.com/orgs/c/assistants").unwrap()
+    }
+
     #[test]
     fn local_429_reads_like_the_servers() {
         let stop =
             RetryStop::ClientRateLimited { wait: Duration::from_millis(1500), limit: WaitLimit::Cap(Duration::ZERO) };
-        let r = local_429(Duration::from_millis(1500), &stop);
+        let r = local_429(Duration::from_millis(1500), &stop, &url());
         assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        // From the request's origin, like a server's answer.
+        assert_eq!(r.url(), &url());
         assert_eq!(r.headers()["retry-after"], "2");
         assert_eq!(backoff::server_wait(r.headers(), SystemTime::now()), Some(Duration::from_millis(1500)));
-        let r = local_429(Duration::MAX, &stop);
+        let r = local_429(Duration::MAX, &stop, &url());
         assert_eq!(r.headers()["retry-after"], u64::MAX.to_string().as_str());
         assert_eq!(backoff::server_wait(r.headers(), SystemTime::now()), Some(Duration::MAX));
     }
@@ -550,7 +566,7 @@ mod tests {
         #[test]
         fn local_429_round_trips_any_wait(wait in any_duration()) {
             let stop = RetryStop::ClientRateLimited { wait, limit: WaitLimit::Cap(Duration::ZERO) };
-            let read = backoff::server_wait(local_429(wait, &stop).headers(), SystemTime::now()).unwrap();
+            let read = backoff::server_wait(local_429(wait, &stop, &url()).headers(), SystemTime::now()).unwrap();
             prop_assert!(read >= wait && read <= wait.saturating_add(Duration::from_millis(1)));
         }
     }

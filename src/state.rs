@@ -18,6 +18,8 @@ pub(crate) struct Shared {
     pub(crate) api_key: ApiKey,
     /// Path of the base URL (`""` for `https://api.useinvent.com`), where `/orgs/…` starts.
     pub(crate) base_path: String,
+    /// The base URL's origin: every answer must come from it (`call::exchange`).
+    pub(crate) origin: url::Origin,
     pub(crate) retry: RetryConfig,
     pub(crate) budget: RetryBudget,
     pub(crate) limiter: Option<Limiter>,
@@ -46,8 +48,9 @@ pub(crate) struct CallOptions {
 #[derive(Debug, Clone)]
 pub struct Inner {
     pub(crate) org: Org,
-    /// `org` as it goes into a path (percent-encoded once, not per call).
-    pub(crate) org_path: Arc<str>,
+    /// `org` as it goes into a path (percent-encoded once, not per call); `None` when its id cannot be
+    /// one path segment, so org-scoped calls fail (`org::segment_of`).
+    pub(crate) org_path: Option<Arc<str>>,
     pub(crate) call: CallOptions,
     pub(crate) shared: Arc<Shared>,
 }

@@ -286,3 +286,23 @@ fn lean_call_rewrites_are_counted_in_the_report() {
     // 2 GETs answering only 101: each draws one handshake nonce from the runtime.
     assert_eq!(counts("upgrades-and-names.json")[5], 2);
 }
+
+/// Rule `path-segment-checked`: each path parameter (not the inlined org) goes through the runtime's
+/// `call::path_segment`, named, with one count per parameter in the report; no `encode_path` is left.
+#[test]
+fn path_parameters_become_checked_segments_counted_in_the_report() {
+    // constructs-1: `/things/{id}/{code}` and `/upload/{name}`; multipart-upload: `{contact_id}` after
+    // the inlined org; the others only the org, or no path parameter at all.
+    for (name, params) in [
+        ("constructs-1.json", 3),
+        ("multipart-upload.json", 1),
+        ("upgrades-and-names.json", 0),
+        ("query-styles.json", 0),
+    ] {
+        let options = invent_spec::generate::Options::invent_crate(name, None);
+        let out = invent_spec::generate::generate(regression_spec(name), &options).expect("generates");
+        assert_eq!(out.report.rule_count("path-segment-checked"), params, "{name}: {}", out.report.to_text());
+        assert_eq!(out.client.matches("::call::path_segment(\"").count(), params, "{name}");
+        assert!(!out.client.contains("encode_path("), "{name}: progenitor's encode_path is left");
+    }
+}

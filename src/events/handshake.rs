@@ -33,12 +33,19 @@ pub(crate) struct SocketClient {
     supplied: Option<reqwest::Client>,
     connect_timeout: Duration,
     user_agent: String,
+    /// The client's base URL: what the built client may reach (`config::origin_bound`).
+    base: reqwest::Url,
     built: OnceLock<Result<reqwest::Client, String>>,
 }
 
 impl SocketClient {
-    pub(crate) fn new(supplied: Option<reqwest::Client>, connect_timeout: Duration, user_agent: String) -> Self {
-        SocketClient { supplied, connect_timeout, user_agent, built: OnceLock::new() }
+    pub(crate) fn new(
+        supplied: Option<reqwest::Client>,
+        connect_timeout: Duration,
+        user_agent: String,
+        base: reqwest::Url,
+    ) -> Self {
+        SocketClient { supplied, connect_timeout, user_agent, base, built: OnceLock::new() }
     }
 
     fn http(&self) -> Result<reqwest::Client, Disconnect> {
@@ -46,7 +53,7 @@ impl SocketClient {
             return Ok(client.clone());
         }
         let built = self.built.get_or_init(|| {
-            reqwest::Client::builder()
+            crate::config::origin_bound(reqwest::Client::builder(), &self.base)
                 .http1_only()
                 .connect_timeout(self.connect_timeout)
                 .user_agent(self.user_agent.clone())
@@ -66,19 +73,27 @@ impl std::fmt::Debug for SocketClient {
     }
 }
 
-/// The socket URL of `feed` for the client's org: base URL (with its path) + `/orgs/{org}/` + route.
+/// The socket URL of `feed` for the client's org: base URL (with its path) + `/orgs/{org}/` + route. The
+/// org goes in as one path segment (`org::segment_of`); an org id that cannot be one fails the stream
+/// for good ([`Disconnect::Setup`]), before anything is sent.
+pub(crate) fn checked_url(client: &Client, feed: Feed) -> Result<String, Disconnect> {
+    let org = crate::org::segment_of(&client.inner).map_err(|e| Disconnect::Setup(e.to_string()))?;
+    Ok(format!("{}/orgs/{org}/{}", client.baseurl, feed.suffix()))
+}
+
+/// [`checked_url`] for logs (the reason in place of a URL when there is none).
 pub(crate) fn url(client: &Client, feed: Feed) -> String {
-    let org = progenitor_client::encode_path(client.org().segment());
-    format!("{}/orgs/{org}/{}", client.baseurl, feed.suffix())
+    checked_url(client, feed).unwrap_or_else(|reason| reason.to_string())
 }
 
 /// Sends the upgrade request for `feed` and returns the open socket, or why there is none. The caller
 /// applies `handshake_timeout`.
 pub(crate) async fn open(client: &Client, feed: Feed, config: &EventsConfig) -> Result<Socket, Disconnect> {
+    let url = checked_url(client, feed)?;
     let http = client.inner.shared.sockets.http()?;
     let key = generate_key();
     let request = http
-        .get(url(client, feed))
+        .get(url.as_str())
         .version(Version::HTTP_11)
         .header(header::AUTHORIZATION, client.inner.shared.api_key.header())
         .header(header::CONNECTION, "Upgrade")
@@ -86,6 +101,16 @@ pub(crate) async fn open(client: &Client, feed: Feed, config: &EventsConfig) -> 
         .header(header::SEC_WEBSOCKET_VERSION, "13")
         .header(header::SEC_WEBSOCKET_KEY, key.as_str());
     let response = request.send().await.map_err(|e| Disconnect::Connect(error_chain(&e)))?;
+    // A caller-supplied HTTP client may follow redirects: an answer from elsewhere is not Invent's.
+    if let Ok(sent) = reqwest::Url::parse(&url) {
+        if response.url().origin() != sent.origin() {
+            return Err(Disconnect::BadHandshake(format!(
+                "the upgrade was redirected from {} to {}; the socket is not opened",
+                sent.origin().ascii_serialization(),
+                response.url().origin().ascii_serialization()
+            )));
+        }
+    }
 
     check_version(response.version())?;
     let status = response.status();

@@ -3,8 +3,8 @@
 //! returns the crate's error (`send`), operations with several body types get by-status enums
 //! (`responses`), enums that responses reach accept values the spec does not list (`open_enums`),
 //! `null` for an optional collection reads as absent (`null_as_absent`), progenitor's doc examples are
-//! fenced as text, not doctests (`doc_examples`), and types with secret fields print them redacted
-//! (`redact_secrets`).
+//! fenced as text, not doctests (`doc_examples`), types with secret fields print them redacted
+//! (`redact_secrets`), and every path parameter is one checked path segment (`path_segments`).
 //! Every generated operation must match one operation of the lowered document (`ops`), or generation
 //! fails: nothing is scoped, named or decoded by guesswork.
 
@@ -15,6 +15,7 @@ pub mod doc_examples;
 pub mod null_as_absent;
 pub mod open_enums;
 pub mod ops;
+pub mod path_segments;
 pub mod redact_secrets;
 pub mod responses;
 pub mod send;
@@ -140,6 +141,8 @@ pub fn rewrite(
         // Before `send` rewrites the request: rule `absent-query-skipped` replaces the `QueryParam`
         // calls this one looks for.
         report.count_n(deep_object::RULE, deep_object::apply(f, op, &runtime)?);
+        // Before `send` inserts the org segment: this rule expects progenitor's URL arguments as written.
+        report.count_n(path_segments::RULE, path_segments::apply(f, op, &runtime)?);
         let lean = send::rewrite_fn(
             f,
             &send::Target {

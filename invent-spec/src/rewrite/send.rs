@@ -404,7 +404,7 @@ fn replace_headers_call(expr: &mut syn::Expr, make: &mut dyn FnMut(&syn::Expr) -
 }
 
 /// The `format!(…)` that builds `url` (the first `let` whose initializer is `format!`).
-fn url_format(stmt: &mut syn::Stmt) -> Option<&mut syn::Macro> {
+pub(super) fn url_format(stmt: &mut syn::Stmt) -> Option<&mut syn::Macro> {
     let syn::Stmt::Local(local) = stmt else { return None };
     let syn::Pat::Ident(p) = &local.pat else { return None };
     if !p.ident.to_string().starts_with("url") {
@@ -417,7 +417,7 @@ fn url_format(stmt: &mut syn::Stmt) -> Option<&mut syn::Macro> {
 }
 
 /// `format!("{}/orgs/c/x/{}", client.baseurl, id)` → `format!("{}/orgs/{}/x/{}", client.baseurl,
-/// <runtime>::call::org_segment(client), id)`.
+/// <runtime>::call::org_segment(client)?, id)` (an org id that is no path segment fails the call).
 fn org_from_client(mac: &mut syn::Macro, alias: &str, runtime: &syn::Path) -> Result<(), SpecError> {
     let args: Punctuated<syn::Expr, syn::Token![,]> = mac
         .parse_body_with(Punctuated::parse_terminated)
@@ -433,7 +433,7 @@ fn org_from_client(mac: &mut syn::Macro, alias: &str, runtime: &syn::Path) -> Re
     };
     let literal = syn::LitStr::new(&format!("{{}}/orgs/{{}}{rest}"), template.span());
     args[0] = syn::parse_quote!(#literal);
-    args.insert(2, syn::parse_quote!(#runtime::call::org_segment(client)));
+    args.insert(2, syn::parse_quote!(#runtime::call::org_segment(client)?));
     mac.tokens = quote!(#(#args),*);
     Ok(())
 }
