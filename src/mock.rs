@@ -92,7 +92,11 @@ use crate::{Client, ClientBuilder};
 
 pub mod conventions;
 pub mod data;
+mod dispatch;
 mod events;
+mod handlers;
+mod reply;
+mod routes;
 pub mod scenarios;
 pub mod server;
 

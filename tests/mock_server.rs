@@ -303,3 +303,88 @@ async fn the_tour_runs_against_the_mock() {
     assert!(mock.requests().iter().all(|r| r.method == "GET"), "read-only");
     assert!(mock.rate_limited_count() > 0);
 }
+
+/// A text part, as the generated `MessagePart` (an open object).
+fn text_part(text: &str) -> types::MessagePart {
+    serde_json::from_value(json!({ "type": "text", "text": text })).expect("a text part")
+}
+
+/// The text parts of a message, joined.
+fn text_of(message: &types::ChatMessage) -> String {
+    let parts = message.messages.iter().flat_map(|m| m.parts.iter());
+    parts.filter_map(|p| p.get("text").and_then(Value::as_str)).collect::<Vec<_>>().join("\n")
+}
+
+#[tokio::test]
+async fn a_chat_started_with_an_assistant_is_stored_answered_and_listed() {
+    let mock = MockInvent::start().await;
+    let client = mock.client();
+    let assistant = client.list_assistants().take(1).send().await.expect("assistants")[0].clone();
+    let body = types::CreateAssistantChatRequest { message: vec![text_part("What are your opening hours?")] };
+    let started = client.create_assistant_chat().assistant_id(&assistant.id).body(body).send().await.expect("started");
+    let chat: types::Chat = serde_json::from_value(started.into_inner()).expect("the answer is a Chat");
+    let chat_id = chat.id.clone().expect("chat id");
+    assert!(chat_id.starts_with("cht_"), "{chat_id}");
+    assert_eq!(chat.title.as_deref(), Some("What are your opening hours?"));
+    let state = chat.state.as_ref().expect("state");
+    assert_eq!(state.assistant_id.as_deref(), Some(assistant.id.as_str()), "handled by the assistant");
+    assert_eq!(chat.org_id.as_deref(), Some(mock.org_id().as_str()));
+
+    // Stored: listed first among the org's chats, with the first message and the assistant's reply.
+    let listed = client.list_org_chats().take(1).send().await.expect("chats");
+    assert_eq!(listed[0].id.as_deref(), Some(chat_id.as_str()));
+    let messages = client.list_chat_messages().chat_id(&chat_id).collect_all().await.expect("messages");
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[1].role.as_ref().map(|r| r.to_string()).as_deref(), Some("user"));
+    assert_eq!(text_of(&messages[1]), "What are your opening hours?");
+    let first_reply = text_of(&messages[0]);
+    assert!(first_reply.contains(&assistant.name) && first_reply.contains("opening hours"), "{first_reply}");
+
+    // The conversation goes on: each message gets a reply whose text part can be read.
+    let body = types::CreateChatMessageRequest { message: vec![text_part("And on Sunday?")] };
+    let reply = client.create_chat_message().chat_id(&chat_id).body(body).send().await.expect("reply").into_inner();
+    assert_eq!(reply.role.as_ref().map(|r| r.to_string()).as_deref(), Some("assistant"));
+    assert!(text_of(&reply).contains("And on Sunday?"), "{}", text_of(&reply));
+    let reply_id = reply.id.clone().expect("reply id");
+    let fetched = client.get_chat_message().chat_id(&chat_id).message_id(&reply_id).send().await.expect("get");
+    assert_eq!(text_of(&fetched), text_of(&reply));
+    let page = client.list_chat_messages().chat_id(&chat_id).take(3).send().await.expect("page");
+    assert_eq!(PageInfo::of(&page).count, Some(4));
+    assert_eq!(page[0].id.as_deref(), Some(reply_id.as_str()), "newest first");
+
+    // Without a first message the chat starts empty and is titled "New chat".
+    let empty = client
+        .create_assistant_chat()
+        .assistant_id(&assistant.id)
+        .body(types::CreateAssistantChatRequest::default())
+        .send()
+        .await
+        .expect("empty chat")
+        .into_inner();
+    assert_eq!(empty["title"], "New chat");
+    let empty_id = empty["id"].as_str().expect("id");
+    assert!(client.list_chat_messages().chat_id(empty_id).collect_all().await.expect("none").is_empty());
+
+    // An assistant of another org (or none) is a 404, and nothing is created.
+    let err = client
+        .create_assistant_chat()
+        .assistant_id("ast_missing")
+        .body(types::CreateAssistantChatRequest::default())
+        .send()
+        .await
+        .expect_err("unknown assistant");
+    assert!(err.is_not_found(), "{err}");
+    assert_eq!(client.list_org_chats().collect_all().await.expect("chats").len(), 5, "3 seeded + 2 started");
+}
+
+#[tokio::test]
+async fn a_message_to_an_unknown_chat_or_message_is_a_404() {
+    let mock = MockInvent::start().await;
+    let client = mock.client();
+    let body = types::CreateChatMessageRequest { message: vec![text_part("hi")] };
+    let err = client.create_chat_message().chat_id("cht_missing").body(body).send().await.expect_err("no chat");
+    assert!(err.is_not_found());
+    let chat = client.list_org_chats().take(1).send().await.expect("chats")[0].id.clone().expect("id");
+    let err = client.get_chat_message().chat_id(&chat).message_id("msg_missing").send().await.expect_err("no message");
+    assert!(err.is_not_found());
+}

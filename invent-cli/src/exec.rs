@@ -17,11 +17,23 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::output::{self, Failure, Format, Out, EXIT_OK};
+use crate::recorder::{Recorded, Recorder};
+use crate::terminal::JsonForTerminal;
 use futures::TryStreamExt;
 
 use invent_api::events::{write_json_lines, EventsConfig, Feed, WatchError};
-use invent_api::{ByteStream, Operation};
+use invent_api::{ByteStream, Operation, PageInfo};
 use invent_api::{ListOperation, Paginate, MAX_TAKE};
+
+/// The most pages one `--paginate` reads (the library's own limit).
+const MAX_PAGES: u64 = 10_000;
+
+/// Answers printed as received: the builders are recorded (see `recorder.rs`) and resent through
+/// `client.raw`. `None` in [`Config`] is `--typed`.
+pub(crate) struct RawMode {
+    pub(crate) recorder: Recorder,
+    pub(crate) client: invent_api::Client,
+}
 
 /// Error returned from a hook once the command has run and printed its result; the exit status is in
 /// the [`Config`]'s slot.
@@ -46,8 +58,10 @@ pub(crate) struct Config {
     pub(crate) format: Format,
     exit: ExitSlot,
     client: invent_api::Client,
-    /// `--max-retries`, also the reconnect limit of `watch` streams.
-    max_retries: u32,
+    /// `--max-reconnects` of `watch` streams (`None`: reconnect for as long as it takes).
+    max_reconnects: Option<u32>,
+    /// Without `--typed`.
+    raw: Option<RawMode>,
 }
 
 impl Config {
@@ -56,9 +70,10 @@ impl Config {
         format: Format,
         exit: ExitSlot,
         client: invent_api::Client,
-        max_retries: u32,
+        max_reconnects: Option<u32>,
+        raw: Option<RawMode>,
     ) -> Self {
-        Config { runtime, format, exit, client, max_retries }
+        Config { runtime, format, exit, client, max_reconnects, raw }
     }
 
     /// Records the exit status and stops progenitor's `execute_<op>` before it sends.
@@ -80,12 +95,55 @@ impl Config {
         tokio::task::block_in_place(|| self.runtime.block_on(future))
     }
 
+    /// The request `request` would send, as the recorder saw it. A request the builder refuses to
+    /// build (a missing argument) fails here like a typed call.
+    fn record<B: Operation>(&self, raw: &RawMode, request: B) -> Result<Recorded, Failure> {
+        if let Err(error @ invent_api::Error::InvalidRequest(_)) = self.block_on(request.send()) {
+            return Err(call_failure::<B>(error));
+        }
+        match raw.recorder.take() {
+            Some(Ok(recorded)) => Ok(recorded),
+            Some(Err(why)) => Err(Failure::Usage(format!("{}: {why}; --typed sends it as built", label::<B>()))),
+            None => Err(Failure::Usage(format!("{}: the request could not be recorded; try --typed", label::<B>()))),
+        }
+    }
+
+    /// Sends a recorded request through the real client, with `paging` replacing `page`/`take`.
+    async fn resend(
+        raw: &RawMode,
+        recorded: &Recorded,
+        paging: Option<(u64, u64)>,
+    ) -> Result<invent_api::ResponseValue<bytes::Bytes>, invent_api::Error> {
+        let mut call = raw.client.raw(recorded.method.clone(), recorded.path.clone());
+        for (key, value) in &recorded.query {
+            if paging.is_none() || (key != "page" && key != "take") {
+                call = call.query(key.clone(), value);
+            }
+        }
+        if let Some((page, take)) = paging {
+            call = call.query("page", page).query("take", take);
+        }
+        for (name, value) in &recorded.headers {
+            call = call.header(name, value);
+        }
+        if let Some(body) = &recorded.body {
+            call = call.json(body);
+        }
+        call.send().await
+    }
+
     /// One call; prints the result.
     fn single<B>(&self, request: B) -> Result<(), Failure>
     where
         B: Operation,
         B::Output: Serialize,
     {
+        if let Some(raw) = &self.raw {
+            let recorded = self.record(raw, request)?;
+            let response = self.block_on(Self::resend(raw, &recorded, None)).map_err(call_failure::<B>)?;
+            Out::new().body(&response.into_inner(), self.format)?;
+            return Ok(());
+        }
         let response = self.block_on(request.send()).map_err(|error| call_failure::<B>(error))?;
         let value = to_json::<B, _>(&response.into_inner())?;
         Out::new().value(&value, self.format)?;
@@ -99,6 +157,10 @@ impl Config {
         B: ListOperation,
         <B as ListOperation>::Item: Serialize,
     {
+        if let Some(raw) = &self.raw {
+            let recorded = self.record(raw, request)?;
+            return self.paginate_raw::<B>(raw, &recorded, u64::from(first), u64::from(take));
+        }
         let mut out = Out::new();
         let mut collected = Vec::new();
         let format = self.format;
@@ -123,21 +185,70 @@ impl Config {
         Ok(())
     }
 
+    /// [`Self::paginate`] without `--typed`: pages of the recorded request, items as received.
+    fn paginate_raw<B: Operation>(
+        &self,
+        raw: &RawMode,
+        recorded: &Recorded,
+        first: u64,
+        take: u64,
+    ) -> Result<(), Failure> {
+        let mut out = Out::new();
+        let mut collected = Vec::new();
+        let format = self.format;
+        self.block_on(async {
+            // At most MAX_PAGES pages from `first` on (saturating: `--page` may be huge).
+            for page in (first..=first.saturating_add(MAX_PAGES - 1)).take(MAX_PAGES as usize) {
+                let response = Self::resend(raw, recorded, Some((page, take))).await.map_err(call_failure::<B>)?;
+                let info = PageInfo::of(&response);
+                let items: Vec<Value> = serde_json::from_slice(&response.into_inner())
+                    .map_err(|e| Failure::Decode(format!("{}: page {page} is not a JSON array: {e}", label::<B>())))?;
+                let served = items.len() as u64;
+                for item in items {
+                    if format == Format::JsonLines {
+                        out.line(&item)?;
+                    } else {
+                        collected.push(item);
+                    }
+                }
+                out.flush()?;
+                let last =
+                    served == 0 || served < take || info.count.is_some_and(|count| page.saturating_mul(take) >= count);
+                if last {
+                    break;
+                }
+            }
+            Ok::<(), Failure>(())
+        })?;
+        if format != Format::JsonLines {
+            out.value(&Value::Array(collected), format)?;
+        }
+        Ok(())
+    }
+
     /// A WebSocket route: its events, one JSON line each, until the stream ends (reconnecting at most
-    /// `--max-retries` times in a row) or the reader goes away.
+    /// `--max-reconnects` times in a row) or the reader goes away.
     fn watch<B: Operation>(&self) -> Result<(), Failure> {
         let Some(feed) = Feed::of(B::SPEC) else {
             return Err(Failure::Usage(format!("{}: no event stream is known for this route", label::<B>())));
         };
-        let config = EventsConfig::default().max_reconnects(Some(self.max_retries));
+        let config = EventsConfig::default().max_reconnects(self.max_reconnects);
         let events =
             self.client.events_with(feed, config).map_err(|e| Failure::Usage(format!("{}: {e}", label::<B>())))?;
-        let mut stdout = std::io::stdout().lock();
-        match self.block_on(write_json_lines(events, &mut stdout)) {
+        let stdout = std::io::stdout();
+        let written = if std::io::IsTerminal::is_terminal(&stdout) {
+            self.block_on(write_json_lines(events, &mut JsonForTerminal::new(stdout.lock())))
+        } else {
+            self.block_on(write_json_lines(events, &mut stdout.lock()))
+        };
+        match written {
             Ok(_) => Ok(()),
             // The reader went away (`invent watch-org-chats | head`): not an error of ours.
             Err(WatchError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            Err(e) => Err(Failure::Watch { error: e.to_string(), label: label::<B>() }),
+            Err(e) => {
+                let exit = watch_exit(&e);
+                Err(Failure::Watch { error: e.to_string(), label: label::<B>(), exit })
+            }
         }
     }
 
@@ -159,6 +270,23 @@ impl Config {
             out.flush()?;
             Ok(())
         })
+    }
+}
+
+/// The exit status of an event stream that ended with `error`.
+fn watch_exit(error: &WatchError) -> u8 {
+    use invent_api::events::Disconnect as D;
+    match error {
+        WatchError::Events(events) => match events.disconnect() {
+            Some(D::Refused { status, .. }) if status.is_client_error() || status.is_server_error() => {
+                output::exit_for_status(status.as_u16())
+            }
+            // A success or redirect instead of `101`: the server does not speak WebSocket there.
+            Some(D::Refused { .. } | D::BadHandshake(_) | D::Protocol(_)) => output::EXIT_DECODE,
+            Some(_) => output::EXIT_TRANSPORT,
+            None => output::EXIT_FAILURE,
+        },
+        WatchError::Io(_) => output::EXIT_FAILURE,
     }
 }
 

@@ -1,16 +1,44 @@
 //! What the CLI writes: JSON (pretty), JSON lines or an aligned text table on stdout; one clear error
 //! message (plus the server's status and body) on stderr. Nothing here panics on a closed pipe.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 use serde_json::{Map, Value};
 
+use crate::terminal;
+
 /// Exit status: success.
 pub const EXIT_OK: u8 = 0;
-/// Exit status: the API answered with an error (status and body on stderr), or the call failed.
-pub const EXIT_API: u8 = 1;
+/// Exit status: a failure of none of the kinds below (writing the output, starting the runtime).
+pub const EXIT_FAILURE: u8 = 1;
 /// Exit status: bad usage or configuration (arguments, body file, missing key); nothing was sent.
+/// clap's own usage errors exit with it too.
 pub const EXIT_USAGE: u8 = 2;
+/// Exit status: the API answered with a 4xx (status and body on stderr).
+pub const EXIT_API_CLIENT: u8 = 3;
+/// Exit status: the API answered with a 5xx or another status that is not a success.
+pub const EXIT_API_SERVER: u8 = 4;
+/// Exit status: no answer (connection refused or dropped, DNS, TLS, timeout), or an event stream
+/// whose connection ended.
+pub const EXIT_TRANSPORT: u8 = 5;
+/// Exit status: a success whose body does not match the API description (`--typed`), or a WebSocket
+/// handshake or frame that breaks the protocol.
+pub const EXIT_DECODE: u8 = 6;
+
+/// The exit statuses as `invent --help` and the README list them.
+pub const EXIT_STATUS_HELP: &str = "Exit status: 0 success; 1 other failure (e.g. writing the output); 2 usage or \
+configuration error (nothing sent); 3 the API answered 4xx; 4 the API answered 5xx; 5 transport error (no \
+answer: connection, DNS, TLS, timeout; or an event stream's connection ended); 6 decode error (a success whose \
+body does not match the API description, with --typed; or a broken WebSocket handshake).";
+
+/// The exit status for an API answer with `status`.
+pub(crate) fn exit_for_status(status: u16) -> u8 {
+    if (400..500).contains(&status) {
+        EXIT_API_CLIENT
+    } else {
+        EXIT_API_SERVER
+    }
+}
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +60,10 @@ pub(crate) enum Failure {
     Output(io::Error),
     /// Bad input found after parsing (body file, stdin, query syntax).
     Usage(String),
+    /// A success whose body is not what the operation promises (a page that is not a JSON array).
+    Decode(String),
     /// An event stream (`watch-…`) ended with an error (what happened, with status or close code).
-    Watch { error: String, label: String },
+    Watch { error: String, label: String, exit: u8 },
 }
 
 impl From<io::Error> for Failure {
@@ -50,15 +80,19 @@ impl Failure {
             Failure::Output(error) if error.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
             Failure::Output(error) => {
                 eprint_line(&format!("error: could not write the output: {error}"));
-                EXIT_API
+                EXIT_FAILURE
             }
             Failure::Usage(message) => {
                 eprint_line(&format!("error: {message}"));
                 EXIT_USAGE
             }
-            Failure::Watch { error, label } => {
+            Failure::Decode(message) => {
+                eprint_line(&format!("error: {message}"));
+                EXIT_DECODE
+            }
+            Failure::Watch { error, label, exit } => {
                 eprint_line(&format!("error: {label}: {error}"));
-                EXIT_API
+                exit
             }
         }
     }
@@ -72,10 +106,12 @@ pub(crate) fn exit_status(result: Result<(), Failure>) -> u8 {
     }
 }
 
-/// Writes one line to stderr, ignoring a closed stderr (unlike `eprintln!`, which panics).
+/// Writes one line to stderr, ignoring a closed stderr (unlike `eprintln!`, which panics). On a
+/// terminal, control characters (which server text in the message may carry) are escaped.
 pub(crate) fn eprint_line(message: &str) {
+    let escape = io::stderr().is_terminal();
     let mut err = io::stderr().lock();
-    let _ = writeln!(err, "{}", message.trim_end_matches('\n'));
+    let _ = writeln!(err, "{}", terminal::for_stream(message.trim_end_matches('\n'), escape));
 }
 
 fn report_call_error(error: &invent_api::Error, label: &str) -> u8 {
@@ -94,7 +130,7 @@ fn report_call_error(error: &invent_api::Error, label: &str) -> u8 {
             }
             eprint_line(&line);
             eprint_body(&api.body);
-            EXIT_API
+            exit_for_status(api.status.as_u16())
         }
         E::Decode(decode) => {
             eprint_line(&format!(
@@ -102,7 +138,7 @@ fn report_call_error(error: &invent_api::Error, label: &str) -> u8 {
                 decode.status, decode.source
             ));
             eprint_body(&decode.body);
-            EXIT_API
+            EXIT_DECODE
         }
         E::InvalidRequest(message) => {
             eprint_line(&format!("error: {label}: invalid request: {message}"));
@@ -117,11 +153,20 @@ fn report_call_error(error: &invent_api::Error, label: &str) -> u8 {
                 cause = inner.source();
             }
             eprint_line(&line);
-            EXIT_API
+            EXIT_TRANSPORT
+        }
+        E::Config(_) => {
+            eprint_line(&format!("error: {label}: {error}"));
+            EXIT_USAGE
+        }
+        // The server did not page as promised: its answers, not the transport, are at fault.
+        E::Pagination(_) => {
+            eprint_line(&format!("error: {label}: {error}"));
+            EXIT_DECODE
         }
         other => {
             eprint_line(&format!("error: {label}: {other}"));
-            EXIT_API
+            EXIT_FAILURE
         }
     }
 }
@@ -135,14 +180,18 @@ fn eprint_body(body: &[u8]) {
     }
 }
 
-/// Buffered stdout.
+/// Buffered stdout. On a terminal, JSON goes through [`terminal::JsonForTerminal`] and text through
+/// [`terminal::escape_text`]; otherwise the bytes are written as they are.
 pub(crate) struct Out {
     inner: io::BufWriter<io::StdoutLock<'static>>,
+    terminal: bool,
 }
 
 impl Out {
     pub(crate) fn new() -> Self {
-        Out { inner: io::BufWriter::new(io::stdout().lock()) }
+        let stdout = io::stdout();
+        let terminal = stdout.is_terminal();
+        Out { inner: io::BufWriter::new(stdout.lock()), terminal }
     }
 
     /// Prints a whole result in `format`. `null` (an empty success body) prints nothing.
@@ -163,20 +212,66 @@ impl Out {
         self.inner.flush()
     }
 
+    /// A response body as received (the default, without `--typed`). JSON output of JSON that is not
+    /// a terminal gets the bytes unchanged (plus a final newline); on a terminal it is pretty-printed
+    /// with its keys in the server's order. Tables and JSON lines are made from the parsed value. A body
+    /// that is not JSON is written as text.
+    pub(crate) fn body(&mut self, body: &[u8], format: Format) -> io::Result<()> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(());
+        }
+        let parsed = serde_json::from_slice::<Value>(body);
+        match (format, parsed) {
+            (Format::Json, Ok(_)) if !self.terminal => {
+                self.inner.write_all(body)?;
+                if !body.ends_with(b"\n") {
+                    self.inner.write_all(b"\n")?;
+                }
+                self.inner.flush()
+            }
+            (_, Ok(value)) => self.value(&value, format),
+            (_, Err(_)) => {
+                self.bytes(body)?;
+                if !body.ends_with(b"\n") {
+                    self.inner.write_all(b"\n")?;
+                }
+                self.inner.flush()
+            }
+        }
+    }
+
     /// Pretty JSON and a newline.
     pub(crate) fn json(&mut self, value: &Value) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut self.inner, value).map_err(io::Error::from)?;
+        if self.terminal {
+            let mut writer = terminal::JsonForTerminal::new(&mut self.inner);
+            serde_json::to_writer_pretty(&mut writer, value).map_err(io::Error::from)?;
+            writer.flush()?;
+        } else {
+            serde_json::to_writer_pretty(&mut self.inner, value).map_err(io::Error::from)?;
+        }
         self.inner.write_all(b"\n")
     }
 
     /// One compact JSON line.
     pub(crate) fn line(&mut self, value: &Value) -> io::Result<()> {
-        serde_json::to_writer(&mut self.inner, value).map_err(io::Error::from)?;
+        if self.terminal {
+            let mut writer = terminal::JsonForTerminal::new(&mut self.inner);
+            serde_json::to_writer(&mut writer, value).map_err(io::Error::from)?;
+            writer.flush()?;
+        } else {
+            serde_json::to_writer(&mut self.inner, value).map_err(io::Error::from)?;
+        }
         self.inner.write_all(b"\n")
     }
 
+    /// Bytes that are not JSON: as they are, or as escaped text on a terminal.
     pub(crate) fn bytes(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.inner.write_all(bytes)
+        if self.terminal {
+            let text = String::from_utf8_lossy(bytes);
+            self.inner.write_all(terminal::escape_text(&text).as_bytes())
+        } else {
+            self.inner.write_all(bytes)
+        }
     }
 
     pub(crate) fn flush(&mut self) -> io::Result<()> {

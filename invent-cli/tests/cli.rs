@@ -40,7 +40,10 @@ fn invent_cmd(base_url: &str) -> Command {
         .env("INVENT_BASE_URL", base_url)
         .env("INVENT_MAX_RETRIES", "0")
         .env("INVENT_NO_RATE_LIMIT", "1")
+        .env("INVENT_MAX_RECONNECTS", "0")
         .env_remove("INVENT_ORG")
+        .env_remove("INVENT_LIMITER_REDIS_URL")
+        .env_remove("RUST_LOG")
         .env_remove("RUST_BACKTRACE")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -103,9 +106,16 @@ fn help_lists_every_operation() {
     }
     // One subcommand per operation, plus `api` (and clap's `help`).
     let tree = invent_cli::command();
-    let names: Vec<&str> = tree.get_subcommands().map(|c| c.get_name()).filter(|n| *n != "api").collect();
+    let names: Vec<&str> =
+        tree.get_subcommands().map(|c| c.get_name()).filter(|n| !["api", "completions"].contains(n)).collect();
     assert_eq!(names.len(), ops.len(), "{names:?}");
     assert!(run.stdout.contains("\n  api"), "`api` missing from help");
+    assert!(run.stdout.contains("\n  completions"), "`completions` missing from help");
+    for status in
+        ["0 success", "2 usage", "3 the API answered 4xx", "4 the API answered 5xx", "5 transport", "6 decode"]
+    {
+        assert!(run.stdout.contains(status), "`invent --help` does not document exit status `{status}`");
+    }
     assert!(invent_cli::operations_without_hook().is_empty(), "{:?}", invent_cli::operations_without_hook());
     // Every GET list operation takes --paginate.
     let paginated = invent_cli::paginated_subcommands();
@@ -263,14 +273,14 @@ fn org_flag_and_env_scope_the_path_to_a_sub_org() {
 }
 
 #[test]
-fn not_found_exits_1_with_status_and_body_on_stderr() {
+fn not_found_exits_3_with_status_and_body_on_stderr() {
     let server = MockServer::start();
     let missing = server.mock(|when, then| {
         when.method(GET).path("/orgs/c/assistants/ast_404");
         then.status(404).json_body(json!({ "message": "Assistant not found", "code": "not_found" }));
     });
     let run = invent(&server, &["get-assistant", "--assistant-id", "ast_404"]);
-    run.assert_code(1);
+    run.assert_code(3);
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     assert!(run.stderr.contains("404 Not Found"), "{}", run.stderr);
     assert!(run.stderr.contains(r#""message":"Assistant not found""#), "{}", run.stderr);
@@ -299,14 +309,14 @@ fn rate_limited_then_success_is_retried_and_exits_0() {
 }
 
 #[test]
-fn rate_limited_without_retries_exits_1() {
+fn rate_limited_without_retries_exits_3() {
     let server = MockServer::start();
     let limited = server.mock(|when, then| {
         when.any_request();
         then.status(429).header("retry-after", "0").body("slow down");
     });
     let run = invent(&server, &["get-assistant", "--assistant-id", "ast_1"]);
-    run.assert_code(1);
+    run.assert_code(3);
     assert!(run.stderr.contains("429 Too Many Requests") && run.stderr.contains("slow down"), "{}", run.stderr);
     limited.assert_calls(1);
 }
@@ -359,7 +369,7 @@ fn usage_and_configuration_errors_exit_2() {
 }
 
 #[test]
-fn transport_failure_exits_1() {
+fn transport_failure_exits_5() {
     // A port nothing listens on.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
@@ -367,7 +377,7 @@ fn transport_failure_exits_1() {
     let mut cmd = invent_cmd(&url);
     cmd.args(["get-assistant", "--assistant-id", "ast_1"]);
     let run = run_cmd(cmd, None);
-    run.assert_code(1);
+    run.assert_code(5);
     assert!(run.stderr.starts_with("error: get-assistant"), "{}", run.stderr);
 }
 
@@ -446,7 +456,7 @@ fn api_passthrough_body_from_stdin_non_json_response_and_errors() {
     post.assert_calls(1);
 
     let run = invent(&server, &["api", "DELETE", "/orgs/c/things/t_1"]);
-    run.assert_code(1);
+    run.assert_code(3);
     assert!(run.stderr.contains("409 Conflict") && run.stderr.contains("<html>conflict</html>"), "{}", run.stderr);
     failing.assert_calls(1);
 }
@@ -454,12 +464,13 @@ fn api_passthrough_body_from_stdin_non_json_response_and_errors() {
 // ---------------------------------------------------------------------------------------------------
 // No subcommand panics, whatever the server answers
 
-/// Answers that must never make a subcommand panic, with the exit status they must give.
-const HOSTILE_ANSWERS: [(u16, &str, i32); 4] = [
-    (500, "<html><body>Internal Server Error</body></html>", 1),
-    (200, "this is not JSON", 1),
-    (404, "", 1),
-    (200, "{\"unexpected\": [1, 2, 3]", 1),
+/// Answers that must never make a subcommand panic, with the exit status they must give: as received
+/// (the default) and with `--typed` (which cannot decode a body that is not the promised JSON).
+const HOSTILE_ANSWERS: [(u16, &str, i32, i32); 4] = [
+    (500, "<html><body>Internal Server Error</body></html>", 4, 4),
+    (200, "this is not JSON", 0, 6),
+    (404, "", 3, 3),
+    (200, "{\"unexpected\": [1, 2, 3]", 0, 6),
 ];
 
 #[test]
@@ -468,23 +479,32 @@ fn every_subcommand_survives_error_and_garbage_responses() {
     let lowered = lowered_spec();
     let invocations: Vec<(String, Vec<String>)> = tree
         .get_subcommands()
-        .filter(|c| c.get_name() != "help")
+        .filter(|c| !["help", "completions"].contains(&c.get_name()))
         .map(|sub| (sub.get_name().to_string(), dummy_args(&tree, sub, &lowered)))
         .collect();
     assert_eq!(invocations.len(), invent_api::operations().len() + 1);
 
-    for (status, body, expected) in HOSTILE_ANSWERS {
+    for (status, body, as_received, typed) in HOSTILE_ANSWERS {
         let server = MockServer::start();
         let any = server.mock(|when, then| {
             when.any_request();
             then.status(status).header("content-type", "text/html").body(body);
         });
-        for (name, args) in &invocations {
+        for ((name, args), mode) in invocations.iter().flat_map(|i| [(i, "as received"), (i, "typed")]) {
             let mut cmd = invent_cmd(&server.base_url());
+            if mode == "typed" {
+                cmd.arg("--typed");
+            }
             cmd.arg(name).args(args);
             let run = run_cmd(cmd, None);
-            // `invent api` prints any success body as is.
-            let expected = if name == "api" && status == 200 { 0 } else { expected };
+            let expected = match (name.as_str(), status) {
+                // `invent api` prints any success body as is.
+                ("api", 200) => 0,
+                // A 200 where the upgrade's 101 should be: the server does not speak WebSocket there.
+                (watch, 200) if watch.starts_with("watch-") => 6,
+                _ if mode == "typed" => typed,
+                _ => as_received,
+            };
             assert!(
                 !run.stderr.contains("panicked"),
                 "`invent {name} {}` panicked on {status}:\n{}",
@@ -500,11 +520,13 @@ fn every_subcommand_survives_error_and_garbage_responses() {
                 run.stderr
             );
             if expected != 0 {
+                // One error message first (the server's body may follow it), no log lines by default.
                 assert!(run.stderr.starts_with("error: "), "`invent {name}`: {}", run.stderr);
+                assert_eq!(run.stderr.lines().filter(|l| l.starts_with("error: ")).count(), 1, "{}", run.stderr);
             }
         }
         // Every invocation reached the server exactly once (no retries, nothing stopped early).
-        any.assert_calls(invocations.len());
+        any.assert_calls(2 * invocations.len());
     }
 }
 

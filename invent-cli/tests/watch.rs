@@ -1,5 +1,6 @@
 //! `invent watch-org-chats` against the local mock Invent: the subcommand opens the org's event socket
-//! and prints one JSON line per event as it arrives; a refused upgrade exits 1 with the status.
+//! and prints one JSON line per event as it arrives; a refused upgrade exits 3 (a 4xx) with the status;
+//! `--max-reconnects` caps reconnects apart from `--max-retries`.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -68,13 +69,47 @@ async fn watch_prints_one_json_line_per_event() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_upgrade_exits_1_with_the_status() {
+async fn a_refused_upgrade_exits_3_with_the_status() {
     let mock = MockInvent::start().await;
     let child = watch(&mock, "sk_wrong_key_0123456789");
     let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(stderr.starts_with("error: watch-org-chats (GET /orgs/{org_id}/chats/ws): "), "{stderr}");
     assert!(stderr.contains("401"), "{stderr}");
     assert!(output.stdout.is_empty());
+}
+
+/// `--max-reconnects N`: N reconnects after the first attempt, whatever `--max-retries` says (0 here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_reconnects_caps_reconnects_apart_from_max_retries() {
+    let server = httpmock::MockServer::start_async().await;
+    let unavailable = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(503).header("retry-after", "0").body("down for maintenance");
+        })
+        .await;
+    let output = tokio::task::spawn_blocking({
+        let base_url = server.base_url();
+        move || {
+            Command::new(env!("CARGO_BIN_EXE_invent"))
+                .args(["--max-retries", "0", "--max-reconnects", "2", "watch-org-chats"])
+                .env("INVENT_API_KEY", "sk_test_watch_0123456789")
+                .env("INVENT_BASE_URL", base_url)
+                .env("INVENT_NO_RATE_LIMIT", "1")
+                .env_remove("INVENT_MAX_RECONNECTS")
+                .env_remove("INVENT_ORG")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .output()
+                .expect("run the invent binary")
+        }
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "a 5xx: {stderr}");
+    assert!(stderr.contains("503"), "{stderr}");
+    unavailable.assert_calls_async(3).await;
 }

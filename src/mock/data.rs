@@ -8,7 +8,8 @@
 //! Ids follow Invent's documented format (a prefix and 22 base62 characters, e.g.
 //! `ast_3KBrzrQtmz96OiN97iIztc`). Only the `org_`, `ast_` and `con_` prefixes are documented; the mock
 //! uses `ctc_` (contacts), `seg_`, `cht_` (chats), `msg_`, `ain_` (assistant integrations), `chn_`
-//! (contact channels) and `mbr_` (members) for the rest.
+//! (contact channels), `mbr_` (members), `mem_` (memories), `fld_` (contact fields), `aac_` (assistant
+//! actions), `fil_` (files), `acv_` (activities) and `call_` (tool calls) for the rest.
 
 use std::collections::HashMap;
 
@@ -156,6 +157,10 @@ pub struct OrgData {
     pub segments: Vec<Value>,
     /// `Chat` objects.
     pub chats: Vec<Value>,
+    /// `Connection` objects (integrations; the API only lists them).
+    pub connections: Vec<Value>,
+    /// `ContactField` objects (the API only lists them).
+    pub contact_fields: Vec<Value>,
     /// Indexes of this org's sub-orgs in [`World::orgs`].
     pub sub_orgs: Vec<usize>,
     /// Assistants created through the API (Invent allows 10 per hour per org).
@@ -171,13 +176,27 @@ pub struct World {
     pub messages: HashMap<String, Vec<Value>>,
     /// Which org (index in `orgs`) each chat belongs to.
     pub chat_org: HashMap<String, usize>,
+    /// `Memory` objects of each chat, newest first.
+    pub memories: HashMap<String, Vec<Value>>,
+    /// `ContactFile` objects of each contact, newest first.
+    pub contact_files: HashMap<String, Vec<Value>>,
+    /// `Activity` objects of each contact, newest first.
+    pub activities: HashMap<String, Vec<Value>>,
     next_id: u64,
 }
 
 impl World {
     /// The deterministic world `seed` describes.
     pub fn seeded(seed: &Seed) -> World {
-        let mut world = World { orgs: Vec::new(), messages: HashMap::new(), chat_org: HashMap::new(), next_id: 0 };
+        let mut world = World {
+            orgs: Vec::new(),
+            messages: HashMap::new(),
+            chat_org: HashMap::new(),
+            memories: HashMap::new(),
+            contact_files: HashMap::new(),
+            activities: HashMap::new(),
+            next_id: 0,
+        };
         let parent = world.seed_org(0, "Acme Agency", seed.assistants, seed.contacts, seed.chats);
         world.orgs.push(parent);
         for i in 0..seed.sub_orgs {
@@ -196,6 +215,17 @@ impl World {
     pub fn new_id(&mut self, prefix: &str) -> String {
         self.next_id += 1;
         make_id(prefix, u64::MAX, self.next_id)
+    }
+
+    /// The org (index in [`World::orgs`]) chat `chat_id` belongs to.
+    pub fn org_of_chat(&self, chat_id: &str) -> Option<usize> {
+        self.chat_org.get(chat_id).copied()
+    }
+
+    /// Chat `chat_id` as stored in its org's list.
+    pub fn chat_mut(&mut self, chat_id: &str) -> Option<&mut Value> {
+        let org = self.org_of_chat(chat_id)?;
+        self.orgs.get_mut(org)?.chats.iter_mut().find(|c| c["id"] == chat_id)
     }
 
     /// The org a path segment names: `c` is `orgs[0]`, otherwise a real org id.
@@ -317,14 +347,25 @@ impl World {
             let at = seed_time(hours(i, chats));
             let assistant = assistants.get(i % assistants.len().max(1));
             let chat = chat(&chat_id, title, &org_id, "internal", &at, assistant);
-            let question = message(make_id("msg", stream(7), 2 * i as u64), "user", question, None, &at);
+            let question_message = message(make_id("msg", stream(7), 2 * i as u64), "user", question, None, &at);
             let reply_text = format!(
                 "Thanks for asking about {}! Someone from {name} will follow up shortly.",
                 title.to_lowercase()
             );
             let reply =
                 message(make_id("msg", stream(7), 2 * i as u64 + 1), "assistant", &reply_text, Some(MODEL), &at);
-            self.messages.insert(chat_id.clone(), vec![question, reply]);
+            self.messages.insert(chat_id.clone(), vec![question_message, reply]);
+            // Invent summarizes a conversation every 10 messages; seeded chats start with one summary.
+            let memory = seeded::<types::Memory>(json!({
+                "id": make_id("mem", stream(9), i as u64),
+                "chat_id": chat_id,
+                "summary": format!("The contact asked about {}.", title.to_lowercase()),
+                "key_points": [question],
+                "message_count": 2,
+                "summarized_at": at,
+                "created_at": at,
+            }));
+            self.memories.insert(chat_id.clone(), vec![memory]);
             self.chat_org.insert(chat_id, index);
             chat_list.push(seeded::<types::Chat>(chat));
         }
@@ -352,6 +393,19 @@ impl World {
             "config": { "modules": { "enable_inbox": true, "enable_assistants": true } },
         }));
 
+        let connections = vec![seeded::<types::Connection>(json!({
+            "id": make_id("con", stream(10), 0),
+            "type": "WHATSAPP",
+            "name": format!("{name} WhatsApp"),
+            "external_name": null,
+            "external_id": null,
+            "status": "ACTIVE",
+            "status_error": null,
+            "config": {},
+            "created_at": created,
+            "updated_at": created,
+        }))];
+
         OrgData {
             id: org_id,
             name: name.to_string(),
@@ -360,6 +414,8 @@ impl World {
             contacts: contact_list,
             segments,
             chats: chat_list,
+            connections,
+            contact_fields: contact_fields(stream(11), &created),
             sub_orgs: Vec::new(),
             assistants_created: 0,
         }
@@ -375,6 +431,24 @@ fn assistant_config(role: &str) -> Value {
         "instructions": format!("You are the {} assistant. Be brief and friendly.", role.to_lowercase()),
         "conversation": { "thread_mode": "new", "enable_memories": true, "enable_transfer_to_human_tool": true },
     })
+}
+
+/// The system fields every org's contacts have (`ContactField` objects).
+fn contact_fields(stream: u64, at: &str) -> Vec<Value> {
+    [("name", "Name", "string"), ("email", "Email", "string"), ("phone", "Phone", "string")]
+        .iter()
+        .enumerate()
+        .map(|(i, (key, label, kind))| {
+            seeded::<types::ContactField>(json!({
+                "id": make_id("fld", stream, i as u64),
+                "table_id": "contacts",
+                "key": key,
+                "type": kind,
+                "schema": { "type": kind, "name": label, "optional": true, "order": i as f64 },
+                "created_at": at,
+            }))
+        })
+        .collect()
 }
 
 /// A segment as it appears inside a contact (no `boards`, no count).
@@ -458,6 +532,12 @@ pub fn message(id: String, role: &str, text: &str, model: Option<&str>, at: &str
     seeded::<types::ChatMessage>(value)
 }
 
+/// The text of `parts` (`type: text`), joined by newlines.
+pub fn parts_text(parts: &[Value]) -> String {
+    let texts: Vec<&str> = parts.iter().filter_map(|p| p["text"].as_str()).collect();
+    texts.join("\n")
+}
+
 /// The text of a message's parts (`type: text`), joined by newlines.
 pub fn message_text(message: &Value) -> String {
     let parts =
@@ -488,9 +568,17 @@ mod tests {
             roundtrips::<types::Segment>(&org.segments);
             roundtrips::<types::Chat>(&org.chats);
             roundtrips::<types::SubOrganization>(std::slice::from_ref(&org.summary));
+            roundtrips::<types::Connection>(&org.connections);
+            roundtrips::<types::ContactField>(&org.contact_fields);
+            assert_eq!(org.contact_fields.len(), 3);
         }
         for messages in world.messages.values() {
             roundtrips::<types::ChatMessage>(messages);
+        }
+        assert_eq!(world.memories.len(), world.messages.len(), "one memory per seeded chat");
+        for (chat, memories) in &world.memories {
+            roundtrips::<types::Memory>(memories);
+            assert_eq!(memories[0]["chat_id"], json!(chat));
         }
         let parent = &world.orgs[0];
         assert_eq!(parent.assistants.len(), 23);

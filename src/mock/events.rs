@@ -4,9 +4,9 @@
 //!
 //! An upgrade is first forwarded as a plain `GET` of the same path, so auth, the org, the 429 cadence
 //! and the request log apply exactly as to any other request; only a `200` from there is upgraded.
-//! Every socket of an org then gets `{"type": "create", "data": Chat}` for each chat created in that org
-//! (the inbox route gets the same frame: its documented shape is `{"data": Chat, …}` with the `type` not
-//! visible). Pings are answered; [`super::server::MockInvent::close_event_sockets`] closes every socket
+//! Every socket of an org then gets `{"type": "create", "data": Chat}` for each chat created in that org;
+//! inbox sockets also get `{"data": Chat}` (the inbox's documented shape, no `type`) each time a chat
+//! of the org changes: a message, an edit, an approval, its state, assignment or settings. Pings are answered; [`super::server::MockInvent::close_event_sockets`] closes every socket
 //! with a chosen code, for testing reconnection.
 
 use std::convert::Infallible;
@@ -45,6 +45,8 @@ const CLOSE_GRACE: Duration = Duration::from_secs(1);
 pub(super) enum MockEvent {
     /// A chat was created through the API in org `org_id` (the real id, never `c`).
     ChatCreated { org_id: String, chat: Value },
+    /// A chat of org `org_id` changed (a message, its state, its settings): inbox sockets get it.
+    ChatChanged { org_id: String, chat: Value },
     /// Close every socket with this code and reason.
     Close { code: u16, reason: String },
 }
@@ -257,7 +259,14 @@ async fn session(
                         return;
                     }
                 }
-                Ok(MockEvent::ChatCreated { .. }) => {}
+                // The inbox's documented frame: the chat as it is now, no `type`.
+                Ok(MockEvent::ChatChanged { org_id: of, chat }) if of == org_id && feed == Feed::Inbox => {
+                    let frame = json!({ "data": chat });
+                    if socket.send(Message::text(frame.to_string())).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(MockEvent::ChatCreated { .. } | MockEvent::ChatChanged { .. }) => {}
                 Ok(MockEvent::Close { code, reason }) => break close(code, &reason),
                 Err(broadcast::error::RecvError::Lagged(_)) => {
                     break close(1013, &format!("the mock's {} socket fell behind", feed.name()))

@@ -1,0 +1,68 @@
+//! `-v`/`-vv`/`-vvv` and `RUST_LOG`: invent-api's `tracing` events (the limiter, Redis, retries, failed
+//! attempts) printed to stderr. Without either, warnings only.
+
+use std::io::IsTerminal;
+
+use tracing_subscriber::EnvFilter;
+
+/// The filter for `verbose` (`-v` count) when `RUST_LOG` is not set: warnings, then info, debug, trace.
+/// By default the warnings of a failed call or an ending event stream are left out: the CLI's own error
+/// message reports those (`-v` shows them, with a stream's reconnect attempts).
+pub(crate) fn default_directive(verbose: u8) -> &'static str {
+    match verbose {
+        0 => "warn,invent_api::call=error,invent_api::events=error",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    }
+}
+
+/// The filter in force: `RUST_LOG` when set and valid, else from `verbose`. A `RUST_LOG` that does not
+/// parse is reported and ignored.
+pub(crate) fn filter(verbose: u8, rust_log: Option<&str>) -> (EnvFilter, Option<String>) {
+    let fallback = || EnvFilter::new(default_directive(verbose));
+    match rust_log.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(text) => match EnvFilter::try_new(text) {
+            Ok(filter) => (filter, None),
+            Err(e) => (fallback(), Some(format!("RUST_LOG=`{text}` is not a valid filter ({e}); using the default"))),
+        },
+        None => (fallback(), None),
+    }
+}
+
+/// Installs the subscriber for this process (stderr, colors only on a terminal). Server text inside
+/// events is escaped by tracing-subscriber's formatter (0.3.20 and later escape control characters in
+/// field values), so a log line cannot carry a terminal escape sequence either.
+pub(crate) fn init(verbose: u8) {
+    let rust_log = std::env::var("RUST_LOG").ok();
+    let (filter, problem) = filter(verbose, rust_log.as_deref());
+    let installed = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(verbose >= 2)
+        .try_init();
+    if let (Ok(()), Some(problem)) = (installed, problem) {
+        tracing::warn!("{problem}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verbosity_and_rust_log_pick_the_filter() {
+        assert_eq!(default_directive(0), "warn,invent_api::call=error,invent_api::events=error");
+        assert_eq!(default_directive(1), "info");
+        assert_eq!(default_directive(2), "debug");
+        assert_eq!(default_directive(9), "trace");
+        let quiet = filter(0, None).0.to_string();
+        assert!(quiet.contains("invent_api::call=error") && quiet.contains("invent_api::events=error"), "{quiet}");
+        assert_eq!(filter(2, Some("  ")).0.to_string(), "debug");
+        assert_eq!(filter(0, Some("invent_api=trace")).0.to_string(), "invent_api=trace");
+        let (fallback, problem) = filter(1, Some("invent_api=loud"));
+        assert_eq!(fallback.to_string(), "info");
+        assert!(problem.is_some_and(|p| p.contains("invent_api=loud")));
+    }
+}
