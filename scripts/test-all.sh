@@ -35,6 +35,7 @@ scripts/validate-spec.sh openapi.json
 
 step "tour example (README command one: local mock Invent, no key, no network)"
 env -u INVENT_API_KEY cargo run --quiet --example tour >/dev/null
+step "examples: scripts/run-examples.sh (each against the local mock, no key, no network; each checks its output)" && scripts/run-examples.sh
 
 step "Redis for the shared-limiter tests (scripts/redis.sh: redis-server from Debian if missing, loopback port)"
 INVENT_TEST_REDIS_URL="$(scripts/redis.sh start)"
