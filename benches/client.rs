@@ -398,12 +398,11 @@ impl Raw {
         }
     }
 
-    /// The headers the generated builder sends: `accept`, `api-version` (the spec's version) and the key.
+    /// The headers the generated builder sends: `accept` and the key.
     fn request(&self) -> reqwest::RequestBuilder {
         self.http
             .get(&self.url)
             .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .header("api-version", HeaderValue::from_static(Client::api_version()))
             .header(AUTHORIZATION, self.auth.clone())
     }
 

@@ -26,11 +26,7 @@ async fn main() -> Result {
     let message = match missing {
         Ok(assistant) => return Err(format!("unexpectedly found {}", assistant.name).into()),
         Err(err) if err.is_not_found() => {
-            println!(
-                "404: {} (request id {})",
-                err.message().unwrap_or("no message"),
-                err.request_id().unwrap_or("-")
-            );
+            println!("404: {} (request id {})", err.message().unwrap_or("no message"), err.request_id().unwrap_or("-"));
             err.message().map(str::to_string)
         }
         Err(err) => return Err(err.into()),

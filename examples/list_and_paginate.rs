@@ -35,7 +35,9 @@ async fn main() -> Result {
     // Check what was printed: the mock holds 120 assistants.
     let expected_sizes = [20; 6];
     if all.len() != 120 || sizes != expected_sizes || third.len() != 20 || info.total_pages() != Some(3) {
-        return Err(format!("unexpected: {} items, pages {sizes:?}, page 3 {} items {info:?}", all.len(), third.len()).into());
+        return Err(
+            format!("unexpected: {} items, pages {sizes:?}, page 3 {} items {info:?}", all.len(), third.len()).into()
+        );
     }
     Ok(())
 }

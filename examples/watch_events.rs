@@ -25,10 +25,8 @@ async fn main() -> Result {
     // Start a chat with an assistant.
     let assistant = client.list_assistants().take(1).send().await?.into_inner().into_iter().next();
     let assistant = assistant.ok_or("the org has no assistant")?;
-    let body = types::CreateAssistantChatRequest {
-        message: vec![types::MessagePart::text("Hello!")],
-        ..Default::default()
-    };
+    let body =
+        types::CreateAssistantChatRequest { message: vec![types::MessagePart::text("Hello!")], ..Default::default() };
     // The spec leaves this answer's shape open (JSON); the new chat's `id` is in it.
     let chat = client.create_assistant_chat().assistant_id(&assistant.id).body(body).send().await?.into_inner();
     let chat_id = chat["id"].as_str().ok_or("the chat has no id")?.to_string();
@@ -39,7 +37,9 @@ async fn main() -> Result {
         while let Some(event) = events.try_next().await? {
             match event {
                 ChatEvent::ChatCreated(created) if created.id.as_deref() == Some(chat_id.as_str()) => return Ok(true),
-                ChatEvent::Gap(gap) => println!("gap: {} reconnect(s); catch up with client.chats_since", gap.reconnects),
+                ChatEvent::Gap(gap) => {
+                    println!("gap: {} reconnect(s); catch up with client.chats_since", gap.reconnects)
+                }
                 other => println!("event: {}", other.to_json()),
             }
         }

@@ -320,9 +320,8 @@ mod tests {
     }
 
     fn client(url: &str) -> Client {
-        let fast = crate::RetryConfig::default()
-            .base_delay(Duration::from_millis(1))
-            .max_delay(Duration::from_millis(1));
+        let fast =
+            crate::RetryConfig::default().base_delay(Duration::from_millis(1)).max_delay(Duration::from_millis(1));
         Client::builder().api_key("test-key").base_url(url).limiter(None).retry(fast).build().unwrap()
     }
 

@@ -64,7 +64,10 @@ mod tests {
         let value = serde_json::to_value(types::MessagePart::text("Are you open on Saturday?")).unwrap();
         assert_eq!(value, json!({"type": "text", "text": "Are you open on Saturday?"}));
         let typed = types::TextMessagePart { text: Some("hi".into()), ..Default::default() };
-        assert_eq!(serde_json::to_value(types::MessagePart::from(typed)).unwrap(), json!({"type": "text", "text": "hi"}));
+        assert_eq!(
+            serde_json::to_value(types::MessagePart::from(typed)).unwrap(),
+            json!({"type": "text", "text": "hi"})
+        );
     }
 
     #[test]

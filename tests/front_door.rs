@@ -103,7 +103,10 @@ async fn serve_25(server: &MockServer, take: usize) -> Vec<httpmock::Mock<'_>> {
         mocks.push(
             server
                 .mock_async(move |when, then| {
-                    when.method(GET).path("/orgs/c/assistants").query_param("page", &number).query_param("take", &take_s);
+                    when.method(GET)
+                        .path("/orgs/c/assistants")
+                        .query_param("page", &number)
+                        .query_param("take", &take_s);
                     then.status(200)
                         .json_body(body)
                         .header("pagination-count", "25")

@@ -263,8 +263,8 @@ async fn unreachable_redis() {
         listener.local_addr().expect("addr").port()
     };
     let server = LimitedServer::unlimited().await;
-    let limiter =
-        LimiterConfig::new(100, Duration::from_secs(1)).shared_redis(invent_api::SharedRedis::new(format!("redis://127.0.0.1:{port}"), "t"));
+    let limiter = LimiterConfig::new(100, Duration::from_secs(1))
+        .shared_redis(invent_api::SharedRedis::new(format!("redis://127.0.0.1:{port}"), "t"));
     let client = Client::builder()
         .api_key(FLEET_KEY)
         .base_url(server.base_url())
@@ -328,7 +328,9 @@ async fn environment(url: String) {
     let one = Client::from_env().expect("client from env");
     let two = Client::from_env().expect("client from env");
     let prefix_with_key = Client::builder_from_env()
-        .limiter(Some(LimiterConfig::default().shared_redis(invent_api::SharedRedis::new(&url, format!("x:{FLEET_KEY}")))))
+        .limiter(Some(
+            LimiterConfig::default().shared_redis(invent_api::SharedRedis::new(&url, format!("x:{FLEET_KEY}"))),
+        ))
         .build();
     for var in ["INVENT_API_KEY", "INVENT_BASE_URL", "INVENT_LIMITER_REDIS_URL", "INVENT_LIMITER_REDIS_PREFIX"] {
         std::env::remove_var(var);

@@ -141,7 +141,10 @@ pub fn render(ops: &[OperationMeta], runtime: &str, org_alias: &str) -> Result<S
 /// page size: `None` when it is not a whole number that fits.
 fn read_take(ty: &str) -> String {
     match ty.replace(' ', "").as_str() {
-        "f64" | "f32" => "(take.fract() == 0.0 && *take >= 0.0 && f64::from(*take) <= f64::from(u32::MAX)).then(|| *take as u32)".into(),
+        "f64" | "f32" => {
+            "(take.fract() == 0.0 && *take >= 0.0 && f64::from(*take) <= f64::from(u32::MAX)).then(|| *take as u32)"
+                .into()
+        }
         t if t.contains("NonZero") => "u32::try_from(take.get()).ok()".into(),
         _ => "u32::try_from(*take).ok()".into(),
     }

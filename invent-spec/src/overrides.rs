@@ -557,11 +557,13 @@ mod tests {
             "#/components/schemas/ErrorBody/properties/message"
         );
         assert_eq!(
-            responses["404"]["content"]["application/json"]["schema"]["$ref"],
-            "#/components/schemas/ErrorCode",
+            responses["404"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorCode",
             "a schema whose name starts with the old one is not renamed"
         );
-        assert_eq!(d["components"]["schemas"]["A"]["properties"]["e"]["anyOf"][0]["$ref"], "#/components/schemas/ErrorBody");
+        assert_eq!(
+            d["components"]["schemas"]["A"]["properties"]["e"]["anyOf"][0]["$ref"],
+            "#/components/schemas/ErrorBody"
+        );
         assert_eq!(report.rule_count("override-schema-name"), 4, "the schema and three references");
         assert_eq!(report.rule_count(UNMATCHED), 1, "{}", report.to_text());
     }
@@ -573,7 +575,12 @@ mod tests {
         let report = apply(&mut d, &json!({"schemaNames": {"Error": "ErrorBody"}})).unwrap();
         assert_eq!(d, schemas, "nothing moved");
         assert_eq!(report.rule_count(UNMATCHED), 1);
-        for bad in [json!({"schemaNames": []}), json!({"schemaNames": {"Error": ""}}), json!({"schemaNames": {"Error": "a/b"}}), json!({"schemaNames": {"Error": 1}})] {
+        for bad in [
+            json!({"schemaNames": []}),
+            json!({"schemaNames": {"Error": ""}}),
+            json!({"schemaNames": {"Error": "a/b"}}),
+            json!({"schemaNames": {"Error": 1}}),
+        ] {
             let e = apply(&mut d, &bad).unwrap_err();
             assert!(e.pointer.starts_with("/schemaNames"), "{bad}: {}", e.pointer);
         }

@@ -316,7 +316,8 @@ mod tests {
     #[cfg(feature = "redis")]
     #[test]
     fn debug_redacts_the_redis_password() {
-        let config = LimiterConfig::default().shared_redis(SharedRedis::new("redis://user:hunter2@127.0.0.1:6379/0", "org_1"));
+        let config =
+            LimiterConfig::default().shared_redis(SharedRedis::new("redis://user:hunter2@127.0.0.1:6379/0", "org_1"));
         let shown = format!("{config:?}");
         assert!(!shown.contains("hunter2") && shown.contains("<redacted>") && shown.contains("org_1"), "{shown}");
     }

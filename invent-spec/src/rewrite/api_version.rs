@@ -11,7 +11,8 @@ pub const RULE: &str = "api-version-dropped";
 
 /// Removes progenitor's `api-version` header from the request-building statements of one `send`.
 pub fn drop_header(stmts: &mut Vec<syn::Stmt>) -> Result<(), String> {
-    let found: Vec<usize> = stmts.iter().enumerate().filter(|(_, s)| is_api_version_append(s)).map(|(i, _)| i).collect();
+    let found: Vec<usize> =
+        stmts.iter().enumerate().filter(|(_, s)| is_api_version_append(s)).map(|(i, _)| i).collect();
     let [at] = found[..] else {
         return Err(format!(
             "expected one `header_map.append(\"api-version\", Client::api_version())` in progenitor's `send`, found {} \
@@ -156,8 +157,9 @@ mod tests {
         assert!(drop_header(&mut none).unwrap_err().contains("found 0"));
         let mut twice = stmts(&format!("let mut header_map = HeaderMap::new(); {APPEND} {APPEND}"));
         assert!(drop_header(&mut twice).unwrap_err().contains("found 2"));
-        let mut unmerged =
-            stmts(&format!("let mut header_map = HeaderMap::new(); {APPEND} let request = client.client.get(url).build()?;"));
+        let mut unmerged = stmts(&format!(
+            "let mut header_map = HeaderMap::new(); {APPEND} let request = client.client.get(url).build()?;"
+        ));
         assert!(drop_header(&mut unmerged).unwrap_err().contains("`.headers(header_map)`"));
     }
 }
