@@ -120,10 +120,9 @@ impl EventStream {
         if self.connected().await {
             return Ok(self);
         }
+        // Events (a gap) may precede the error that ended it; the error is what the caller needs.
         while let Some(item) = self.items.recv().await {
-            if let Err(error) = item {
-                return Err(error);
-            }
+            item?;
         }
         // Ended without an error item (never, by construction): nothing to wait for.
         Ok(self)
