@@ -1,8 +1,10 @@
 //! Mocks of the Invent API for tests and demos (feature `mock`).
 //!
-//! - [`server::MockInvent`]: a stateful local Invent server on loopback with spec-shaped seed data,
-//!   pagination headers, Bearer auth, sub-orgs, an optional deterministic 429 cadence, and both
-//!   WebSocket routes (an event for every chat created through it).
+//! - [`server::MockInvent`]: a stateful local Invent server on loopback serving every operation of the
+//!   spec, with spec-shaped seed data, pagination headers, Bearer auth, sub-orgs, an optional
+//!   deterministic 429 cadence, and both WebSocket routes (an event for every chat created through it,
+//!   and on the inbox route for every chat changed). Its [module docs](server) say what it serves and
+//!   what it does not imitate (the assistant's real replies, among others).
 //! - [`MockServerExt`] and [`operations`]: progenitor's typed [`httpmock`] helpers, one per
 //!   operation, generated from the same spec as the client: `server.list_assistants(|when, then| …)`
 //!   matches the operation's method and path, `when` has a typed method per parameter and `body(&T)`,

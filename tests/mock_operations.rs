@@ -255,7 +255,7 @@ async fn duplicates_are_found_and_merged_with_segments_files_and_activities() {
     let groups = client.list_duplicate_contact_groups().collect_all().await.expect("groups");
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0].primary.as_ref().map(|c| c.id.clone()), Some(older.id.clone()), "the oldest is primary");
-    assert_eq!(groups[0].duplicates.iter().map(|c| c.id.clone()).collect::<Vec<_>>(), [newer.id.clone()]);
+    assert_eq!(groups[0].duplicates.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [newer.id.as_str()]);
 
     // Segments, files and activities of the duplicate move to the primary.
     let segment = client.list_segments().send().await.expect("segments")[0].id.clone().expect("id");
@@ -279,7 +279,7 @@ async fn duplicates_are_found_and_merged_with_segments_files_and_activities() {
         .await
         .expect("merged into the primary")
         .into_inner();
-    assert_eq!(merged.merged_contact_ids, [newer.id.clone()], "all auto-detected duplicates");
+    assert_eq!(merged.merged_contact_ids, std::slice::from_ref(&newer.id), "all auto-detected duplicates");
     let primary = merged.merged.expect("the primary");
     assert_eq!(primary.channels.len(), 2);
     assert!(primary.segments.iter().any(|s| s.id.as_deref() == Some(segment.as_str())));

@@ -207,10 +207,16 @@ fn completions_are_generated_for_each_shell() {
     assert_eq!(bash.code, 0, "{bash:?}");
     assert!(bash.stdout.contains("_invent()") && bash.stdout.contains("complete -F _invent"), "{bash:?}");
     assert!(bash.stdout.contains("list-assistants") && bash.stdout.contains("--max-reconnects"));
-    for shell in ["zsh", "fish", "elvish", "powershell"] {
+    // Each shell gets its own kind of script.
+    for (shell, marker) in [
+        ("zsh", "#compdef invent"),
+        ("fish", "complete -c invent"),
+        ("elvish", "edit:completion:arg-completer[invent]"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
         let script = invent(&server, &["completions", shell]);
         assert_eq!(script.code, 0, "{shell}: {script:?}");
-        assert!(script.stdout.contains("list-assistants"), "{shell}");
+        assert!(script.stdout.contains(marker) && script.stdout.contains("list-assistants"), "{shell}: {script:?}");
     }
     assert_eq!(invent(&server, &["completions", "tcsh"]).code, 2, "an unknown shell is a usage error");
 }
