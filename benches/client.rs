@@ -35,7 +35,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use invent_api::progenitor_client::ClientInfo;
 use invent_api::types::Assistant;
 use invent_api::{Client, LimiterConfig};
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};

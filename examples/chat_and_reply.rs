@@ -19,8 +19,7 @@ async fn main() -> Result {
 
     // A chat with it; its first message is a text part (`MessagePart::text`, no JSON by hand).
     let question = "Are you open on Saturday?";
-    let body =
-        types::CreateAssistantChatRequest { message: vec![types::MessagePart::text(question)], ..Default::default() };
+    let body = types::CreateAssistantChatRequest { message: vec![types::MessagePart::text(question)] };
     // The spec leaves this answer's shape open (JSON); the new chat's `id` is in it.
     let chat = client.create_assistant_chat().assistant_id(&assistant.id).body(body).send().await?.into_inner();
     let chat_id = chat["id"].as_str().ok_or("the chat has no id")?.to_string();

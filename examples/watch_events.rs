@@ -25,8 +25,7 @@ async fn main() -> Result {
     // Start a chat with an assistant.
     let assistant = client.list_assistants().take(1).send().await?.into_inner().into_iter().next();
     let assistant = assistant.ok_or("the org has no assistant")?;
-    let body =
-        types::CreateAssistantChatRequest { message: vec![types::MessagePart::text("Hello!")], ..Default::default() };
+    let body = types::CreateAssistantChatRequest { message: vec![types::MessagePart::text("Hello!")] };
     // The spec leaves this answer's shape open (JSON); the new chat's `id` is in it.
     let chat = client.create_assistant_chat().assistant_id(&assistant.id).body(body).send().await?.into_inner();
     let chat_id = chat["id"].as_str().ok_or("the chat has no id")?.to_string();
