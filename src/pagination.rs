@@ -242,6 +242,9 @@ mod tests {
         assert_eq!(next_page(u32::MAX, 10, 10, &info(Some(u64::MAX), None, Some(1))), None);
         // The largest page and size: the product does not overflow.
         assert_eq!(next_page(u32::MAX - 1, u32::MAX, 1, &info(Some(u64::MAX), None, None)), Some(u32::MAX));
+        let two_full_pages = 2 * u64::from(u32::MAX);
+        assert_eq!(next_page(2, u32::MAX, 1, &info(Some(two_full_pages), None, None)), None, "2 · take = count");
+        assert_eq!(next_page(2, u32::MAX, 1, &info(Some(two_full_pages + 1), None, None)), Some(3));
     }
 
     #[test]

@@ -140,8 +140,10 @@ mod tests {
 
     #[test]
     fn a_declared_api_version_header_parameter_is_not_progenitors() {
-        // A spec that documents `api-version` as a header parameter: the caller's value stays.
-        let param = r#"header_map.append("api-version", api_version.to_string().try_into()?);"#;
+        // A spec that documents `api-version` as a header parameter: the caller's value stays, however
+        // the name is written.
+        let param = r#"header_map.append("api-version", api_version.to_string().try_into()?);
+            header_map.append(::reqwest::header::HeaderName::from_static("api-version"), value.try_into()?);"#;
         let mut code = stmts(&format!(
             "let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize); {APPEND} {param} \
              let request = client.client.get(url).headers(header_map).build()?;"
@@ -149,6 +151,7 @@ mod tests {
         drop_header(&mut code).unwrap();
         let out = text(&code);
         assert!(out.contains("api_version . to_string ()") && !out.contains("Client :: api_version"), "{out}");
+        assert!(out.contains("value . try_into ()"), "{out}");
     }
 
     #[test]
