@@ -77,14 +77,18 @@ fn run(spec: &Path, overrides: Option<(&Path, bool)>) -> Result<(), String> {
     }
     remove_stale(&parts_dir, &written)?;
     write_if_changed(&out.join("generated.rs"), &output.client)?;
+    // `src/messages.rs` (text parts in and out of chat messages) names Invent's message types; a
+    // crate built from another spec (INVENT_API_SPEC) has none of them and builds without it.
+    println!("cargo::rustc-check-cfg=cfg(invent_messages)");
+    let has_type = |name: &str| output.client_parts.iter().any(|(path, _)| path == &format!("client/types/{name}.rs"));
+    if ["MessagePart", "TextMessagePart", "ChatMessage"].into_iter().all(has_type) {
+        println!("cargo:rustc-cfg=invent_messages");
+    }
     write_if_changed(&out.join("generated_ext.rs"), &output.ext)?;
     write_if_changed(&out.join("generated_mock.rs"), output.mock.as_deref().unwrap_or_default())?;
     let lowered = serde_json::to_string_pretty(&output.lowered).map_err(|e| e.to_string())?;
     let lowered_path = out.join("openapi-3.0.json");
     write_if_changed(&lowered_path, &lowered)?;
-    // Dependents with a build script (the `invent` CLI crate) read the lowered document from here
-    // (`DEP_INVENT_API_LOWERED`): the one the client was generated from, whatever the spec.
-    println!("cargo:lowered={}", lowered_path.display());
     write_if_changed(&out.join("lowering-report.txt"), &output.report.to_text())?;
 
     if output.report.dropped_anything() {

@@ -35,7 +35,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use invent_api::progenitor_client::ClientInfo;
 use invent_api::types::Assistant;
 use invent_api::{Client, LimiterConfig};
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
@@ -398,12 +397,11 @@ impl Raw {
         }
     }
 
-    /// The headers the generated builder sends: `accept`, `api-version` (the spec's version) and the key.
+    /// The headers the generated builder sends: `accept` and the key.
     fn request(&self) -> reqwest::RequestBuilder {
         self.http
             .get(&self.url)
             .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .header("api-version", HeaderValue::from_static(Client::api_version()))
             .header(AUTHORIZATION, self.auth.clone())
     }
 

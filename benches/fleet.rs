@@ -173,7 +173,10 @@ async fn admission(url: &str, smoke: bool) {
     let variants = [
         ("no limiter", client(None)),
         ("local limiter", client(Some(never_waits.clone()))),
-        ("shared through Redis", client(Some(never_waits.clone().shared_redis(url, prefix("admission"))))),
+        (
+            "shared through Redis",
+            client(Some(never_waits.clone().shared_redis(invent_api::SharedRedis::new(url, prefix("admission"))))),
+        ),
     ];
     println!(
         "\n## 2. Admission latency: sequential GETs to a loopback server, {rounds} interleaved rounds x {calls} calls"

@@ -11,7 +11,6 @@ use invent_api::events::{self, ChatEvent};
 use invent_api::mock::server::MockInvent;
 use invent_api::prelude::*;
 use invent_api::types;
-use serde_json::json;
 
 type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -89,14 +88,10 @@ pub async fn mock_tour() -> Result {
     println!("\n4. Sending a chat message; the reply is a typed ChatMessage");
     let chats = client.list_org_chats().take(1).send().await?.into_inner();
     let chat_id = chats.first().and_then(|c| c.id.clone()).ok_or("the org has no chats")?;
-    let text: types::MessagePart =
-        serde_json::from_value(json!({ "type": "text", "text": "Are you open on Saturday?" }))?;
-    let body = types::CreateChatMessageRequest { message: vec![text] };
+    let body = types::CreateChatMessageRequest { message: vec![types::MessagePart::text("Are you open on Saturday?")] };
     let reply = client.create_chat_message().chat_id(&chat_id).body(body).send().await?.into_inner();
-    let said: Vec<&str> =
-        reply.messages.iter().flat_map(|m| &m.parts).filter_map(|p| p.get("text")?.as_str()).collect();
-    let role = reply.role.map_or("?".to_string(), |r| r.to_string());
-    println!("   chat {chat_id}, {role} replied: {}", said.join(" "));
+    let role = reply.role.as_ref().map_or("?".to_string(), ToString::to_string);
+    println!("   chat {chat_id}, {role} replied: {}", reply.text());
 
     println!("\n5. Sub-orgs: the same client, scoped with client.for_org(id)");
     for sub in client.list_sub_organizations().collect_all().await? {
@@ -110,9 +105,9 @@ pub async fn mock_tour() -> Result {
     match client.get_assistant().assistant_id("ast_DoesNotExist0000000000").send().await {
         Ok(assistant) => println!("   unexpectedly found {}", assistant.name),
         Err(err) if err.is_not_found() => {
-            let body = err.body().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
             let status = err.status().map_or(0, |s| s.as_u16());
-            println!("   status {status}, request id {}, body {body}", err.request_id().unwrap_or("-"));
+            let message = err.message().unwrap_or("-");
+            println!("   status {status}, request id {}, message \"{message}\"", err.request_id().unwrap_or("-"));
         }
         Err(err) => return Err(err.into()),
     }
@@ -131,11 +126,8 @@ pub async fn mock_tour() -> Result {
     );
 
     println!("\n8. Live events: subscribe to the org's chat events, create a chat, receive it");
-    let mut chat_events = client.chat_events(); // GET /orgs/c/chats/ws, Bearer auth, reconnects by itself
-    if !chat_events.connected().await {
-        let error = chat_events.try_next().await.err().map_or("the stream ended".into(), |e| e.to_string());
-        return Err(format!("no event socket: {error}").into());
-    }
+    // GET /orgs/c/chats/ws, Bearer auth, reconnects by itself; returns once the socket is open.
+    let mut chat_events = client.subscribe_chat_events().await?;
     println!("   socket open after {} upgrade request(s)", chat_events.stats().attempts);
     let channel_id = contact.channels.iter().find_map(|c| c.id.clone()).ok_or("the contact has no channel")?;
     let body = types::CreateContactChannelChatRequest {

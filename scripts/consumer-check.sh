@@ -3,28 +3,31 @@
 # invent-api, invent-cli, in dependency order), unpack the .crate files into a scratch directory OUTSIDE the
 # workspace, and there
 #   1. build the packaged invent-cli (`invent`) on its own, its invent-api and invent-spec patched to the
-#      unpacked packages: its build script reads the lowered spec through invent-api's `links` metadata,
-#      as it would from crates.io;
+#      unpacked packages: its build script lowers the spec copy packaged with it, as it would from
+#      crates.io;
 #   2. create a binary crate that depends on the unpacked invent-api by path (default features; a
 #      [patch] points invent-spec, a registry build-dependency of the package, at the unpacked one, so
 #      no registry copy is needed), build it and run it (scripts/consumer-check/main.rs): it starts a
 #      loopback HTTP server and asserts that calls through the packaged client decode, that a 404 keeps
 #      its body, that SPEC_SHA256 is the packaged openapi.json's digest, and that the packaged `invent`
-#      lists assistants from the same server.
+#      lists assistants from the same server;
+#   3. scripts/consumer-check-two-versions.sh: two semver-incompatible releases of the packaged
+#      invent-api in one build (no `links`, no exact pin of a shared dependency).
 # Why not `cargo package`'s own verification: it serves the packages from a temporary registry that cargo
 # treats like crates.io, so an `invent-spec 0.1.0` already extracted (~/.cargo/registry/src) or already
 # compiled (target/) is reused after the workspace's sources changed, and a repeated local run verifies
 # stale code. Path dependencies are fingerprinted by their files, so these builds always see the package.
 # Nothing is read from the workspace but the .crate files and the program. The scratch projects start
 # from the packages' own Cargo.lock (the versions the workspace tested, so an upstream release cannot
-# break this check). Builds use the workspace's target directory, so dependencies already compiled with
-# the same features are reused; binaries are run from the paths cargo reports for these packages.
+# break this check). Builds use CARGO_TARGET_DIR (default: the workspace's target directory), so
+# dependencies already compiled with the same features are reused; binaries are run from the paths cargo
+# reports for these packages.
 #
 # Environment: CONSUMER_CHECK_KEEP=1 keeps the scratch directory (its path is printed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
-TARGET="$ROOT/target"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 export CARGO_TARGET_DIR="$TARGET"
 
 say() { printf 'consumer-check: %s\n' "$*"; }
@@ -111,3 +114,6 @@ say "build the consumer crate (invent-api by path, default features)"
 APP_BIN="$(build_bin "$APP/Cargo.toml" invent-consumer-check)"
 say "run it against its own loopback server"
 EXPECT_SPEC_SHA256="$(sha256sum "$API_DIR/openapi.json" | cut -d' ' -f1)" INVENT_CLI="$INVENT_CLI" "$APP_BIN"
+
+say "two releases of invent-api in one build: scripts/consumer-check-two-versions.sh"
+"$ROOT/scripts/consumer-check-two-versions.sh"

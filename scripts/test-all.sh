@@ -75,6 +75,7 @@ scripts/validate-spec.sh openapi.json
 
 step "tour example (README command one: local mock Invent, no key, no network)"
 env -u INVENT_API_KEY cargo run --quiet --example tour >/dev/null
+step "examples: scripts/run-examples.sh (each against the local mock, no key, no network; each checks its output)" && scripts/run-examples.sh
 
 step "self-tests of the summary and corpus-check parsers (synthetic inputs, a failing one each)"
 python3 scripts/test-summary.py --self-test

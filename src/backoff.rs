@@ -80,7 +80,7 @@ pub(crate) fn jittered(base: Duration, max: Duration, retry: u32, jitter: &Jitte
 }
 
 /// Where backoff's randomness comes from. Each client has one (in `Shared`, so clones share it):
-/// the thread's RNG by default, or a seeded RNG ([`crate::RetryConfig::with_jitter_seed`]) so tests
+/// the thread's RNG by default, or a seeded RNG ([`crate::RetryConfig::jitter_seed`]) so tests
 /// and simulations can replay the exact waits. No global state.
 #[derive(Debug)]
 pub(crate) enum Jitter {

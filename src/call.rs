@@ -85,6 +85,9 @@ async fn exchange(
     upgrade: bool,
 ) -> Result<Exchange, Error> {
     let inner = &client.inner;
+    if let Some(retries) = inner.call.max_retries {
+        crate::retry_config::check_max_retries(retries)?;
+    }
     let key = &inner.shared.api_key;
     request.headers_mut().insert(AUTHORIZATION, key.header());
     // A rebuilt request gets the key like the first one.
@@ -379,9 +382,8 @@ mod tests {
     }
 
     fn client(url: &str) -> Client {
-        let fast = crate::RetryConfig::default()
-            .with_base_delay(Duration::from_millis(1))
-            .with_max_delay(Duration::from_millis(1));
+        let fast =
+            crate::RetryConfig::default().base_delay(Duration::from_millis(1)).max_delay(Duration::from_millis(1));
         Client::builder().api_key("test-key").base_url(url).limiter(None).retry(fast).build().unwrap()
     }
 

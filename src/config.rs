@@ -159,14 +159,15 @@ impl ClientBuilder {
         self.retry = retry;
         self
     }
-    /// Shorthand for the retry count (0..=10).
+    /// Shorthand for the retry count (0..=10; more is an error at [`ClientBuilder::build`]).
     pub fn max_retries(mut self, retries: u32) -> Self {
         self.retry.max_retries = retries;
         self
     }
-    /// Client-side rate limiter (default 500 requests/minute); `None` turns it off.
-    pub fn limiter(mut self, limiter: Option<LimiterConfig>) -> Self {
-        self.limiter = limiter;
+    /// Client-side rate limiter (default 500 requests/minute); [`LimiterConfig::disabled`] turns it
+    /// off, like [`RetryConfig::disabled`] does retries (`None` does too).
+    pub fn limiter(mut self, limiter: impl Into<Option<LimiterConfig>>) -> Self {
+        self.limiter = limiter.into().filter(|config| !config.is_disabled());
         self
     }
     /// Most bytes of a non-success (or retried) response body the client reads and keeps for the
@@ -341,10 +342,12 @@ impl Client {
         Self::builder_from_env().build()
     }
 
-    /// A handle whose calls retry at most `retries` times (overrides the client's policy).
+    /// A handle whose calls retry at most `retries` times (overrides the client's policy). Like
+    /// [`RetryConfig::max_retries`], a count above [`crate::MAX_RETRIES_LIMIT`] is not capped silently:
+    /// every call of that handle fails with [`crate::Error::Config`] before sending anything.
     pub fn with_max_retries(&self, retries: u32) -> Client {
         let mut client = self.clone();
-        client.inner.call.max_retries = Some(retries.min(crate::retry_config::MAX_RETRIES_LIMIT));
+        client.inner.call.max_retries = Some(retries);
         client
     }
 

@@ -180,8 +180,20 @@ impl Error {
         }
     }
 
+    /// The server's human-readable message, from a JSON error body: the first non-empty string among
+    /// `message` (or the first string of a `message` list, NestJS's validation shape), `error` (a
+    /// string, or an object with a `message`), `detail` and `title` (RFC 9457 problem details) and
+    /// `errors[0].message`. `None` without a response, for a body that is not JSON (an HTML page
+    /// from a proxy is no message) or one without any of these.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.parsed.as_ref().and_then(server_message),
+            _ => None,
+        }
+    }
+
     /// The error body decoded as `T`: the type the operation declares (`Operation::ErrorBody`, e.g.
-    /// `types::Error`, or a by-status `types::<Operation>Error` enum), or any other
+    /// `types::ErrorBody`, or a by-status `types::<Operation>Error` enum), or any other
     /// `DeserializeOwned` type. `None` without a body or when it does not decode.
     pub fn body_as<T: crate::ResponseBody>(&self) -> Option<T> {
         match self {
@@ -283,6 +295,29 @@ impl std::error::Error for Error {
     }
 }
 
+/// The message of a parsed error body (see [`Error::message`]).
+fn server_message(body: &serde_json::Value) -> Option<&str> {
+    use serde_json::Value;
+    fn text(v: &Value) -> Option<&str> {
+        v.as_str().map(str::trim).filter(|t| !t.is_empty())
+    }
+    fn message(v: &Value) -> Option<&str> {
+        match v {
+            Value::Array(items) => items.iter().find_map(text),
+            other => text(other),
+        }
+    }
+    fn error(v: &Value) -> Option<&str> {
+        text(v).or_else(|| v.get("message").and_then(message))
+    }
+    body.get("message")
+        .and_then(message)
+        .or_else(|| body.get("error").and_then(error))
+        .or_else(|| body.get("detail").and_then(text))
+        .or_else(|| body.get("title").and_then(text))
+        .or_else(|| body.get("errors")?.get(0)?.get("message").and_then(message))
+}
+
 /// At most 512 bytes of a body, lossily decoded, for messages.
 fn preview(body: &[u8]) -> String {
     const MAX: usize = 512;
@@ -302,19 +337,19 @@ pub enum PaginationError {
     /// Page `requested` was answered with `pagination-page: served`: the server does not honour `page`.
     PageNotHonoured {
         /// The page asked for.
-        requested: u64,
+        requested: u32,
         /// The page the server said it sent.
-        served: u64,
+        served: u32,
     },
     /// Page `page` repeated the previous page item for item: the server ignores `page`.
     RepeatedPage {
         /// The page that repeated its predecessor.
-        page: u64,
+        page: u32,
     },
     /// `limit` pages were fetched and the list still says there are more.
     PageLimit {
         /// The page limit in force.
-        limit: u64,
+        limit: u32,
     },
 }
 
@@ -328,7 +363,7 @@ impl std::fmt::Display for PaginationError {
             PaginationError::RepeatedPage { page } => write!(
                 f,
                 "pagination stopped: page {page} repeats page {} item for item (the server ignores `page`)",
-                page - 1
+                page.saturating_sub(1)
             ),
             PaginationError::PageLimit { limit } => write!(
                 f,

@@ -73,9 +73,29 @@ pub use stream::{EventStats, EventStream};
 use crate::{Client, ConfigError};
 
 impl Client {
+    /// Chat events of this client's org, returned once the socket is open (see
+    /// [`EventStream::ready`]): a chat created after this returns is in the stream.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: invent_api::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let events = client.subscribe_chat_events().await?;
+    /// // … create a chat: its `ChatCreated` event is delivered to `events`.
+    /// # drop(events); Ok(()) }
+    /// ```
+    pub async fn subscribe_chat_events(&self) -> Result<EventStream, EventError> {
+        self.chat_events().ready().await
+    }
+
+    /// Inbox events of this client's org, returned once the socket is open (see
+    /// [`EventStream::ready`]).
+    pub async fn subscribe_inbox_events(&self) -> Result<EventStream, EventError> {
+        self.inbox_events().ready().await
+    }
+
     /// Chat events of this client's org (`GET /orgs/{org}/chats/ws`), with the default
-    /// [`EventsConfig`]. Must be called inside a Tokio runtime (otherwise the only item is
-    /// [`EventError::NoRuntime`]).
+    /// [`EventsConfig`], connecting in the background: events before the socket opens are not seen
+    /// (await [`EventStream::connected`] first, or use [`Client::subscribe_chat_events`]). Must be
+    /// called inside a Tokio runtime (otherwise the only item is [`EventError::NoRuntime`]).
     pub fn chat_events(&self) -> EventStream {
         session::start(self, Feed::Chats, EventsConfig::default())
     }

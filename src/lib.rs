@@ -22,6 +22,8 @@ mod decode;
 mod error;
 mod generated;
 mod limiter;
+#[cfg(invent_messages)]
+mod messages;
 mod multipart;
 mod operation;
 mod org;
@@ -57,7 +59,7 @@ pub use limiter::SharedRedis;
 pub use multipart::FilePart;
 pub use operation::{Operation, OperationSpec, Quota};
 pub use org::{Org, CURRENT_ORG};
-pub use pagination::{ListOperation, Page, PageInfo, Paginate, DEFAULT_MAX_PAGES, MAX_TAKE};
+pub use pagination::{ListOperation, Page, PageInfo, Paginate, DEFAULT_MAX_PAGES, LARGEST_TAKE as MAX_TAKE};
 pub use path::path_segment;
 pub use raw::RawRequest;
 pub use retry_config::{RetryConfig, MAX_RETRIES_LIMIT};
@@ -67,6 +69,11 @@ pub use state::Inner;
 mod spec_revision;
 pub use spec_revision::{SPEC_SHA256, SPEC_VERSION};
 // --- end spec revision ---
+
+/// The HTTP types the public API shows: [`Method`] for [`Client::raw`], [`StatusCode`] and [`HeaderMap`]
+/// of errors and responses (the same types as `reqwest`'s and `http`'s, re-exported so a program
+/// needs neither dependency).
+pub use reqwest::{header::HeaderMap, Method, StatusCode};
 
 /// progenitor's runtime crate, for code that wants its error type (`progenitor_client::Error`).
 pub use progenitor_client;

@@ -37,7 +37,7 @@ pub enum Quota {
     /// Only the per-IP request limit.
     Shared,
     /// Invent's assistant creations per org (10 per hour), see
-    /// [`crate::LimiterConfig::with_assistant_creations`].
+    /// [`crate::LimiterConfig::assistant_creations`].
     AssistantCreations,
 }
 

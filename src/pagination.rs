@@ -10,25 +10,35 @@ use crate::error::PaginationError;
 use crate::operation::Operation;
 use crate::{Error, ResponseValue};
 
-/// Invent's largest page.
-pub const MAX_TAKE: u64 = 100;
+/// Invent's largest page (public as `invent_api::MAX_TAKE`).
+pub const LARGEST_TAKE: u32 = 100;
+/// [`LARGEST_TAKE`] as the mock Invent counts items (`u64`), under the path it reads.
+#[cfg_attr(not(feature = "mock"), allow(dead_code))]
+pub(crate) const MAX_TAKE: u64 = LARGEST_TAKE as u64;
 
-/// The counts Invent sends with a list response; each is `None` when the header is absent or garbled.
+/// The counts Invent sends with a list response; each is `None` when the header is absent or garbled
+/// (or out of range: page numbers and sizes are `u32` here as on the list builders).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PageInfo {
     /// Total number of items across all pages.
     pub count: Option<u64>,
     /// This page's number (1-based).
-    pub page: Option<u64>,
+    pub page: Option<u32>,
     /// Page size the server used.
-    pub take: Option<u64>,
+    pub take: Option<u32>,
 }
 
 impl PageInfo {
     /// The counts in `headers` (`pagination-count`, `pagination-page`, `pagination-take`).
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
-        PageInfo { count: number("pagination-count"), page: number("pagination-page"), take: number("pagination-take") }
+        fn number<N: std::str::FromStr>(headers: &HeaderMap, name: &str) -> Option<N> {
+            headers.get(name)?.to_str().ok()?.trim().parse::<N>().ok()
+        }
+        PageInfo {
+            count: number(headers, "pagination-count"),
+            page: number(headers, "pagination-page"),
+            take: number(headers, "pagination-take"),
+        }
     }
 
     /// The counts of a response (`PageInfo::of(&client.list_assistants().send().await?)`).
@@ -39,7 +49,7 @@ impl PageInfo {
     /// Number of pages, when count and take are known.
     pub fn total_pages(&self) -> Option<u64> {
         match (self.count, self.take) {
-            (Some(count), Some(take)) if take > 0 => Some(count.div_ceil(take)),
+            (Some(count), Some(take)) if take > 0 => Some(count.div_ceil(u64::from(take))),
             _ => None,
         }
     }
@@ -49,7 +59,7 @@ impl PageInfo {
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     /// The page number that was requested (1-based).
-    pub number: u64,
+    pub number: u32,
     /// The page's items.
     pub items: Vec<T>,
     /// The counts the server sent with the page.
@@ -62,13 +72,19 @@ pub trait ListOperation: Operation<Output = Vec<<Self as ListOperation>::Item>> 
     /// The list's item type.
     type Item: Send + serde::Serialize;
     /// The same request for another page.
-    fn with_page(self, page: u64, take: u64) -> Self;
+    fn with_page(self, page: u32, take: u32) -> Self;
+
+    /// The page size the caller set on the builder (`.take(n)`), if any: [`Paginate::pages`] and
+    /// [`Paginate::items`] keep it, and use [`MAX_TAKE`](crate::MAX_TAKE) only when it is unset.
+    fn requested_take(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// Pages a stream fetches at most unless told otherwise ([`Paginate::pages_with_limit`]): 10 000 pages,
 /// a million items at 100 a page. A list longer than that is more likely a server that keeps
 /// answering than a real list, so the stream ends with [`PaginationError::PageLimit`].
-pub const DEFAULT_MAX_PAGES: u64 = 10_000;
+pub const DEFAULT_MAX_PAGES: u32 = 10_000;
 
 /// The crate error for a [`PaginationError`].
 fn stopped(error: PaginationError) -> Error {
@@ -80,27 +96,31 @@ fn stopped(error: PaginationError) -> Error {
 /// the page limit ([`DEFAULT_MAX_PAGES`] unless set with [`Paginate::pages_with_limit`]).
 pub trait Paginate: ListOperation {
     /// All pages, `take` items each (clamped to 1..=100).
-    fn pages_with(self, take: u64) -> impl Stream<Item = Result<Page<Self::Item>, Error>> + Send {
+    fn pages_with(self, take: u32) -> impl Stream<Item = Result<Page<Self::Item>, Error>> + Send {
         paginate(self, 1, take, DEFAULT_MAX_PAGES)
     }
 
     /// All pages, `take` items each (clamped to 1..=100), fetching at most `max_pages` (at least 1);
     /// a list with more ends with [`PaginationError::PageLimit`].
-    fn pages_with_limit(self, take: u64, max_pages: u64) -> impl Stream<Item = Result<Page<Self::Item>, Error>> + Send {
+    fn pages_with_limit(self, take: u32, max_pages: u32) -> impl Stream<Item = Result<Page<Self::Item>, Error>> + Send {
         paginate(self, 1, take, max_pages)
     }
 
     /// Pages `first`, `first + 1`, … to the end, `take` items each (clamped to 1..=100).
-    fn pages_from(self, first: u64, take: u64) -> impl Stream<Item = Result<Page<Self::Item>, Error>> + Send {
+    fn pages_from(self, first: u32, take: u32) -> impl Stream<Item = Result<Page<Self::Item>, Error>> + Send {
         paginate(self, first, take, DEFAULT_MAX_PAGES)
     }
 
-    /// All pages of 100 items.
+    /// All pages, of the size set on the builder with `.take(n)` (clamped to 1..=100), else of 100
+    /// items.
     fn pages(self) -> impl Stream<Item = Result<Page<Self::Item>, Error>> + Send {
-        self.pages_with(MAX_TAKE)
+        let take = self.requested_take().unwrap_or(LARGEST_TAKE);
+        self.pages_with(take)
     }
 
-    /// Every item of every page, fetched page by page as the stream is read.
+    /// Every item of every page, fetched page by page as the stream is read; pages are of the size
+    /// set on the builder with `.take(n)`, else of 100 items. To read it with `while let`, pin it
+    /// first: `let mut items = std::pin::pin!(request.items());`.
     fn items(self) -> impl Stream<Item = Result<Self::Item, Error>> + Send {
         self.pages().map_ok(|page| stream::iter(page.items.into_iter().map(Ok))).try_flatten()
     }
@@ -115,11 +135,11 @@ impl<T: ListOperation> Paginate for T {}
 
 fn paginate<T: ListOperation>(
     request: T,
-    first: u64,
-    take: u64,
-    max_pages: u64,
+    first: u32,
+    take: u32,
+    max_pages: u32,
 ) -> impl Stream<Item = Result<Page<T::Item>, Error>> + Send {
-    let take = take.clamp(1, MAX_TAKE);
+    let take = take.clamp(1, LARGEST_TAKE);
     stream::try_unfold(Cursor::new(first, take, max_pages), move |mut cursor| {
         let request = request.clone();
         async move {
@@ -139,20 +159,20 @@ fn paginate<T: ListOperation>(
 /// server behaviour can be tried against it.
 #[derive(Debug, Clone)]
 struct Cursor {
-    next: Option<u64>,
-    take: u64,
-    fetched: u64,
-    max_pages: u64,
+    next: Option<u32>,
+    take: u32,
+    fetched: u32,
+    max_pages: u32,
     previous: Option<Vec<u8>>,
 }
 
 impl Cursor {
-    fn new(first: u64, take: u64, max_pages: u64) -> Cursor {
+    fn new(first: u32, take: u32, max_pages: u32) -> Cursor {
         Cursor { next: Some(first.max(1)), take, fetched: 0, max_pages: max_pages.max(1), previous: None }
     }
 
     /// The page to request now; `None` when the list is done.
-    fn next_request(&self) -> Result<Option<u64>, PaginationError> {
+    fn next_request(&self) -> Result<Option<u32>, PaginationError> {
         match self.next {
             Some(_) if self.fetched >= self.max_pages => Err(PaginationError::PageLimit { limit: self.max_pages }),
             next => Ok(next),
@@ -162,12 +182,12 @@ impl Cursor {
     /// Page `number` came back with `received` items, these counts and this fingerprint.
     fn advance(
         &mut self,
-        number: u64,
+        number: u32,
         received: u64,
         info: &PageInfo,
         fingerprint: Option<Vec<u8>>,
     ) -> Result<(), PaginationError> {
-        self.fetched += 1;
+        self.fetched = self.fetched.saturating_add(1);
         if let Some(served) = info.page.filter(|served| *served != number) {
             return Err(PaginationError::PageNotHonoured { requested: number, served });
         }
@@ -182,18 +202,19 @@ impl Cursor {
 
 /// The page after `number`, or `None` when the list is exhausted. Counts from the headers win; without
 /// them a short or empty page ends the list.
-fn next_page(number: u64, take: u64, received: u64, info: &PageInfo) -> Option<u64> {
+fn next_page(number: u32, take: u32, received: u64, info: &PageInfo) -> Option<u32> {
     if received == 0 {
         return None;
     }
     let more = if let Some(total) = info.total_pages() {
-        number < total
+        u64::from(number) < total
     } else if let Some(count) = info.count {
-        number.saturating_mul(take) < count
+        // Both factors are u32: the product fits a u64.
+        u64::from(number) * u64::from(take) < count
     } else {
-        received >= info.take.unwrap_or(take)
+        received >= u64::from(info.take.unwrap_or(take))
     };
-    // Past page u64::MAX there is no page number to ask for.
+    // Past page u32::MAX there is no page number to ask for.
     more.then(|| number.checked_add(1)).flatten()
 }
 
@@ -201,7 +222,7 @@ fn next_page(number: u64, take: u64, received: u64, info: &PageInfo) -> Option<u
 mod tests {
     use super::*;
 
-    fn info(count: Option<u64>, page: Option<u64>, take: Option<u64>) -> PageInfo {
+    fn info(count: Option<u64>, page: Option<u32>, take: Option<u32>) -> PageInfo {
         PageInfo { count, page, take }
     }
 
@@ -216,9 +237,14 @@ mod tests {
         assert_eq!(next_page(1, 10, 10, &PageInfo::default()), Some(2));
         assert_eq!(next_page(2, 10, 3, &PageInfo::default()), None);
         assert_eq!(next_page(1, 10, 0, &PageInfo::default()), None);
-        // No page after u64::MAX.
-        assert_eq!(next_page(u64::MAX, 10, 10, &PageInfo::default()), None);
-        assert_eq!(next_page(u64::MAX, 10, 10, &info(Some(u64::MAX), None, Some(1))), None);
+        // No page after u32::MAX.
+        assert_eq!(next_page(u32::MAX, 10, 10, &PageInfo::default()), None);
+        assert_eq!(next_page(u32::MAX, 10, 10, &info(Some(u64::MAX), None, Some(1))), None);
+        // The largest page and size: the product does not overflow.
+        assert_eq!(next_page(u32::MAX - 1, u32::MAX, 1, &info(Some(u64::MAX), None, None)), Some(u32::MAX));
+        let two_full_pages = 2 * u64::from(u32::MAX);
+        assert_eq!(next_page(2, u32::MAX, 1, &info(Some(two_full_pages), None, None)), None, "2 · take = count");
+        assert_eq!(next_page(2, u32::MAX, 1, &info(Some(two_full_pages + 1), None, None)), Some(3));
     }
 
     #[test]
@@ -250,7 +276,7 @@ mod tests {
     #[test]
     fn the_page_limit_ends_the_stream_and_defaults_to_ten_thousand() {
         let mut cursor = Cursor::new(1, 1, 3);
-        for n in 1..=3u64 {
+        for n in 1..=3u32 {
             assert_eq!(cursor.next_request(), Ok(Some(n)));
             cursor.advance(n, 1, &PageInfo::default(), Some(n.to_be_bytes().to_vec())).unwrap();
         }
@@ -270,8 +296,8 @@ mod tests {
     /// Drives a cursor against a server model until it stops; returns the pages asked for and the end.
     fn run(
         mut cursor: Cursor,
-        serve: impl Fn(u64, usize) -> (u64, PageInfo, Option<Vec<u8>>),
-    ) -> (Vec<u64>, Result<(), PaginationError>) {
+        serve: impl Fn(u32, usize) -> (u64, PageInfo, Option<Vec<u8>>),
+    ) -> (Vec<u32>, Result<(), PaginationError>) {
         let mut asked = Vec::new();
         loop {
             match cursor.next_request() {
@@ -296,40 +322,40 @@ mod tests {
         /// Whatever the server answers, a stream asks for at most `max_pages` pages, in order, then ends.
         #[test]
         fn always_terminates(
-            answers in proptest::collection::vec((0..=12u64, proptest::option::of(0..50u64), proptest::option::of(0..6u64), proptest::option::of(0..12u64), proptest::option::of(0..3u8)), 1..40),
-            take in 1..=10u64,
-            max_pages in 1..30u64,
-            first in prop_oneof![Just(1u64), 0..5u64, Just(u64::MAX - 2)],
+            answers in proptest::collection::vec((0..=12u64, proptest::option::of(0..50u64), proptest::option::of(0..6u32), proptest::option::of(0..12u32), proptest::option::of(0..3u8)), 1..40),
+            take in 1..=10u32,
+            max_pages in 1..30u32,
+            first in prop_oneof![Just(1u32), 0..5u32, Just(u32::MAX - 2)],
         ) {
             let (asked, _) = run(Cursor::new(first, take, max_pages), |_, i| {
                 let (received, count, page, served_take, fp) = answers[i % answers.len()];
                 (received, info(count, page, served_take), fp.map(|f| vec![f]))
             });
-            prop_assert!(!asked.is_empty() && asked.len() as u64 <= max_pages);
+            prop_assert!(!asked.is_empty() && asked.len() as u64 <= u64::from(max_pages));
             prop_assert!(asked.windows(2).all(|w| w[1] == w[0] + 1));
         }
 
         /// An honest server (any list length, with or without each header) is read to the end with no
         /// error and no request more than the headers allow.
         #[test]
-        fn honest_servers_are_read_exactly(len in 0..500u64, take in 1..=100u64, counts in any::<bool>(), pages in any::<bool>()) {
+        fn honest_servers_are_read_exactly(len in 0..500u64, take in 1..=100u32, counts in any::<bool>(), pages in any::<bool>()) {
             let (asked, end) = run(Cursor::new(1, take, DEFAULT_MAX_PAGES), |n, _| {
-                let start = (n - 1) * take;
-                let received = len.saturating_sub(start).min(take);
+                let start = u64::from(n - 1) * u64::from(take);
+                let received = len.saturating_sub(start).min(u64::from(take));
                 let info = PageInfo { count: counts.then_some(len), page: pages.then_some(n), take: counts.then_some(take) };
                 (received, info, Some(start.to_be_bytes().to_vec()))
             });
             prop_assert_eq!(end, Ok(()));
-            let full_pages = len / take;
-            let expected = if counts { len.div_ceil(take).max(1) } else { full_pages + 1 };
+            let full_pages = len / u64::from(take);
+            let expected = if counts { len.div_ceil(u64::from(take)).max(1) } else { full_pages + 1 };
             prop_assert_eq!(asked.len() as u64, expected);
         }
 
         /// A server that ignores `page` and answers full pages is caught on the second request.
         #[test]
-        fn servers_ignoring_page_are_caught_on_the_second_request(take in 1..=100u64, page_header in any::<bool>()) {
+        fn servers_ignoring_page_are_caught_on_the_second_request(take in 1..=100u32, page_header in any::<bool>()) {
             let (asked, end) = run(Cursor::new(1, take, DEFAULT_MAX_PAGES), |_, _| {
-                (take, PageInfo { count: None, page: page_header.then_some(1), take: None }, Some(b"page one".to_vec()))
+                (u64::from(take), PageInfo { count: None, page: page_header.then_some(1), take: None }, Some(b"page one".to_vec()))
             });
             prop_assert_eq!(asked, vec![1, 2]);
             prop_assert!(end.is_err());
@@ -344,5 +370,27 @@ mod tests {
         h.insert("pagination-take", "ten".parse().unwrap());
         assert_eq!(PageInfo::from_headers(&h), info(Some(42), Some(2), None));
         assert_eq!(info(Some(42), None, Some(10)).total_pages(), Some(5));
+        // Above u32: a page or size out of range reads as absent; the count is a u64.
+        h.insert("pagination-page", "4294967296".parse().unwrap());
+        h.insert("pagination-count", "18446744073709551615".parse().unwrap());
+        assert_eq!(PageInfo::from_headers(&h), info(Some(u64::MAX), None, None));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        /// Any header text parses without panicking; a number in range reads back exactly, one out of
+        /// range or not a number reads as absent.
+        #[test]
+        fn headers_parse_any_text(count in any::<u64>(), page in any::<u64>(), take in "[ 0-9a-z-]{0,24}") {
+            let mut h = HeaderMap::new();
+            h.insert("pagination-count", count.to_string().parse().unwrap());
+            h.insert("pagination-page", page.to_string().parse().unwrap());
+            h.insert("pagination-take", take.parse().unwrap());
+            let parsed = PageInfo::from_headers(&h);
+            prop_assert_eq!(parsed.count, Some(count));
+            prop_assert_eq!(parsed.page, u32::try_from(page).ok());
+            prop_assert_eq!(parsed.take, take.trim().parse::<u32>().ok());
+        }
     }
 }

@@ -519,10 +519,10 @@ mod tests {
         ) {
             let (base, max) = if delays.0 <= delays.1 { delays } else { (delays.1, delays.0) };
             let retry = RetryConfig::default()
-                .with_base_delay(base)
-                .with_max_delay(max)
-                .with_max_server_wait(cap)
-                .with_jitter_seed(seed);
+                .base_delay(base)
+                .max_delay(max)
+                .max_server_wait(cap)
+                .jitter_seed(seed);
             // One reqwest client for all cases: building one loads the TLS roots, which is slow.
             static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
             let client = crate::Client::builder()

@@ -8,7 +8,8 @@ use crate::config_error::ConfigError;
 /// Largest accepted `max_retries`.
 pub const MAX_RETRIES_LIMIT: u32 = 10;
 
-/// Retry settings of a client. Build it with [`RetryConfig::default`] and the `with_*` setters (the
+/// Retry settings of a client. Build it with [`RetryConfig::default`] and the setters
+/// (`RetryConfig::default().max_retries(3).base_delay(Duration::from_millis(200))`) (the
 /// struct is `#[non_exhaustive]`, so it grows without breaking callers); the fields stay public to read.
 ///
 /// Any `Duration` is accepted: waits above 30 years (tokio's own limit for a sleep) act as 30 years.
@@ -49,49 +50,91 @@ impl Default for RetryConfig {
 impl RetryConfig {
     /// No retries at all.
     pub fn disabled() -> Self {
-        Self::default().with_max_retries(0)
+        Self::default().max_retries(0)
     }
-    /// Sets [`RetryConfig::max_retries`] (0..=10, checked when the client is built).
-    pub fn with_max_retries(mut self, retries: u32) -> Self {
+    /// Sets [`RetryConfig::max_retries`] (0..=[`MAX_RETRIES_LIMIT`]; more is an error when the client
+    /// is built, never a silent cap).
+    pub fn max_retries(mut self, retries: u32) -> Self {
         self.max_retries = retries;
         self
     }
     /// Sets [`RetryConfig::base_delay`] (at most `max_delay`, checked when the client is built).
-    pub fn with_base_delay(mut self, delay: Duration) -> Self {
+    pub fn base_delay(mut self, delay: Duration) -> Self {
         self.base_delay = delay;
         self
     }
     /// Sets [`RetryConfig::max_delay`].
-    pub fn with_max_delay(mut self, delay: Duration) -> Self {
+    pub fn max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay;
         self
     }
     /// Sets [`RetryConfig::max_server_wait`] (`Duration::MAX`: honour any wait up to 30 years).
-    pub fn with_max_server_wait(mut self, wait: Duration) -> Self {
+    pub fn max_server_wait(mut self, wait: Duration) -> Self {
         self.max_server_wait = wait;
         self
     }
     /// Sets [`RetryConfig::budget_capacity`] (0 turns the budget off).
-    pub fn with_budget_capacity(mut self, tokens: u32) -> Self {
+    pub fn budget_capacity(mut self, tokens: u32) -> Self {
         self.budget_capacity = tokens;
         self
     }
     /// Sets [`RetryConfig::jitter_seed`]: reproducible backoff waits.
-    pub fn with_jitter_seed(mut self, seed: u64) -> Self {
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
         self.jitter_seed = Some(seed);
         self
     }
 
+    /// Old name of [`RetryConfig::max_retries`].
+    #[deprecated(note = "use `RetryConfig::max_retries`")]
+    pub fn with_max_retries(self, retries: u32) -> Self {
+        self.max_retries(retries)
+    }
+    /// Old name of [`RetryConfig::base_delay`].
+    #[deprecated(note = "use `RetryConfig::base_delay`")]
+    pub fn with_base_delay(self, delay: Duration) -> Self {
+        self.base_delay(delay)
+    }
+    /// Old name of [`RetryConfig::max_delay`].
+    #[deprecated(note = "use `RetryConfig::max_delay`")]
+    pub fn with_max_delay(self, delay: Duration) -> Self {
+        self.max_delay(delay)
+    }
+    /// Old name of [`RetryConfig::max_server_wait`].
+    #[deprecated(note = "use `RetryConfig::max_server_wait`")]
+    pub fn with_max_server_wait(self, wait: Duration) -> Self {
+        self.max_server_wait(wait)
+    }
+    /// Old name of [`RetryConfig::budget_capacity`].
+    #[deprecated(note = "use `RetryConfig::budget_capacity`")]
+    pub fn with_budget_capacity(self, tokens: u32) -> Self {
+        self.budget_capacity(tokens)
+    }
+    /// Old name of [`RetryConfig::jitter_seed`].
+    #[deprecated(note = "use `RetryConfig::jitter_seed`")]
+    pub fn with_jitter_seed(self, seed: u64) -> Self {
+        self.jitter_seed(seed)
+    }
+
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |setting, reason| Err(ConfigError::InvalidSetting { setting, reason });
-        if self.max_retries > MAX_RETRIES_LIMIT {
-            return invalid("max_retries", format!("{} is above the limit of {MAX_RETRIES_LIMIT}", self.max_retries));
-        }
+        check_max_retries(self.max_retries)?;
         if self.base_delay > self.max_delay {
             return invalid("base_delay", format!("{:?} is above max_delay {:?}", self.base_delay, self.max_delay));
         }
         Ok(())
     }
+}
+
+/// A retry count above [`MAX_RETRIES_LIMIT`] is an error wherever it is set (the builder, a
+/// [`RetryConfig`], `Client::with_max_retries`), never a silent cap.
+pub(crate) fn check_max_retries(retries: u32) -> Result<(), ConfigError> {
+    if retries > MAX_RETRIES_LIMIT {
+        return Err(ConfigError::InvalidSetting {
+            setting: "max_retries",
+            reason: format!("{retries} is above the limit of {MAX_RETRIES_LIMIT}"),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -101,13 +144,13 @@ mod tests {
     #[test]
     fn validates() {
         assert!(RetryConfig::default().validate().is_ok());
-        assert!(RetryConfig::default().with_max_retries(11).validate().is_err());
-        assert!(RetryConfig::default().with_base_delay(Duration::from_secs(9)).validate().is_err());
+        assert!(RetryConfig::default().max_retries(11).validate().is_err());
+        assert!(RetryConfig::default().base_delay(Duration::from_secs(9)).validate().is_err());
         let extreme = RetryConfig::default()
-            .with_base_delay(Duration::MAX)
-            .with_max_delay(Duration::MAX)
-            .with_max_server_wait(Duration::MAX)
-            .with_budget_capacity(u32::MAX);
+            .base_delay(Duration::MAX)
+            .max_delay(Duration::MAX)
+            .max_server_wait(Duration::MAX)
+            .budget_capacity(u32::MAX);
         assert!(extreme.validate().is_ok(), "any Duration is accepted");
     }
 
@@ -115,12 +158,25 @@ mod tests {
     fn setters_set_one_field_each() {
         let base = RetryConfig::default();
         let s = Duration::from_secs(3);
-        assert_eq!(base.clone().with_max_retries(7), RetryConfig { max_retries: 7, ..base.clone() });
-        assert_eq!(base.clone().with_base_delay(s), RetryConfig { base_delay: s, ..base.clone() });
-        assert_eq!(base.clone().with_max_delay(s), RetryConfig { max_delay: s, ..base.clone() });
-        assert_eq!(base.clone().with_max_server_wait(s), RetryConfig { max_server_wait: s, ..base.clone() });
-        assert_eq!(base.clone().with_budget_capacity(9), RetryConfig { budget_capacity: 9, ..base.clone() });
-        assert_eq!(base.clone().with_jitter_seed(4), RetryConfig { jitter_seed: Some(4), ..base.clone() });
+        assert_eq!(base.clone().max_retries(7), RetryConfig { max_retries: 7, ..base.clone() });
+        assert_eq!(base.clone().base_delay(s), RetryConfig { base_delay: s, ..base.clone() });
+        assert_eq!(base.clone().max_delay(s), RetryConfig { max_delay: s, ..base.clone() });
+        assert_eq!(base.clone().max_server_wait(s), RetryConfig { max_server_wait: s, ..base.clone() });
+        assert_eq!(base.clone().budget_capacity(9), RetryConfig { budget_capacity: 9, ..base.clone() });
+        assert_eq!(base.clone().jitter_seed(4), RetryConfig { jitter_seed: Some(4), ..base.clone() });
         assert_eq!(RetryConfig::disabled().max_retries, 0);
+    }
+
+    #[test]
+    #[allow(deprecated)]
+    fn the_old_with_names_still_set_the_same_field() {
+        let base = RetryConfig::default();
+        let s = Duration::from_secs(3);
+        assert_eq!(base.clone().with_max_retries(7), base.clone().max_retries(7));
+        assert_eq!(base.clone().with_base_delay(s), base.clone().base_delay(s));
+        assert_eq!(base.clone().with_max_delay(s), base.clone().max_delay(s));
+        assert_eq!(base.clone().with_max_server_wait(s), base.clone().max_server_wait(s));
+        assert_eq!(base.clone().with_budget_capacity(9), base.clone().budget_capacity(9));
+        assert_eq!(base.clone().with_jitter_seed(4), base.clone().jitter_seed(4));
     }
 }

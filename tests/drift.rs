@@ -461,7 +461,7 @@ async fn a_json_error_body_reads_as_the_spec_error_type() {
         Err(err) => err,
         Ok(v) => panic!("expected an error, got Ok({:?})", v.into_inner()),
     };
-    let typed = err.body_as::<types::Error>().expect("the body decodes as types::Error");
+    let typed = err.body_as::<types::ErrorBody>().expect("the body decodes as types::ErrorBody");
     assert_eq!(typed.get("message"), Some(&json!(["name must be shorter"])));
     assert_eq!(err.body_as::<Value>(), Some(error.clone()));
     let Error::Api(api) = &err else { panic!("expected Error::Api, got {}", describe(&err)) };
@@ -487,7 +487,7 @@ async fn error_bodies_that_are_not_json_keep_status_media_type_and_raw_body() {
         assert_eq!(api.headers.get("content-type").map(|v| v.to_str().unwrap_or_default()), content_type, "{case}");
         // `body_as` on a body that is not JSON: `None`, not a panic.
         let err = Error::Api(Box::new(api));
-        assert!(err.body_as::<types::Error>().is_none(), "{case}");
+        assert!(err.body_as::<types::ErrorBody>().is_none(), "{case}");
         assert!(err.to_string().contains(&status.to_string()), "{case}: {err}");
     }
 }

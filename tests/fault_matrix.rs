@@ -22,7 +22,7 @@ const PATH: &str = "/orgs/c/assistants";
 /// asserted on it) is the same on each run: unseeded, a draw in the last millisecond under a ceiling
 /// is rounded up to the ceiling by tokio's 1 ms timer and fails a strict `< ceiling` bound.
 fn retry_config() -> RetryConfig {
-    RetryConfig::default().with_jitter_seed(20_261_130)
+    RetryConfig::default().jitter_seed(20_261_130)
 }
 
 fn builder(server: &FaultServer) -> invent_api::ClientBuilder {
@@ -312,7 +312,7 @@ async fn s23_max_retries_per_client_and_per_call() {
 async fn s24_retry_budget_is_shared_by_clones() {
     let server = FaultServer::always(Reply::status(503)).await;
     // Room for two retries (5 tokens each) across all clones.
-    let retry = retry_config().with_max_retries(10).with_budget_capacity(10);
+    let retry = retry_config().max_retries(10).budget_capacity(10);
     let client = builder(&server).retry(retry).build().unwrap();
     let first = get(&client).await.unwrap_err();
     assert_eq!(first.attempts(), 3);
@@ -367,7 +367,7 @@ async fn s27_retry_after_ms_u64_max_is_read_exactly() {
 async fn s28_huge_retry_after_on_a_create_with_the_assistant_bucket_on() {
     // The panic: "overflow when adding duration to instant".
     let server = FaultServer::always(Reply::status(429).header("retry-after", "10000000000000000000")).await;
-    let limiter = invent_api::LimiterConfig::default().with_assistant_creations(3, Duration::from_secs(2));
+    let limiter = invent_api::LimiterConfig::default().assistant_creations(3, Duration::from_secs(2));
     let client =
         Client::builder().api_key("test-key").base_url(server.base_url()).limiter(Some(limiter)).build().unwrap();
     let first = client.create_assistant().body_map(|b| b.name("Ada")).send().await.unwrap_err();
@@ -386,7 +386,7 @@ async fn s29_max_server_wait_duration_max_honours_a_ten_year_wait() {
     let ten_years = Duration::from_secs(10 * 365 * 24 * 3600);
     let reply = Reply::status(429).header("retry-after", ten_years.as_secs().to_string());
     let server = FaultServer::sequence(vec![reply, Reply::ok()]).await;
-    let retry = retry_config().with_max_server_wait(Duration::MAX);
+    let retry = retry_config().max_server_wait(Duration::MAX);
     // Default limiter on: it is paused for the ten years as well.
     let client =
         Client::builder().api_key("test-key").base_url(server.base_url()).retry(retry).deadline(None).build().unwrap();
@@ -398,7 +398,7 @@ async fn s29_max_server_wait_duration_max_honours_a_ten_year_wait() {
 #[tokio::test(start_paused = true)]
 async fn s30_a_wait_beyond_thirty_years_is_above_even_an_unlimited_cap() {
     let server = FaultServer::always(Reply::status(429).header("retry-after", "10000000000000000000")).await;
-    let retry = retry_config().with_max_server_wait(Duration::MAX);
+    let retry = retry_config().max_server_wait(Duration::MAX);
     let client = builder(&server).retry(retry).deadline(None).build().unwrap();
     let error = get(&client).await.unwrap_err();
     assert_eq!(server.requests(), 1);
@@ -412,10 +412,10 @@ async fn s30_a_wait_beyond_thirty_years_is_above_even_an_unlimited_cap() {
 async fn s31_every_duration_setting_at_max() {
     let server = FaultServer::sequence(vec![Reply::status(503), Reply::ok().after(Duration::from_secs(30))]).await;
     let retry = RetryConfig::default()
-        .with_base_delay(Duration::MAX)
-        .with_max_delay(Duration::MAX)
-        .with_max_server_wait(Duration::MAX)
-        .with_jitter_seed(1);
+        .base_delay(Duration::MAX)
+        .max_delay(Duration::MAX)
+        .max_server_wait(Duration::MAX)
+        .jitter_seed(1);
     let client = Client::builder()
         .api_key("test-key")
         .base_url(server.base_url())
@@ -690,7 +690,7 @@ async fn budget_server() -> FaultServer {
 
 /// A client with `capacity` budget tokens (a retry costs 5) and room for 10 retries.
 fn budget_client(server: &FaultServer, capacity: u32) -> Client {
-    let retry = retry_config().with_max_retries(10).with_budget_capacity(capacity);
+    let retry = retry_config().max_retries(10).budget_capacity(capacity);
     builder(server).retry(retry).build().unwrap()
 }
 
@@ -755,7 +755,7 @@ async fn s51_budget_capacity_zero_never_runs_out() {
 #[tokio::test(start_paused = true)]
 async fn s52_a_retry_the_limiter_does_not_send_is_refunded() {
     let server = budget_server().await;
-    let retry = retry_config().with_max_retries(10).with_budget_capacity(5);
+    let retry = retry_config().max_retries(10).budget_capacity(5);
     let limiter = invent_api::LimiterConfig::new(1, Duration::from_secs(10));
     let client =
         builder(&server).retry(retry).limiter(Some(limiter)).deadline(Some(Duration::from_secs(5))).build().unwrap();
@@ -776,7 +776,7 @@ async fn s52_a_retry_the_limiter_does_not_send_is_refunded() {
 /// Gaps between consecutive requests of each call, by retry number.
 async fn backoff_gaps(seed: u64, calls: usize) -> Vec<Vec<Duration>> {
     let server = FaultServer::always(Reply::status(503)).await;
-    let retry = RetryConfig::default().with_max_retries(4).with_budget_capacity(0).with_jitter_seed(seed);
+    let retry = RetryConfig::default().max_retries(4).budget_capacity(0).jitter_seed(seed);
     let client = builder(&server).retry(retry).deadline(None).build().unwrap();
     for _ in 0..calls {
         assert_eq!(get(&client).await.unwrap_err().attempts(), 5);

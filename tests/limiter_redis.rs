@@ -311,8 +311,8 @@ async fn unreachable_redis() {
     };
     let server = LimitedServer::unlimited().await;
     let shared = invent_api::SharedRedis::new(format!("redis://127.0.0.1:{port}"), "t")
-        .with_timeouts(Duration::from_secs(5), Duration::from_secs(5));
-    let limiter = LimiterConfig::new(100, Duration::from_secs(1)).with_shared_redis(shared);
+        .timeouts(Duration::from_secs(5), Duration::from_secs(5));
+    let limiter = LimiterConfig::new(100, Duration::from_secs(1)).shared_redis(shared);
     let client = Client::builder()
         .api_key(FLEET_KEY)
         .base_url(server.base_url())
@@ -342,8 +342,8 @@ async fn black_hole_redis() {
     });
     let server = LimitedServer::unlimited().await;
     let shared = invent_api::SharedRedis::new(format!("redis://127.0.0.1:{port}"), "t")
-        .with_timeouts(Duration::from_secs(2), Duration::from_secs(1));
-    let limiter = LimiterConfig::new(100, Duration::from_secs(1)).with_shared_redis(shared);
+        .timeouts(Duration::from_secs(2), Duration::from_secs(1));
+    let limiter = LimiterConfig::new(100, Duration::from_secs(1)).shared_redis(shared);
     let client = Client::builder()
         .api_key(FLEET_KEY)
         .base_url(server.base_url())
@@ -378,7 +378,9 @@ async fn environment(url: String) {
     let one = Client::from_env().expect("client from env");
     let two = Client::from_env().expect("client from env");
     let prefix_with_key = Client::builder_from_env()
-        .limiter(Some(LimiterConfig::default().shared_redis(&url, format!("x:{FLEET_KEY}"))))
+        .limiter(Some(
+            LimiterConfig::default().shared_redis(invent_api::SharedRedis::new(&url, format!("x:{FLEET_KEY}"))),
+        ))
         .build();
     for var in ["INVENT_API_KEY", "INVENT_BASE_URL", "INVENT_LIMITER_REDIS_URL", "INVENT_LIMITER_REDIS_PREFIX"] {
         std::env::remove_var(var);

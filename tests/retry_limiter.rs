@@ -61,7 +61,7 @@ fn max_in_window(seen: &[Seen], window: Duration) -> usize {
 async fn twenty_concurrent_tasks_stay_under_the_server_limit() {
     let refused = Arc::new(AtomicUsize::new(0));
     let server = limited_server(20, Duration::from_secs(1), refused.clone()).await;
-    let limiter = LimiterConfig::new(20, Duration::from_secs(1)).with_burst(5);
+    let limiter = LimiterConfig::new(20, Duration::from_secs(1)).burst(5);
     let client =
         Client::builder().api_key("test-key").base_url(server.base_url()).limiter(Some(limiter)).build().unwrap();
     let started = Instant::now();

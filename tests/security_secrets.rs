@@ -101,7 +101,7 @@ mod redis_urls {
             assert_clean(&shown);
             assert!(shown.contains("127.0.0.1:6390/3"), "{shown}");
         }
-        let config = LimiterConfig::default().with_shared_redis(shared);
+        let config = LimiterConfig::default().shared_redis(shared);
         assert_clean(&format!("{config:?}"));
         let builder = Client::builder().api_key(common::TEST_KEY).limiter(Some(config));
         let shown = format!("{builder:?}");
@@ -114,7 +114,7 @@ mod redis_urls {
     #[test]
     fn a_bad_url_is_an_error_without_its_secrets() {
         let bad = "http://admin:hunter2@127.0.0.1:6390/3?password=hunter3&user=root";
-        let config = LimiterConfig::default().with_shared_redis(SharedRedis::new(bad, "svc"));
+        let config = LimiterConfig::default().shared_redis(SharedRedis::new(bad, "svc"));
         let error = Client::builder().api_key(common::TEST_KEY).limiter(Some(config)).build().unwrap_err();
         assert!(error.to_string().contains("limiter.shared.url"), "{error}");
         assert_clean(&error.to_string());
@@ -133,7 +133,7 @@ mod redis_urls {
                 then.status(200).json_body(serde_json::json!([]));
             })
             .await;
-        let config = LimiterConfig::default().with_shared_redis(SharedRedis::new(url, "svc"));
+        let config = LimiterConfig::default().shared_redis(SharedRedis::new(url, "svc"));
         let client = Client::builder()
             .api_key(common::TEST_KEY)
             .base_url(server.base_url())

@@ -40,7 +40,7 @@ async fn api() -> httpmock::MockServer {
 
 /// One request a minute, shared through `shared`.
 fn client(base_url: &str, org: &str, shared: SharedRedis) -> Client {
-    let limiter = LimiterConfig::new(1, Duration::from_secs(60)).with_burst(1).with_shared_redis(shared);
+    let limiter = LimiterConfig::new(1, Duration::from_secs(60)).burst(1).shared_redis(shared);
     Client::builder()
         .api_key(common::TEST_KEY)
         .base_url(base_url)
@@ -179,7 +179,7 @@ async fn replies_the_script_cannot_give_are_not_obeyed() {
         ([1, -5, 0, 0], "a negative wait"),
     ] {
         let (url, scripts) = fake_redis(reply).await;
-        let limiter = LimiterConfig::default().with_shared_redis(SharedRedis::new(url, "hostile"));
+        let limiter = LimiterConfig::default().shared_redis(SharedRedis::new(url, "hostile"));
         let client = Client::builder()
             .api_key(common::TEST_KEY)
             .base_url(api.base_url())
@@ -202,7 +202,7 @@ async fn sane_replies_are_obeyed() {
     let api = api().await;
     for (reply, allowed) in [([1i64, 0, 0, 0], true), ([0, 90_000_000, 0, 0], false)] {
         let (url, scripts) = fake_redis(reply).await;
-        let limiter = LimiterConfig::default().with_shared_redis(SharedRedis::new(url, "sane"));
+        let limiter = LimiterConfig::default().shared_redis(SharedRedis::new(url, "sane"));
         let client = Client::builder()
             .api_key(common::TEST_KEY)
             .base_url(api.base_url())

@@ -79,7 +79,7 @@ async fn an_api_error_stops_the_run_and_reaches_the_caller() {
     });
     server.list_chat_messages(|when, then| {
         when.chat_id("cht_1");
-        then.not_found(&fixture::<types::Error>(json!({ "statusCode": 404, "message": "Chat not found" })));
+        then.not_found(&fixture::<types::ErrorBody>(json!({ "statusCode": 404, "message": "Chat not found" })));
     });
     let assign = server.assign_conversation(|_, then| {
         then.ok(&fixture::<types::ChatState>(json!({})));

@@ -152,14 +152,14 @@ impl Config {
 
     /// Every page from `first` on, `take` items a page: a JSON array (collected, so a failure midway
     /// prints no partial array), a table, or JSON lines streamed page by page.
-    fn paginate<B>(&self, request: B, first: u64, take: u64) -> Result<(), Failure>
+    fn paginate<B>(&self, request: B, first: u32, take: u32) -> Result<(), Failure>
     where
         B: ListOperation,
         <B as ListOperation>::Item: Serialize,
     {
         if let Some(raw) = &self.raw {
             let recorded = self.record(raw, request)?;
-            return self.paginate_raw::<B>(raw, &recorded, first, take);
+            return self.paginate_raw::<B>(raw, &recorded, u64::from(first), u64::from(take));
         }
         let mut out = Out::new();
         let mut collected = Vec::new();
@@ -232,7 +232,7 @@ impl Config {
         let Some(feed) = Feed::of(B::SPEC) else {
             return Err(Failure::Usage(format!("{}: no event stream is known for this route", label::<B>())));
         };
-        let config = EventsConfig::default().with_max_reconnects(self.max_reconnects);
+        let config = EventsConfig::default().max_reconnects(self.max_reconnects);
         let events =
             self.client.events_with(feed, config).map_err(|e| Failure::Usage(format!("{}: {e}", label::<B>())))?;
         let stdout = std::io::stdout();
@@ -367,8 +367,10 @@ where
         if !flag(matches, super::PAGINATE) {
             return config.finish(config.single(request));
         }
-        let take = raw_number(matches, "take").unwrap_or(MAX_TAKE).clamp(1, MAX_TAKE);
-        let first = raw_number(matches, "page").unwrap_or(1).max(1);
+        // Page numbers and sizes are u32 (invent_api::PageInfo); a larger number saturates.
+        let as_u32 = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        let take = raw_number(matches, "take").map_or(MAX_TAKE, as_u32).clamp(1, MAX_TAKE);
+        let first = raw_number(matches, "page").map_or(1, as_u32).max(1);
         config.finish(config.paginate(request, first, take))
     }
 }

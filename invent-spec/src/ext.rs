@@ -125,15 +125,29 @@ pub fn render(ops: &[OperationMeta], runtime: &str, org_alias: &str) -> Result<S
         if let Some(list) = &op.list {
             let _ = writeln!(
                 s,
-                "impl<'a> {runtime}::ListOperation for builder::{b}<'a> {{\n    type Item = {item};\n    fn with_page(self, page: u64, take: u64) -> Self {{\n        self.page({page}).take({take})\n    }}\n}}\n",
+                "impl<'a> {runtime}::ListOperation for builder::{b}<'a> {{\n    type Item = {item};\n    fn with_page(self, page: u32, take: u32) -> Self {{\n        let (page, take) = (u64::from(page), u64::from(take));\n        self.page({page}).take({take})\n    }}\n    fn requested_take(&self) -> ::std::option::Option<u32> {{\n        match &self.take {{\n            ::std::result::Result::Ok(::std::option::Option::Some(take)) => {read},\n            _ => ::std::option::Option::None,\n        }}\n    }}\n}}\n",
                 b = op.builder,
                 item = list.item,
                 page = convert("page", &list.page_type),
                 take = convert("take", &list.take_type),
+                read = read_take(&list.take_type),
             );
         }
     }
     Ok(s)
+}
+
+/// Expression reading the builder's `take` (a `&T` named `take`, `T` the setter's type) as a `u32`
+/// page size: `None` when it is not a whole number that fits.
+fn read_take(ty: &str) -> String {
+    match ty.replace(' ', "").as_str() {
+        "f64" | "f32" => {
+            "(take.fract() == 0.0 && *take >= 0.0 && f64::from(*take) <= f64::from(u32::MAX)).then(|| *take as u32)"
+                .into()
+        }
+        t if t.contains("NonZero") => "u32::try_from(take.get()).ok()".into(),
+        _ => "u32::try_from(*take).ok()".into(),
+    }
 }
 
 /// Expression converting a `u64` variable to the setter's parameter type.
@@ -175,5 +189,8 @@ mod tests {
         assert_eq!(option_inner("Result < Option < u32 > , String >").as_deref(), Some("u32"));
         assert_eq!(convert("page", "f64"), "page as f64");
         assert_eq!(convert("page", "u32"), "page");
+        assert_eq!(read_take("u32"), "u32::try_from(*take).ok()");
+        assert_eq!(read_take(":: std :: num :: NonZeroU64"), "u32::try_from(take.get()).ok()");
+        assert!(read_take("f64").contains("fract"));
     }
 }

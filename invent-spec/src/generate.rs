@@ -84,8 +84,10 @@ pub struct Output {
     pub operations: Vec<ext::OperationMeta>,
 }
 
-/// The pipeline used by `build.rs` and by `invent-spec generate`.
-pub fn generate(mut doc: Value, opts: &Options) -> Result<Output, SpecError> {
+/// The document progenitor is handed, without running progenitor: overrides applied, lowered to
+/// 3.0.3, org scope inlined, patterns unchecked (the first half of [`generate`]). The `invent` CLI's
+/// build script generates its parsers from this, from the same spec and overrides as invent-api.
+pub fn lowered(mut doc: Value, opts: &Options) -> Result<(Value, Report), SpecError> {
     let file = opts.file.clone();
     let with_file = |mut e: SpecError| {
         if e.file.is_none() {
@@ -102,6 +104,19 @@ pub fn generate(mut doc: Value, opts: &Options) -> Result<Output, SpecError> {
         inline_org_scope(&mut doc, alias, &mut report);
     }
     report.count_n(PATTERN_UNCHECKED, unchecked_patterns(&mut doc).map_err(with_file)?);
+    Ok((doc, report))
+}
+
+/// The pipeline used by `build.rs` and by `invent-spec generate`.
+pub fn generate(doc: Value, opts: &Options) -> Result<Output, SpecError> {
+    let file = opts.file.clone();
+    let with_file = |mut e: SpecError| {
+        if e.file.is_none() {
+            e.file = file.clone();
+        }
+        e
+    };
+    let (doc, mut report) = lowered(doc, opts)?;
 
     let spec = parse_openapi(&doc).map_err(with_file)?;
     let settings = settings(opts, &doc);

@@ -14,7 +14,8 @@
 //!   ],
 //!   "operationIds": {"GET /orgs/{org_id}/items": "listItems"},
 //!   "queryParameters": {"page": {"type": "integer", "format": "uint32"}},
-//!   "operationExtensions": {"POST /orgs/{org_id}/assistants": {"x-invent-quota": "assistant-creations"}}
+//!   "operationExtensions": {"POST /orgs/{org_id}/assistants": {"x-invent-quota": "assistant-creations"}},
+//!   "schemaNames": {"Error": "ErrorBody"}
 //! }
 //! ```
 //!
@@ -29,6 +30,9 @@
 //!    `minimum: 1` into `NonZero` types).
 //! 4. `operationExtensions`: `"METHOD /path"` → `x-` members added to that operation, e.g.
 //!    `{"x-invent-quota": "assistant-creations"}` (the quota the generated `OperationSpec` names).
+//! 5. `schemaNames`: old name → new name of a schema in `components.schemas`; the schema moves and every
+//!    `$ref` to it (or into it) follows, so the generated type takes the new name. A schema that is
+//!    absent, or a new name already taken, is skipped with a note.
 
 use serde_json::{Map, Value};
 
@@ -49,6 +53,8 @@ pub struct Overrides {
     pub query_parameters: Vec<(String, Value)>,
     /// `(METHOD, path, extensions)`: `x-` members added to that operation (e.g. `x-invent-quota`).
     pub operation_extensions: Vec<(String, String, Map<String, Value>)>,
+    /// `(old, new)` schema names in file order.
+    pub schema_names: Vec<(String, String)>,
 }
 
 /// One RFC 6902 operation.
@@ -130,12 +136,27 @@ impl Overrides {
                         out.operation_extensions.push((method, path, members.clone()));
                     }
                 }
+                "schemaNames" => {
+                    let Some(map) = value.as_object() else {
+                        return Err(SpecError::new(ptr, RULE, "`schemaNames` must be an object"));
+                    };
+                    for (old, new) in map {
+                        let Some(new) = new.as_str().filter(|n| is_schema_name(n)) else {
+                            return Err(SpecError::new(
+                                join(&ptr, old),
+                                RULE,
+                                "the new name must be a non-empty string of letters, digits, `.`, `-` or `_`",
+                            ));
+                        };
+                        out.schema_names.push((old.clone(), new.to_string()));
+                    }
+                }
                 other => {
                     return Err(SpecError::new(
                         ptr,
                         RULE,
                         format!(
-                            "unknown member `{other}` (expected patches, operationIds, queryParameters, operationExtensions)"
+                            "unknown member `{other}` (expected patches, operationIds, queryParameters, operationExtensions, schemaNames)"
                         ),
                     ));
                 }
@@ -182,6 +203,12 @@ impl Overrides {
                 report.note(&join("/queryParameters", name), UNMATCHED, format!("no query parameter `{name}`"));
             } else {
                 report.count_n("override-query-parameter", n);
+            }
+        }
+        for (old, new) in &self.schema_names {
+            match rename_schema(doc, old, new) {
+                Ok(refs) => report.count_n("override-schema-name", 1 + refs),
+                Err(why) => report.note(&join("/schemaNames", old), UNMATCHED, why),
             }
         }
         report
@@ -352,6 +379,57 @@ fn retype_query_parameter(doc: &mut Value, name: &str, schema: &Value) -> usize 
     n
 }
 
+/// The component-name rule of OpenAPI (`^[a-zA-Z0-9.\-_]+$`).
+fn is_schema_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+/// Moves `components.schemas.<old>` to `<new>` (same position) and points every `$ref` to it, or into
+/// it, at the new name. Returns how many references changed, or why nothing was done.
+fn rename_schema(doc: &mut Value, old: &str, new: &str) -> Result<usize, String> {
+    let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") else {
+        return Err(format!("no components.schemas; schema `{old}` not renamed"));
+    };
+    if !schemas.contains_key(old) {
+        return Err(format!("no schema `{old}`; not renamed to `{new}`"));
+    }
+    if old != new && schemas.contains_key(new) {
+        return Err(format!("schema `{new}` already exists; `{old}` not renamed"));
+    }
+    let renamed: Map<String, Value> = std::mem::take(schemas)
+        .into_iter()
+        .map(|(name, schema)| if name == old { (new.to_string(), schema) } else { (name, schema) })
+        .collect();
+    *schemas = renamed;
+    let from = join("/components/schemas", old);
+    let to = join("/components/schemas", new);
+    Ok(retarget_refs(doc, &format!("#{from}"), &format!("#{to}")))
+}
+
+/// Rewrites every `$ref` equal to `from` or starting with `from/`; returns how many.
+fn retarget_refs(value: &mut Value, from: &str, to: &str) -> usize {
+    match value {
+        Value::Object(map) => map
+            .iter_mut()
+            .map(|(key, child)| match child {
+                Value::String(target) if key == "$ref" => {
+                    let rest = target.strip_prefix(from).filter(|rest| rest.is_empty() || rest.starts_with('/'));
+                    match rest {
+                        Some(rest) => {
+                            *target = format!("{to}{rest}");
+                            1
+                        }
+                        None => 0,
+                    }
+                }
+                other => retarget_refs(other, from, to),
+            })
+            .sum(),
+        Value::Array(items) => items.iter_mut().map(|item| retarget_refs(item, from, to)).sum(),
+        _ => 0,
+    }
+}
+
 /// An empty overrides document (`{}`), for callers that have none.
 pub fn empty() -> Value {
     Value::Object(Map::new())
@@ -456,5 +534,58 @@ mod tests {
         let not_an_extension = serde_json::json!({"operationExtensions": {"POST /a": {"operationId": "x"}}});
         let error = apply(&mut d, &not_an_extension).unwrap_err();
         assert_eq!(error.pointer, "/operationExtensions/POST ~1a/operationId");
+    }
+
+    #[test]
+    fn schema_names_move_the_schema_and_every_reference_to_it() {
+        let mut d = json!({"openapi": "3.1.0", "paths": {"/a": {"get": {"responses": {
+            "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "400": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error/properties/message"}}}},
+            "404": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorCode"}}}}
+        }}}}, "components": {"schemas": {
+            "A": {"type": "object", "properties": {"e": {"anyOf": [{"$ref": "#/components/schemas/Error"}]}}},
+            "Error": {"type": "object", "properties": {"message": {"type": "string"}}},
+            "ErrorCode": {"type": "string"}
+        }}});
+        let report = apply(&mut d, &json!({"schemaNames": {"Error": "ErrorBody", "Gone": "Other"}})).unwrap();
+        let names: Vec<&String> = d["components"]["schemas"].as_object().unwrap().keys().collect();
+        assert_eq!(names, ["A", "ErrorBody", "ErrorCode"], "renamed in place, nothing else moved");
+        let responses = &d["paths"]["/a"]["get"]["responses"];
+        assert_eq!(responses["200"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody");
+        assert_eq!(
+            responses["400"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ErrorBody/properties/message"
+        );
+        assert_eq!(
+            responses["404"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorCode",
+            "a schema whose name starts with the old one is not renamed"
+        );
+        assert_eq!(
+            d["components"]["schemas"]["A"]["properties"]["e"]["anyOf"][0]["$ref"],
+            "#/components/schemas/ErrorBody"
+        );
+        assert_eq!(report.rule_count("override-schema-name"), 4, "the schema and three references");
+        assert_eq!(report.rule_count(UNMATCHED), 1, "{}", report.to_text());
+    }
+
+    #[test]
+    fn a_schema_name_that_is_taken_or_malformed_is_not_applied() {
+        let schemas = json!({"components": {"schemas": {"Error": {}, "ErrorBody": {}}}});
+        let mut d = schemas.clone();
+        let report = apply(&mut d, &json!({"schemaNames": {"Error": "ErrorBody"}})).unwrap();
+        assert_eq!(d, schemas, "nothing moved");
+        assert_eq!(report.rule_count(UNMATCHED), 1);
+        for bad in [
+            json!({"schemaNames": []}),
+            json!({"schemaNames": {"Error": ""}}),
+            json!({"schemaNames": {"Error": "a/b"}}),
+            json!({"schemaNames": {"Error": 1}}),
+        ] {
+            let e = apply(&mut d, &bad).unwrap_err();
+            assert!(e.pointer.starts_with("/schemaNames"), "{bad}: {}", e.pointer);
+        }
+        let mut no_components = json!({"openapi": "3.1.0"});
+        let report = apply(&mut no_components, &json!({"schemaNames": {"Error": "ErrorBody"}})).unwrap();
+        assert_eq!(report.rule_count(UNMATCHED), 1);
     }
 }

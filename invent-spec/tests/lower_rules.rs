@@ -273,7 +273,7 @@ fn lean_call_rewrites_are_counted_in_the_report() {
         [
             "generated-send",
             "rebuild-for-retry",
-            "api-version-inline",
+            "api-version-dropped",
             "absent-query-skipped",
             "deep-object-map",
             "websocket-key",

@@ -5,7 +5,8 @@ use std::time::Duration;
 use crate::ConfigError;
 
 /// How an event stream connects, notices a dead socket, reconnects and buffers. Start from
-/// [`EventsConfig::default`] and change what you need with the `with_*` methods.
+/// [`EventsConfig::default`] and change what you need with the setters
+/// (`EventsConfig::default().backoff(base, cap).buffer(1024)`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EventsConfig {
@@ -65,39 +66,39 @@ impl Default for EventsConfig {
 
 impl EventsConfig {
     /// Backoff between reconnections: first step `base`, largest `cap`.
-    pub fn with_backoff(mut self, base: Duration, cap: Duration) -> Self {
+    pub fn backoff(mut self, base: Duration, cap: Duration) -> Self {
         self.backoff_base = base;
         self.backoff_cap = cap;
         self
     }
     /// Failed attempts in a row before giving up (`None`: never).
-    pub fn with_max_reconnects(mut self, max: Option<u32>) -> Self {
-        self.max_reconnects = max;
+    pub fn max_reconnects(mut self, max: impl Into<Option<u32>>) -> Self {
+        self.max_reconnects = max.into();
         self
     }
     /// How long a connection must stay up to reset the backoff.
-    pub fn with_stable_after(mut self, after: Duration) -> Self {
+    pub fn stable_after(mut self, after: Duration) -> Self {
         self.stable_after = after;
         self
     }
     /// Ping after `ping_interval` of silence; give the connection up after `idle_timeout` of silence.
-    pub fn with_keepalive(mut self, ping_interval: Duration, idle_timeout: Duration) -> Self {
+    pub fn keepalive(mut self, ping_interval: Duration, idle_timeout: Duration) -> Self {
         self.ping_interval = ping_interval;
         self.idle_timeout = idle_timeout;
         self
     }
     /// Timeout of the upgrade request.
-    pub fn with_handshake_timeout(mut self, timeout: Duration) -> Self {
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
         self.handshake_timeout = timeout;
         self
     }
     /// Events held for a slow consumer before newer ones are dropped (1..=[`MAX_BUFFER`]).
-    pub fn with_buffer(mut self, events: usize) -> Self {
+    pub fn buffer(mut self, events: usize) -> Self {
         self.buffer = events;
         self
     }
     /// Largest message accepted.
-    pub fn with_max_message_bytes(mut self, bytes: usize) -> Self {
+    pub fn max_message_bytes(mut self, bytes: usize) -> Self {
         self.max_message_bytes = bytes;
         self
     }
@@ -105,6 +106,42 @@ impl EventsConfig {
     pub fn with_buffer_bytes(mut self, bytes: usize) -> Self {
         self.buffer_bytes = bytes;
         self
+    }
+
+    /// Old name of [`EventsConfig::backoff`].
+    #[deprecated(note = "use `EventsConfig::backoff`")]
+    pub fn with_backoff(self, base: Duration, cap: Duration) -> Self {
+        self.backoff(base, cap)
+    }
+    /// Old name of [`EventsConfig::max_reconnects`].
+    #[deprecated(note = "use `EventsConfig::max_reconnects`")]
+    pub fn with_max_reconnects(self, max: Option<u32>) -> Self {
+        self.max_reconnects(max)
+    }
+    /// Old name of [`EventsConfig::stable_after`].
+    #[deprecated(note = "use `EventsConfig::stable_after`")]
+    pub fn with_stable_after(self, after: Duration) -> Self {
+        self.stable_after(after)
+    }
+    /// Old name of [`EventsConfig::keepalive`].
+    #[deprecated(note = "use `EventsConfig::keepalive`")]
+    pub fn with_keepalive(self, ping_interval: Duration, idle_timeout: Duration) -> Self {
+        self.keepalive(ping_interval, idle_timeout)
+    }
+    /// Old name of [`EventsConfig::handshake_timeout`].
+    #[deprecated(note = "use `EventsConfig::handshake_timeout`")]
+    pub fn with_handshake_timeout(self, timeout: Duration) -> Self {
+        self.handshake_timeout(timeout)
+    }
+    /// Old name of [`EventsConfig::buffer`].
+    #[deprecated(note = "use `EventsConfig::buffer`")]
+    pub fn with_buffer(self, events: usize) -> Self {
+        self.buffer(events)
+    }
+    /// Old name of [`EventsConfig::max_message_bytes`].
+    #[deprecated(note = "use `EventsConfig::max_message_bytes`")]
+    pub fn with_max_message_bytes(self, bytes: usize) -> Self {
+        self.max_message_bytes(bytes)
     }
 
     /// Checks the settings; every stream constructor calls it.
@@ -160,26 +197,47 @@ mod tests {
             other => panic!("expected an invalid setting, got {other:?}"),
         };
         let d = EventsConfig::default;
-        assert_eq!(setting(d().with_backoff(Duration::ZERO, Duration::from_secs(1))), "events.backoff_base");
-        assert_eq!(setting(d().with_backoff(Duration::from_secs(2), Duration::from_secs(1))), "events.backoff_base");
-        assert_eq!(setting(d().with_keepalive(Duration::ZERO, Duration::from_secs(1))), "events.ping_interval");
-        assert_eq!(setting(d().with_keepalive(Duration::from_secs(5), Duration::from_secs(5))), "events.idle_timeout");
-        assert_eq!(setting(d().with_handshake_timeout(Duration::ZERO)), "events.handshake_timeout");
-        assert_eq!(setting(d().with_buffer(0)), "events.buffer");
-        assert_eq!(setting(d().with_buffer(MAX_BUFFER + 1)), "events.buffer");
-        assert_eq!(setting(d().with_max_message_bytes(10)), "events.max_message_bytes");
-        assert_eq!(setting(d().with_buffer_bytes(1023)), "events.buffer_bytes");
-        assert!(d().with_buffer_bytes(1024).validate().is_ok());
+        assert_eq!(setting(d().backoff(Duration::ZERO, Duration::from_secs(1))), "events.backoff_base");
+        assert_eq!(setting(d().backoff(Duration::from_secs(2), Duration::from_secs(1))), "events.backoff_base");
+        assert_eq!(setting(d().keepalive(Duration::ZERO, Duration::from_secs(1))), "events.ping_interval");
+        assert_eq!(setting(d().keepalive(Duration::from_secs(5), Duration::from_secs(5))), "events.idle_timeout");
+        assert_eq!(setting(d().handshake_timeout(Duration::ZERO)), "events.handshake_timeout");
+        assert_eq!(setting(d().buffer(0)), "events.buffer");
+        assert_eq!(setting(d().buffer(MAX_BUFFER + 1)), "events.buffer");
+        assert_eq!(setting(d().max_message_bytes(10)), "events.max_message_bytes");
+        assert_eq!(setting(d().buffer_bytes(1023)), "events.buffer_bytes");
+        assert!(d().buffer_bytes(1024).validate().is_ok());
     }
 
     #[test]
     fn extreme_durations_are_accepted_where_they_mean_never() {
         let c = EventsConfig::default()
-            .with_backoff(Duration::from_nanos(1), Duration::MAX)
-            .with_keepalive(Duration::MAX, Duration::MAX)
-            .with_handshake_timeout(Duration::MAX)
-            .with_stable_after(Duration::MAX)
-            .with_max_reconnects(Some(u32::MAX));
+            .backoff(Duration::from_nanos(1), Duration::MAX)
+            .keepalive(Duration::MAX, Duration::MAX)
+            .handshake_timeout(Duration::MAX)
+            .stable_after(Duration::MAX)
+            .max_reconnects(Some(u32::MAX));
         assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    #[allow(deprecated)]
+    fn the_old_with_names_set_the_same_fields() {
+        let d = EventsConfig::default;
+        let (a, b) = (Duration::from_secs(2), Duration::from_secs(9));
+        assert_eq!(d().with_backoff(a, b), d().backoff(a, b));
+        assert_eq!((d().backoff(a, b).backoff_base, d().backoff(a, b).backoff_cap), (a, b));
+        assert_eq!(d().with_max_reconnects(Some(3)), d().max_reconnects(3));
+        assert_eq!(d().max_reconnects(3).max_reconnects, Some(3));
+        assert_eq!(d().with_stable_after(a), d().stable_after(a));
+        assert_eq!(d().stable_after(a).stable_after, a);
+        assert_eq!(d().with_keepalive(a, b), d().keepalive(a, b));
+        assert_eq!((d().keepalive(a, b).ping_interval, d().keepalive(a, b).idle_timeout), (a, b));
+        assert_eq!(d().with_handshake_timeout(a), d().handshake_timeout(a));
+        assert_eq!(d().handshake_timeout(a).handshake_timeout, a);
+        assert_eq!(d().with_buffer(7), d().buffer(7));
+        assert_eq!(d().buffer(7).buffer, 7);
+        assert_eq!(d().with_max_message_bytes(4096), d().max_message_bytes(4096));
+        assert_eq!(d().max_message_bytes(4096).max_message_bytes, 4096);
     }
 }

@@ -123,6 +123,22 @@ impl EventStream {
         let waited = status.wait_for(|s| s.connections > 0 || s.ended).await.map(|s| s.connections > 0);
         waited.unwrap_or_else(|_| self.status.borrow().connections > 0)
     }
+
+    /// The stream once its socket is open: every event after this returns reaches it (Invent does
+    /// not replay events, so a chat created before the socket opened would otherwise be missed). If
+    /// the stream ends before it ever connects, its error (see [`EventError`]: a refused key, a
+    /// route that is not WebSocket, too many failed attempts).
+    pub async fn ready(mut self) -> Result<EventStream, EventError> {
+        if self.connected().await {
+            return Ok(self);
+        }
+        // Events (a gap) may precede the error that ended it; the error is what the caller needs.
+        while let Some(item) = self.items.recv().await {
+            item?;
+        }
+        // Ended without an error item (never, by construction): nothing to wait for.
+        Ok(self)
+    }
 }
 
 impl Stream for EventStream {

@@ -220,7 +220,7 @@ mod tests {
             let error = Link::new(&SharedRedis::new(url, "p")).unwrap_err().to_string();
             assert!(error.contains("limiter.shared.url") && !error.contains("secret"), "{error}");
         }
-        let zero = SharedRedis::new("redis://127.0.0.1:1", "p").with_timeouts(Duration::ZERO, Duration::from_secs(1));
+        let zero = SharedRedis::new("redis://127.0.0.1:1", "p").timeouts(Duration::ZERO, Duration::from_secs(1));
         assert!(Link::new(&zero).unwrap_err().to_string().contains("connect_timeout"));
     }
 
@@ -235,7 +235,7 @@ mod tests {
             listener.local_addr().unwrap().port()
         };
         let settings = SharedRedis::new(format!("redis://127.0.0.1:{port}"), "p")
-            .with_timeouts(Duration::from_secs(30), Duration::from_secs(30));
+            .timeouts(Duration::from_secs(30), Duration::from_secs(30));
         let link = Link::new(&settings).unwrap();
         let ping = redis::cmd("PING");
         let started = std::time::Instant::now();
@@ -267,7 +267,7 @@ mod tests {
             }
         });
         let settings = SharedRedis::new(format!("redis://127.0.0.1:{port}"), "p")
-            .with_timeouts(Duration::from_secs(2), Duration::from_secs(1));
+            .timeouts(Duration::from_secs(2), Duration::from_secs(1));
         let link = Link::new(&settings).unwrap();
         let ping = redis::cmd("PING");
         let started = std::time::Instant::now();

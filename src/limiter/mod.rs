@@ -130,7 +130,7 @@ mod tests {
     use super::*;
 
     fn limiter(requests: u32, period_ms: u64, burst: u32) -> Limiter {
-        Limiter::new(&LimiterConfig::new(requests, Duration::from_millis(period_ms)).with_burst(burst)).unwrap()
+        Limiter::new(&LimiterConfig::new(requests, Duration::from_millis(period_ms)).burst(burst)).unwrap()
     }
 
     /// Start times of `n` acquisitions by concurrent tasks, relative to the start.
@@ -246,7 +246,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn assistant_creations_get_their_full_count_in_every_window() {
-        let config = LimiterConfig::default().with_assistant_creations(3, Duration::from_secs(3600));
+        let config = LimiterConfig::default().assistant_creations(3, Duration::from_secs(3600));
         let l = Limiter::new(&config).unwrap();
         let cap = Some(Duration::from_secs(60));
         for _ in 0..3 {
@@ -269,7 +269,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_429_on_a_creation_pauses_only_creations_even_beyond_the_cap() {
-        let config = LimiterConfig::default().with_assistant_creations(10, Duration::from_secs(3600));
+        let config = LimiterConfig::default().assistant_creations(10, Duration::from_secs(3600));
         let l = Limiter::new(&config).unwrap();
         l.throttled(Quota::AssistantCreations, Some(Duration::from_secs(u64::MAX)), true);
         let refused = l.acquire_within(Quota::AssistantCreations, Some(Duration::from_secs(60))).await.unwrap_err();
@@ -295,9 +295,9 @@ mod tests {
         for config in [
             LimiterConfig::new(0, Duration::from_secs(1)),
             LimiterConfig::new(5, Duration::ZERO),
-            LimiterConfig::new(5, Duration::from_secs(1)).with_burst(6),
-            LimiterConfig::new(5, Duration::from_secs(1)).with_burst(0),
-            LimiterConfig::default().with_assistant_creations(0, Duration::from_secs(1)),
+            LimiterConfig::new(5, Duration::from_secs(1)).burst(6),
+            LimiterConfig::new(5, Duration::from_secs(1)).burst(0),
+            LimiterConfig::default().assistant_creations(0, Duration::from_secs(1)),
         ] {
             assert!(Limiter::new(&config).is_err(), "{config:?}");
         }

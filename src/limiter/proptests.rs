@@ -55,7 +55,7 @@ fn cases() -> impl Strategy<Value = Case> {
 fn run(case: &Case) -> (Vec<Duration>, Vec<Duration>) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
     runtime.block_on(async {
-        let config = LimiterConfig::new(case.requests, case.period).with_burst(case.burst);
+        let config = LimiterConfig::new(case.requests, case.period).burst(case.burst);
         let limiter = Arc::new(Limiter::new(&config).unwrap());
         let t0 = Instant::now();
         let record = move |log: Arc<Mutex<Vec<Duration>>>, limiter: Arc<Limiter>| async move {

@@ -27,6 +27,8 @@ pub struct LimiterConfig {
     /// Share the buckets with other processes through Redis (feature `redis`); `None`: this process only.
     #[cfg(feature = "redis")]
     pub shared: Option<SharedRedis>,
+    /// Set by [`LimiterConfig::disabled`]: the client gets no limiter.
+    disabled: bool,
 }
 
 impl std::fmt::Debug for LimiterConfig {
@@ -38,6 +40,7 @@ impl std::fmt::Debug for LimiterConfig {
             .field("assistant_creations", &self.assistant_creations);
         #[cfg(feature = "redis")]
         d.field("shared", &self.shared);
+        d.field("disabled", &self.disabled);
         d.finish()
     }
 }
@@ -58,33 +61,55 @@ impl LimiterConfig {
             assistant_creations: None,
             #[cfg(feature = "redis")]
             shared: None,
+            disabled: false,
         }
     }
+    /// A limiter that is off: `ClientBuilder::limiter(LimiterConfig::disabled())` sends every request
+    /// as soon as it is made (the server's 429s are still retried).
+    pub fn disabled() -> Self {
+        Self { disabled: true, ..Self::default() }
+    }
+    /// Whether this is [`LimiterConfig::disabled`].
+    pub fn is_disabled(&self) -> bool {
+        self.disabled
+    }
     /// Sets the burst.
-    pub fn with_burst(mut self, burst: u32) -> Self {
+    pub fn burst(mut self, burst: u32) -> Self {
         self.burst = burst;
         self
     }
-    /// Adds the `create_assistant` bucket (Invent: `with_assistant_creations(10, Duration::from_secs(3600))`).
-    pub fn with_assistant_creations(mut self, count: u32, period: Duration) -> Self {
+    /// Adds the `create_assistant` bucket (Invent: `assistant_creations(10, Duration::from_secs(3600))`).
+    pub fn assistant_creations(mut self, count: u32, period: Duration) -> Self {
         self.assistant_creations = Some((count, period));
         self
     }
-    /// Shares every bucket with the other processes using the same Redis and `key_prefix` (feature
-    /// `redis`; see the README's "Limits shared across processes"). `url`: `redis://[user:password@]host[:port][/db]`
-    /// or `redis+unix:///path`. The prefix names the group of processes that share one quota (for
-    /// example one prefix per egress IP and org); the API key is never part of a Redis key. Without a
-    /// prefix of your own, use [`SharedRedis::namespaced`]: one quota per base URL and org.
+    /// Shares every bucket with the other processes using the same Redis and key prefix (feature
+    /// `redis`; see the guide's limiter chapter):
+    /// `.shared_redis(SharedRedis::new("redis://127.0.0.1:6379", "org_1"))`. The prefix names the group
+    /// of processes that share one quota (for example one prefix per egress IP and org); the API key is
+    /// never part of a Redis key. Without a prefix of your own, use [`SharedRedis::namespaced`]: one
+    /// quota per base URL and org.
     #[cfg(feature = "redis")]
-    pub fn shared_redis(mut self, url: impl Into<String>, key_prefix: impl Into<String>) -> Self {
-        self.shared = Some(SharedRedis::new(url, key_prefix));
-        self
-    }
-    /// Like [`LimiterConfig::shared_redis`], with timeouts of your own.
-    #[cfg(feature = "redis")]
-    pub fn with_shared_redis(mut self, shared: SharedRedis) -> Self {
+    pub fn shared_redis(mut self, shared: SharedRedis) -> Self {
         self.shared = Some(shared);
         self
+    }
+
+    /// Old name of [`LimiterConfig::burst`].
+    #[deprecated(note = "use `LimiterConfig::burst`")]
+    pub fn with_burst(self, burst: u32) -> Self {
+        self.burst(burst)
+    }
+    /// Old name of [`LimiterConfig::assistant_creations`].
+    #[deprecated(note = "use `LimiterConfig::assistant_creations`")]
+    pub fn with_assistant_creations(self, count: u32, period: Duration) -> Self {
+        self.assistant_creations(count, period)
+    }
+    /// Old name of [`LimiterConfig::shared_redis`].
+    #[cfg(feature = "redis")]
+    #[deprecated(note = "use `LimiterConfig::shared_redis`")]
+    pub fn with_shared_redis(self, shared: SharedRedis) -> Self {
+        self.shared_redis(shared)
     }
 }
 
@@ -114,8 +139,9 @@ impl SharedRedis {
     /// Default [`SharedRedis::command_timeout`].
     pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_millis(250);
 
-    /// `url` and `key_prefix` with the default timeouts. The prefix is used as given: every client
-    /// with the same prefix shares one quota, whatever its base URL and org.
+    /// `url` (`redis://[user:password@]host[:port][/db]` or `redis+unix:///path`) and `key_prefix`, with
+    /// the default timeouts. The prefix is used as given: every client with the same prefix shares one
+    /// quota, whatever its base URL and org.
     pub fn new(url: impl Into<String>, key_prefix: impl Into<String>) -> Self {
         Self {
             url: url.into(),
@@ -144,10 +170,15 @@ impl SharedRedis {
         }
     }
     /// Sets both timeouts.
-    pub fn with_timeouts(mut self, connect: Duration, command: Duration) -> Self {
+    pub fn timeouts(mut self, connect: Duration, command: Duration) -> Self {
         self.connect_timeout = connect;
         self.command_timeout = command;
         self
+    }
+    /// Old name of [`SharedRedis::timeouts`].
+    #[deprecated(note = "use `SharedRedis::timeouts`")]
+    pub fn with_timeouts(self, connect: Duration, command: Duration) -> Self {
+        self.timeouts(connect, command)
     }
     /// The URL with its user info and query (either may carry a password) replaced by `<redacted>`;
     /// scheme, host, port and path (the db number, or a socket's path) are kept.
@@ -353,7 +384,8 @@ mod tests {
     #[cfg(feature = "redis")]
     #[test]
     fn debug_redacts_the_redis_password() {
-        let config = LimiterConfig::default().shared_redis("redis://user:hunter2@127.0.0.1:6379/0", "org_1");
+        let config =
+            LimiterConfig::default().shared_redis(SharedRedis::new("redis://user:hunter2@127.0.0.1:6379/0", "org_1"));
         let shown = format!("{config:?}");
         assert!(!shown.contains("hunter2") && shown.contains("<redacted>") && shown.contains("org_1"), "{shown}");
     }
@@ -394,5 +426,25 @@ mod tests {
         let mut own = SharedRedis::new("redis://127.0.0.1", "mine");
         own.scope("https://api.useinvent.com", "c");
         assert_eq!(own.key_prefix, "mine", "a prefix of your own wins");
+    }
+
+    #[test]
+    #[allow(deprecated)]
+    fn setters_and_their_old_names_set_the_same_field() {
+        let base = LimiterConfig::new(50, Duration::from_secs(1));
+        assert_eq!(base.clone().burst(3).burst, 3);
+        assert_eq!(base.clone().with_burst(3), base.clone().burst(3));
+        let hour = Duration::from_secs(3600);
+        assert_eq!(base.clone().assistant_creations(10, hour).assistant_creations, Some((10, hour)));
+        assert_eq!(base.clone().with_assistant_creations(10, hour), base.clone().assistant_creations(10, hour));
+        assert!(LimiterConfig::disabled().is_disabled() && !base.is_disabled());
+        #[cfg(feature = "redis")]
+        {
+            let shared = SharedRedis::new("redis://127.0.0.1:6379", "p").timeouts(Duration::ZERO, Duration::MAX);
+            assert_eq!((shared.connect_timeout, shared.command_timeout), (Duration::ZERO, Duration::MAX));
+            assert_eq!(shared.clone().with_timeouts(Duration::ZERO, Duration::MAX), shared);
+            assert_eq!(base.clone().shared_redis(shared.clone()).shared, Some(shared.clone()));
+            assert_eq!(base.clone().with_shared_redis(shared.clone()), base.clone().shared_redis(shared));
+        }
     }
 }

@@ -308,10 +308,10 @@ fn client(spec: &Spec) -> Client {
         Limiting::Local | Limiting::Shared(..) => {
             let mut config = LimiterConfig::new(spec.requests, spec.period);
             if let Some((count, period)) = spec.creations {
-                config = config.with_assistant_creations(count, period);
+                config = config.assistant_creations(count, period);
             }
             if let Limiting::Shared(url, prefix) = &spec.limiting {
-                config = config.shared_redis(url, prefix);
+                config = config.shared_redis(invent_api::SharedRedis::new(url, prefix));
             }
             Some(config)
         }

@@ -63,7 +63,7 @@ fn gap(event: ChatEvent) -> Gap {
 
 /// Fast reconnects for tests that are not about timing.
 fn quick() -> EventsConfig {
-    EventsConfig::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5))
+    EventsConfig::default().backoff(Duration::from_millis(1), Duration::from_millis(5))
 }
 
 /// Waits until the server has held the socket for a while, for tests that must not end it early.
@@ -197,7 +197,7 @@ async fn a_silent_but_healthy_connection_is_pinged_and_kept() {
         }
     })
     .await;
-    let config = EventsConfig::default().with_keepalive(Duration::from_secs(20), Duration::from_secs(45));
+    let config = EventsConfig::default().keepalive(Duration::from_secs(20), Duration::from_secs(45));
     let mut events = server.client().events_with(Feed::Chats, config).unwrap();
     match next_event(&mut events).await {
         ChatEvent::Other { raw, .. } => {
@@ -225,7 +225,7 @@ async fn a_dead_connection_is_detected_by_missed_pongs_and_replaced() {
         }
     })
     .await;
-    let config = quick().with_keepalive(Duration::from_secs(10), Duration::from_secs(30));
+    let config = quick().keepalive(Duration::from_secs(10), Duration::from_secs(30));
     let mut events = server.client().events_with(Feed::Chats, config).unwrap();
     let started = Instant::now();
     let gap = gap(next_event(&mut events).await);
@@ -361,14 +361,14 @@ async fn reconnect_delays_are_full_jitter_within_the_exponential_bounds() {
     })
     .await;
     let (base, cap) = (Duration::from_millis(100), Duration::from_millis(1600));
-    let config = EventsConfig::default().with_backoff(base, cap);
+    let config = EventsConfig::default().backoff(base, cap);
     // Seeded jitter, so the draws (and this test) are the same on every run: unseeded, a draw in the
     // last millisecond under a ceiling is rounded up to the ceiling by tokio's 1 ms timer (~2 % of runs).
     let client = Client::builder()
         .api_key(KEY)
         .base_url(&server.base_url)
         .limiter(None)
-        .retry(RetryConfig::default().with_jitter_seed(20261130))
+        .retry(RetryConfig::default().jitter_seed(20261130))
         .build()
         .unwrap();
     let mut events = client.events_with(Feed::Chats, config).unwrap();
@@ -396,7 +396,7 @@ async fn reconnect_delays_are_full_jitter_within_the_exponential_bounds() {
 #[tokio::test(start_paused = true)]
 async fn the_stream_gives_up_after_max_reconnects_failures_in_a_row() {
     let server = Server::start(|conn: Conn| conn.refuse(502, "", "bad gateway")).await;
-    let config = quick().with_max_reconnects(Some(3));
+    let config = quick().max_reconnects(Some(3));
     let mut events = server.client().events_with(Feed::Chats, config).unwrap();
     let error = next(&mut events).await.unwrap_err();
     assert!(matches!(error, EventError::GaveUp { attempts: 4, .. }), "{error:?}");
@@ -406,7 +406,7 @@ async fn the_stream_gives_up_after_max_reconnects_failures_in_a_row() {
     assert!(events.next().await.is_none());
 
     // Some(0): the first failure ends it.
-    let config = quick().with_max_reconnects(Some(0));
+    let config = quick().max_reconnects(Some(0));
     let mut events = server.client().events_with(Feed::Chats, config).unwrap();
     assert!(matches!(next(&mut events).await, Err(EventError::GaveUp { attempts: 1, .. })));
 }
@@ -425,7 +425,7 @@ async fn a_429_waits_for_retry_after_up_to_the_backoff_cap() {
         }
     })
     .await;
-    let config = EventsConfig::default().with_backoff(Duration::from_millis(10), Duration::from_secs(30));
+    let config = EventsConfig::default().backoff(Duration::from_millis(10), Duration::from_secs(30));
     let mut events = server.client().events_with(Feed::Chats, config).unwrap();
     assert_eq!(gap(next_event(&mut events).await).reconnects, 2);
     let at: Vec<Instant> = server.upgrades().iter().map(|u| u.at).collect();
@@ -451,10 +451,10 @@ async fn each_connection_attempt_takes_a_limiter_slot() {
     let client = Client::builder()
         .api_key(KEY)
         .base_url(&server.base_url)
-        .limiter(Some(LimiterConfig::new(3, Duration::from_secs(60)).with_burst(1)))
+        .limiter(Some(LimiterConfig::new(3, Duration::from_secs(60)).burst(1)))
         .build()
         .unwrap();
-    let config = EventsConfig::default().with_backoff(Duration::from_millis(1), Duration::from_millis(1));
+    let config = EventsConfig::default().backoff(Duration::from_millis(1), Duration::from_millis(1));
     let mut events = client.events_with(Feed::Chats, config).unwrap();
     assert_eq!(gap(next_event(&mut events).await).reconnects, 3);
     let at: Vec<Instant> = server.upgrades().iter().map(|u| u.at).collect();
@@ -495,7 +495,7 @@ async fn a_slow_consumer_gets_the_buffer_then_a_gap_with_the_drop_count() {
         }
     })
     .await;
-    let config = quick().with_buffer(4);
+    let config = quick().buffer(4);
     let mut events = server.client().events_with(Feed::Chats, config).unwrap();
     tokio::time::timeout(Duration::from_secs(10), flooded_rx).await.expect("flood").unwrap();
     assert_eq!(events.stats().frames, 100);
@@ -536,7 +536,7 @@ async fn an_unanswered_upgrade_times_out_and_is_retried() {
         tokio::time::sleep(Duration::from_secs(100_000)).await;
     })
     .await;
-    let config = quick().with_handshake_timeout(Duration::from_secs(5)).with_max_reconnects(Some(1));
+    let config = quick().handshake_timeout(Duration::from_secs(5)).max_reconnects(Some(1));
     let mut events = server.client().events_with(Feed::Chats, config).unwrap();
     let error = next(&mut events).await.unwrap_err();
     assert!(
@@ -561,7 +561,7 @@ async fn a_message_above_the_size_limit_ends_that_connection_only() {
         hold(&mut ws).await;
     })
     .await;
-    let config = quick().with_max_message_bytes(2048);
+    let config = quick().max_message_bytes(2048);
     let mut events = server.client().events_with(Feed::Chats, config).unwrap();
     let gap = gap(next_event(&mut events).await);
     assert!(matches!(&gap.cause, Some(Disconnect::Protocol(m)) if m.contains("size limit")), "{:?}", gap.cause);
@@ -619,12 +619,12 @@ async fn extreme_settings_work_where_they_mean_never() {
     })
     .await;
     let config = EventsConfig::default()
-        .with_backoff(Duration::from_nanos(1), Duration::MAX)
-        .with_keepalive(Duration::MAX, Duration::MAX)
-        .with_handshake_timeout(Duration::MAX)
-        .with_stable_after(Duration::MAX)
-        .with_max_reconnects(Some(u32::MAX))
-        .with_buffer(invent_api::events::MAX_BUFFER);
+        .backoff(Duration::from_nanos(1), Duration::MAX)
+        .keepalive(Duration::MAX, Duration::MAX)
+        .handshake_timeout(Duration::MAX)
+        .stable_after(Duration::MAX)
+        .max_reconnects(Some(u32::MAX))
+        .buffer(invent_api::events::MAX_BUFFER);
     let mut events = server.client().events_with(Feed::Chats, config).unwrap();
     assert_eq!(created_id(&next_event(&mut events).await), "cht_1");
     let second =
@@ -632,7 +632,7 @@ async fn extreme_settings_work_where_they_mean_never() {
     assert_eq!(created_id(&second), "cht_2");
     assert_eq!(events.stats().connections, 1);
     // Invalid settings are refused up front, naming the setting.
-    let bad = server.client().events_with(Feed::Chats, EventsConfig::default().with_buffer(0)).unwrap_err();
+    let bad = server.client().events_with(Feed::Chats, EventsConfig::default().buffer(0)).unwrap_err();
     assert!(bad.to_string().contains("events.buffer"), "{bad}");
 }
 
@@ -643,7 +643,7 @@ async fn a_connection_refused_is_retried_until_the_server_appears() {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let client = Client::builder().api_key(KEY).base_url(format!("http://{addr}")).limiter(None).build().unwrap();
-    let config = EventsConfig::default().with_backoff(Duration::from_millis(20), Duration::from_millis(40));
+    let config = EventsConfig::default().backoff(Duration::from_millis(20), Duration::from_millis(40));
     let mut events = client.events_with(Feed::Chats, config).unwrap();
     let waited = Instant::now();
     while events.stats().attempts < 3 {
@@ -750,8 +750,8 @@ async fn a_stable_connection_resets_the_backoff_and_a_flapping_one_does_not() {
         })
         .await;
         let config = EventsConfig::default()
-            .with_backoff(Duration::from_secs(1), Duration::from_secs(64))
-            .with_stable_after(Duration::from_secs(10));
+            .backoff(Duration::from_secs(1), Duration::from_secs(64))
+            .stable_after(Duration::from_secs(10));
         let events = server.client().events_with(Feed::Chats, config).unwrap();
         while server.count() < 8 {
             tokio::time::sleep(Duration::from_millis(100)).await;

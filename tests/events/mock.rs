@@ -12,7 +12,7 @@ use serde_json::json;
 use super::{created_id, gap, next, next_event};
 
 fn quick() -> EventsConfig {
-    EventsConfig::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5))
+    EventsConfig::default().backoff(Duration::from_millis(1), Duration::from_millis(5))
 }
 
 /// A contact with one custom channel in `client`'s org; returns (contact id, channel id).
@@ -177,7 +177,7 @@ async fn the_upgrade_goes_through_the_mocks_auth_and_429_cadence() {
 async fn dropping_the_mock_closes_its_sockets_with_going_away() {
     let mock = MockInvent::start().await;
     let client = mock.client();
-    let mut events = client.events_with(Feed::Chats, quick().with_max_reconnects(Some(0))).unwrap();
+    let mut events = client.events_with(Feed::Chats, quick().max_reconnects(Some(0))).unwrap();
     assert!(events.connected().await);
     drop(mock);
     let error = tokio::time::timeout(Duration::from_secs(10), events.next()).await.unwrap().unwrap().unwrap_err();

@@ -27,7 +27,7 @@ async fn a_stream_records_its_span_connections_losses_and_skips_without_the_key(
     let recorder = Recorder::default();
     let _guard = tracing::subscriber::set_default(recorder.clone());
     let config =
-        EventsConfig::default().with_backoff(std::time::Duration::from_millis(1), std::time::Duration::from_millis(2));
+        EventsConfig::default().backoff(std::time::Duration::from_millis(1), std::time::Duration::from_millis(2));
     let mut events = server.client().for_org("org_x").events_with(Feed::Inbox, config).unwrap();
     gap(next_event(&mut events).await);
     assert_eq!(created_id(&next_event(&mut events).await), "cht_1");

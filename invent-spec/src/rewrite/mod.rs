@@ -8,10 +8,12 @@
 //! Every generated operation must match one operation of the lowered document (`ops`), or generation
 //! fails: nothing is scoped, named or decoded by guesswork.
 
+pub mod api_version;
 pub mod builders;
 pub mod cli;
 pub mod deep_object;
 pub mod doc_examples;
+pub mod list_take;
 pub mod null_as_absent;
 pub mod open_enums;
 pub mod ops;
@@ -77,6 +79,7 @@ pub fn rewrite(
     let builder_items = module_items_mut(file, "builder")
         .ok_or_else(|| SpecError::at_root("generated-send", "progenitor emitted no `builder` module"))?;
     let fields = builder_fields(builder_items);
+    report.count_n(list_take::RULE, list_take::expose(builder_items));
     for item in builder_items.iter_mut() {
         let syn::Item::Impl(imp) = item else { continue };
         if imp.trait_.is_some() {

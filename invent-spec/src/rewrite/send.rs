@@ -6,9 +6,9 @@
 //! The executor gets the request-building statements as a closure over the builder's (converted)
 //! values, so a retry builds its request again and a call that needs no retry copies nothing (rule
 //! `rebuild-for-retry`); an operation whose body the caller supplies as a `reqwest::Body` cannot be
-//! built twice and hands over one request (`call::execute_once`). progenitor's `api-version` header
-//! stays on the wire but goes straight onto the request instead of through a `HeaderMap` built for it
-//! alone (rule `api-version-inline`): one map per call less. An absent optional query parameter is
+//! built twice and hands over one request (`call::execute_once`). progenitor's `api-version` header,
+//! which Invent does not document, is left off the request (rule `api-version-dropped`, see
+//! `api_version`). An absent optional query parameter is
 //! skipped without reqwest rewriting the URL for it (rule `absent-query-skipped`), and the WebSocket
 //! handshake nonce comes from the runtime rather than `rand` (rule `websocket-key`).
 
@@ -87,7 +87,6 @@ fn operation_id(stmt: &syn::Stmt) -> Option<String> {
 
 /// Rule names of the lean-call rewrites, for the lowering report (see the module doc).
 pub const REBUILD_FOR_RETRY: &str = "rebuild-for-retry";
-pub const API_VERSION_INLINE: &str = "api-version-inline";
 pub const ABSENT_QUERY_SKIPPED: &str = "absent-query-skipped";
 pub const WEBSOCKET_KEY: &str = "websocket-key";
 
@@ -129,7 +128,7 @@ pub fn rewrite_fn(f: &mut syn::ImplItemFn, target: &Target<'_>) -> Result<[(&'st
         }
     }
 
-    inline_api_version(&mut prefix).map_err(fail)?;
+    super::api_version::drop_header(&mut prefix).map_err(fail)?;
     let absent_queries = skip_absent_queries(&mut prefix, target.runtime);
     let nonces = websocket_nonce(&mut prefix, target.runtime).map_err(fail)?;
 
@@ -180,7 +179,7 @@ pub fn rewrite_fn(f: &mut syn::ImplItemFn, target: &Target<'_>) -> Result<[(&'st
     });
     Ok([
         (REBUILD_FOR_RETRY, usize::from(rebuilt)),
-        (API_VERSION_INLINE, 1),
+        (super::api_version::RULE, 1),
         (ABSENT_QUERY_SKIPPED, absent_queries),
         (WEBSOCKET_KEY, nonces),
     ])
@@ -227,41 +226,6 @@ fn bound_names(stmts: &[syn::Stmt]) -> Vec<syn::Ident> {
     let mut seen = std::collections::BTreeSet::new();
     names.retain(|n| seen.insert(n.to_string()));
     names
-}
-
-/// Rule `api-version-inline`: progenitor builds a `HeaderMap` per call for its `api-version` header
-/// (plus any header parameters) and merges it into the request. The header goes onto the request
-/// builder directly instead (same name, same value); the map stays only for header parameters.
-fn inline_api_version(stmts: &mut Vec<syn::Stmt>) -> Result<(), String> {
-    let append_at = stmts
-        .iter()
-        .position(is_api_version_append)
-        .ok_or("progenitor's `send` has no `api-version` header (its output changed shape)")?;
-    let syn::Stmt::Expr(syn::Expr::MethodCall(append), _) = stmts.remove(append_at) else {
-        return Err("progenitor's `api-version` header is not a `header_map.append` call".into());
-    };
-    let (name, value) = (&append.args[0], &append.args[1]);
-    let map_used = stmts.iter().any(mentions_header_map);
-    let mut replaced = 0;
-    for stmt in stmts.iter_mut() {
-        let syn::Stmt::Local(local) = stmt else { continue };
-        let Some(init) = local.init.as_mut() else { continue };
-        replace_headers_call(&mut init.expr, &mut |receiver| {
-            replaced += 1;
-            if map_used {
-                syn::parse_quote!(#receiver.header(#name, #value).headers(header_map))
-            } else {
-                syn::parse_quote!(#receiver.header(#name, #value))
-            }
-        });
-    }
-    if replaced != 1 {
-        return Err(format!("expected one `.headers(header_map)` in progenitor's request, found {replaced}"));
-    }
-    if !map_used {
-        stmts.retain(|s| !is_header_map_let(s));
-    }
-    Ok(())
 }
 
 /// Rule `absent-query-skipped`: `.query(&progenitor_client::QueryParam::new(name, &value))` becomes
@@ -344,62 +308,6 @@ fn websocket_nonce(stmts: &mut [syn::Stmt], runtime: &syn::Path) -> Result<usize
     match nonce.unknown {
         Some(text) => Err(format!("progenitor's request uses `{text}`; invent-api has no `rand` dependency")),
         None => Ok(nonce.replaced),
-    }
-}
-
-/// `header_map.append(HeaderName::from_static("api-version"), …);`
-fn is_api_version_append(stmt: &syn::Stmt) -> bool {
-    let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = stmt else { return false };
-    call.method == "append"
-        && call.args.len() == 2
-        && matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident("header_map"))
-        && call.args[0].to_token_stream().to_string().contains("\"api-version\"")
-}
-
-/// `let mut header_map = …;`
-fn is_header_map_let(stmt: &syn::Stmt) -> bool {
-    matches!(stmt, syn::Stmt::Local(l) if matches!(&l.pat, syn::Pat::Ident(p) if p.ident == "header_map"))
-}
-
-/// Whether `stmt` uses `header_map` other than by declaring it or merging it (`.headers(header_map)`):
-/// header parameters appended to it.
-fn mentions_header_map(stmt: &syn::Stmt) -> bool {
-    if is_header_map_let(stmt) {
-        return false;
-    }
-    struct Finder(bool);
-    impl<'ast> syn::visit::Visit<'ast> for Finder {
-        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-            if call.method == "headers" {
-                // The merge's argument does not count; its receiver chain might.
-                syn::visit::Visit::visit_expr(self, &call.receiver);
-                return;
-            }
-            syn::visit::visit_expr_method_call(self, call);
-        }
-        fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
-            self.0 |= ident == "header_map";
-        }
-    }
-    let mut finder = Finder(false);
-    syn::visit::Visit::visit_stmt(&mut finder, stmt);
-    finder.0
-}
-
-/// Walks a method-call chain and rewrites `receiver.headers(header_map)` with `make(receiver)`.
-fn replace_headers_call(expr: &mut syn::Expr, make: &mut dyn FnMut(&syn::Expr) -> syn::Expr) {
-    match expr {
-        syn::Expr::MethodCall(call)
-            if call.method == "headers"
-                && matches!(call.args.first(), Some(syn::Expr::Path(p)) if p.path.is_ident("header_map")) =>
-        {
-            replace_headers_call(&mut call.receiver, make);
-            let new = make(&call.receiver);
-            *expr = new;
-        }
-        syn::Expr::MethodCall(call) => replace_headers_call(&mut call.receiver, make),
-        syn::Expr::Try(t) => replace_headers_call(&mut t.expr, make),
-        _ => {}
     }
 }
 
