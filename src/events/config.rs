@@ -103,7 +103,7 @@ impl EventsConfig {
         self
     }
     /// Bytes of events held for a slow consumer before newer ones are dropped (at least 1024).
-    pub fn with_buffer_bytes(mut self, bytes: usize) -> Self {
+    pub fn buffer_bytes(mut self, bytes: usize) -> Self {
         self.buffer_bytes = bytes;
         self
     }

@@ -133,7 +133,8 @@ impl EventStream {
             return Ok(self);
         }
         // Events (a gap) may precede the error that ended it; the error is what the caller needs.
-        while let Some(item) = self.items.recv().await {
+        while let Some((item, bytes)) = self.items.recv().await {
+            self.counters.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
             item?;
         }
         // Ended without an error item (never, by construction): nothing to wait for.
