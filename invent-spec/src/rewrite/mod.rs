@@ -2,12 +2,14 @@
 //! and changed with `syn` (never by hand): every builder's `send` goes through the crate's executor and
 //! returns the crate's error (`send`), operations with several body types get by-status enums
 //! (`responses`), enums that responses reach accept values the spec does not list (`open_enums`),
-//! `null` for an optional collection reads as absent (`null_as_absent`).
+//! `null` for an optional collection reads as absent (`null_as_absent`), `Client`'s constructors leave
+//! the rendered docs (`constructors`).
 //! Every generated operation must match one operation of the lowered document (`ops`), or generation
 //! fails: nothing is scoped, named or decoded by guesswork.
 
 pub mod builders;
 pub mod cli;
+pub mod constructors;
 pub mod deep_object;
 pub mod null_as_absent;
 pub mod open_enums;
