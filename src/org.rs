@@ -12,7 +12,18 @@ use crate::Client;
 /// The path segment Invent resolves to the org the API key belongs to.
 pub const CURRENT_ORG: &str = crate::generated::ORG_ALIAS;
 
-/// Which org a request is scoped to.
+/// Which org a request is scoped to. Anything that takes an org (`for_org`, `ClientBuilder::org`)
+/// takes `&str` and `String` too: `"c"` (or empty) is [`Org::Current`], anything else an id.
+/// [Guide: orgs and sub-orgs](crate::guide::orgs).
+///
+/// ```
+/// use invent_api::Org;
+///
+/// assert_eq!(Org::parse("c"), Org::Current);
+/// assert_eq!(Org::parse(" org_7wHuTTRIfOM537zxuAHi6g "), Org::Id("org_7wHuTTRIfOM537zxuAHi6g".into()));
+/// assert_eq!(Org::Current.segment(), "c");
+/// assert_eq!(Org::from("org_1").to_string(), "org_1");
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub enum Org {
     /// The org the API key belongs to (`c`). For a parent (agency) key this is the parent, never a
@@ -67,6 +78,17 @@ impl From<String> for Org {
 impl Client {
     /// A client whose org-scoped calls go to `org` (e.g. a sub-org id). Cheap: it shares the HTTP
     /// connection pool, rate limiter and retry budget with `self`.
+    ///
+    /// ```
+    /// use invent_api::{Client, Org};
+    ///
+    /// let client = Client::builder().api_key("sk_test").build()?;
+    /// assert_eq!(client.org(), &Org::Current); // `/orgs/c/…`: the key's own org
+    /// let sub = client.for_org("org_7wHuTTRIfOM537zxuAHi6g"); // `/orgs/org_7wHu…/…`
+    /// assert_eq!(sub.org().segment(), "org_7wHuTTRIfOM537zxuAHi6g");
+    /// // Then the same calls: sub.list_assistants().send().await?
+    /// # Ok::<(), invent_api::ConfigError>(())
+    /// ```
     pub fn for_org(&self, org: impl Into<Org>) -> Client {
         let mut client = self.clone();
         let org = org.into();

@@ -5,7 +5,24 @@ use std::time::Duration;
 use crate::ConfigError;
 
 /// How an event stream connects, notices a dead socket, reconnects and buffers. Start from
-/// [`EventsConfig::default`] and change what you need with the `with_*` methods.
+/// [`EventsConfig::default`] and change what you need with the `with_*` methods; give it to
+/// [`Client::events_with`](crate::Client::events_with), which checks it first.
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// use invent_api::events::{EventsConfig, Feed};
+///
+/// # fn run(client: invent_api::Client) -> Result<(), invent_api::ConfigError> {
+/// let config = EventsConfig::default()
+///     .with_backoff(Duration::from_millis(200), Duration::from_secs(10))
+///     .with_max_reconnects(Some(20)) // then the stream ends with EventError::GaveUp
+///     .with_buffer(1024);
+/// let events = client.events_with(Feed::Inbox, config)?;
+/// # drop(events);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EventsConfig {
