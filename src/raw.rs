@@ -27,11 +27,11 @@ static RAW: OperationSpec =
 /// println!("{} bytes: {}", page.len(), String::from_utf8_lossy(&page));
 ///
 /// // JSON in, JSON out.
-/// let chat: serde_json::Value = client
+/// let chat = client
 ///     .raw(Method::PATCH, "/chats/ch_1")
 ///     .header("x-debug", "1")
 ///     .json(&serde_json::json!({ "title": "Refund" }))
-///     .send_json()
+///     .send_json::<serde_json::Value>()
 ///     .await?
 ///     .into_inner();
 /// # let _ = chat;
