@@ -111,8 +111,8 @@ impl LimiterConfig {
 
 /// Where and how the buckets are shared through Redis (feature `redis`): every process with the same
 /// URL and key prefix draws from the same buckets, so a fleet together stays under Invent's limit.
-/// [`LimiterConfig::shared_redis`] is the short form; `INVENT_LIMITER_REDIS_URL` (and
-/// `INVENT_LIMITER_REDIS_PREFIX`) with [`Client::from_env`](crate::Client::from_env) the no-code one.
+/// Give it to `LimiterConfig::shared_redis`; or set `INVENT_LIMITER_REDIS_URL` (and
+/// `INVENT_LIMITER_REDIS_PREFIX`) and use [`Client::from_env`](crate::Client::from_env), with no code.
 /// If Redis is unusable, calls fall back to this process's local limiter (one warning), never fail.
 ///
 /// ```
@@ -122,9 +122,8 @@ impl LimiterConfig {
 /// // The password never shows: not in Debug output, not in logs.
 /// assert_eq!(shared.url_redacted(), "redis://:<redacted>@10.0.0.5:6379/0");
 /// assert!(!format!("{shared:?}").contains("s3cret"));
-///
-/// let limiter = LimiterConfig::default().shared_redis("redis://10.0.0.5:6379/0", "egress-a:org_7wHu");
-/// # let _ = limiter;
+/// # let _ = LimiterConfig::default();
+/// // Then: LimiterConfig::default().shared_redis(shared)
 /// ```
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
