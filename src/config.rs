@@ -42,7 +42,24 @@ pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Overall deadline across attempts and retry waits.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(180);
 
-/// Builds a [`Client`]. Start from [`Client::builder`] or [`Client::from_env`].
+/// Builds a [`Client`]. Start from [`Client::builder`] (defaults) or [`Client::builder_from_env`]
+/// (the `INVENT_*` variables), set what differs, then [`build`](ClientBuilder::build). Every setting,
+/// its default and its environment variable: [guide: building a client](crate::guide::configuration).
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// # fn main() -> Result<(), invent_api::ConfigError> {
+/// let client = invent_api::Client::builder()
+///     .api_key("sk_…")
+///     .org("org_7wHuTTRIfOM537zxuAHi6g") // a sub-org of an agency key; default: `c`, the key's own org
+///     .attempt_timeout(Duration::from_secs(30))
+///     .max_retries(3)
+///     .build()?; // fails on a missing key or a base URL that is not https (loopback may be http)
+/// # let _ = client;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct ClientBuilder {
     api_key: Option<String>,
@@ -191,6 +208,7 @@ impl ClientBuilder {
     /// [`ClientBuilder::http_client`] if any, else one built on first use with the connect timeout and
     /// user agent.
     #[cfg(feature = "events")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
     pub fn events_http_client(mut self, client: reqwest::Client) -> Self {
         self.events_http = Some(client);
         self
@@ -293,6 +311,12 @@ pub(crate) fn origin_bound(builder: reqwest::ClientBuilder, base: &reqwest::Url)
 
 impl Client {
     /// A builder with the defaults (base URL `https://api.useinvent.com`, org `c`, 2 retries, limiter on).
+    ///
+    /// ```no_run
+    /// let client = invent_api::Client::builder().api_key("sk_…").build()?;
+    /// # let _ = client;
+    /// # Ok::<(), invent_api::ConfigError>(())
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -337,7 +361,17 @@ impl Client {
         builder
     }
 
-    /// A client configured from the environment; see [`Client::builder_from_env`].
+    /// A client configured from the environment; see [`Client::builder_from_env`]. A missing
+    /// `INVENT_API_KEY` is a [`ConfigError`] that says so (and `?` turns it into [`crate::Error`]).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), invent_api::Error> {
+    /// let client = invent_api::Client::from_env()?;
+    /// let assistants = client.list_assistants().send().await?;
+    /// println!("{} assistants", assistants.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_env() -> Result<Client, ConfigError> {
         Self::builder_from_env().build()
     }

@@ -14,7 +14,26 @@ use crate::retry_stop::RetryStop;
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Anything a call can fail with.
+/// Anything a call can fail with: the error of every `.send()`, raw call and page stream, and of
+/// `Client::from_env()?` in a function returning this type. The accessors (`message`, `status`,
+/// `request_id`, `is_not_found`, `retry_after`, `body_as`, …) work on any variant; matching gives every
+/// field. [Guide: errors](crate::guide::errors).
+///
+/// ```no_run
+/// use invent_api::Error;
+///
+/// # async fn run(client: invent_api::Client) -> Result<(), Error> {
+/// match client.get_assistant().assistant_id("ast_1").send().await {
+///     Ok(assistant) => println!("{}", assistant.name),
+///     Err(e) if e.is_not_found() => println!("no such assistant (request id {:?})", e.request_id()),
+///     Err(e) if e.is_rate_limited() => println!("rate limited; the server asks to wait {:?}", e.retry_after()),
+///     Err(Error::Api(api)) => println!("{}: {:?}", api.status, api.parsed), // any other non-2xx
+///     Err(Error::Transport { source, attempts, .. }) => println!("no answer after {attempts} attempts: {source}"),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -53,7 +72,25 @@ pub enum Error {
     },
 }
 
-/// A non-success response.
+/// A non-success response, as received: status, headers, the body (bounded by
+/// `ClientBuilder::max_error_body`) and its JSON, plus how many attempts were made and why retrying
+/// stopped. Reached through [`Error::Api`]; fields are public to read, and new ones may be added.
+///
+/// ```no_run
+/// # async fn run(client: invent_api::Client) {
+/// if let Err(invent_api::Error::Api(api)) = client.list_contacts().send().await {
+///     // Invent's error body is JSON: {"statusCode": 400, "error": "Bad Request", "message": "…"}.
+///     let message = api.parsed.as_ref().and_then(|json| json.get("message"));
+///     println!("{} after {} attempt(s): {message:?}", api.status, api.attempts);
+///     if api.truncated {
+///         println!("the body was longer than {} bytes and was cut", api.body.len());
+///     }
+///     if let Some(stop) = &api.stopped {
+///         println!("not retried further: {stop}");
+///     }
+/// }
+/// # }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct ApiError {

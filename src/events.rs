@@ -7,6 +7,11 @@
 //! use invent_api::events::ChatEvent;
 //!
 //! let mut events = client.chat_events(); // GET /orgs/c/chats/ws (or the org of `client.for_org(…)`)
+//! // The socket opens in the background: wait for it before acting on the org, or what happens
+//! // before it is open (a chat you create right now) never reaches the stream.
+//! if !events.connected().await {
+//!     return Err(format!("no event socket: {:?}", events.try_next().await.err()).into());
+//! }
 //! while let Some(event) = events.try_next().await? {
 //!     match event {
 //!         ChatEvent::ChatCreated(chat) => println!("new chat {:?}", chat.id),
@@ -72,6 +77,7 @@ pub use stream::{EventStats, EventStream};
 
 use crate::{Client, ConfigError};
 
+#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
 impl Client {
     /// Chat events of this client's org, returned once the socket is open (see
     /// [`EventStream::ready`]): a chat created after this returns is in the stream.
@@ -96,6 +102,22 @@ impl Client {
     /// [`EventsConfig`], connecting in the background: events before the socket opens are not seen
     /// (await [`EventStream::connected`] first, or use [`Client::subscribe_chat_events`]). Must be
     /// called inside a Tokio runtime (otherwise the only item is [`EventError::NoRuntime`]).
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// use invent_api::events::ChatEvent;
+    ///
+    /// # async fn run(client: invent_api::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut events = client.chat_events();
+    /// events.connected().await; // from here on, every new chat reaches the stream
+    /// while let Some(event) = events.try_next().await? {
+    ///     if let ChatEvent::ChatCreated(chat) = event {
+    ///         println!("new chat {:?}: {:?}", chat.id, chat.title);
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn chat_events(&self) -> EventStream {
         session::start(self, Feed::Chats, EventsConfig::default())
     }

@@ -132,6 +132,20 @@ pub fn client_builder(server: &MockServer) -> ClientBuilder {
 }
 
 /// A ready client for `server` (see [`client_builder`]).
+///
+/// ```
+/// use invent_api::mock::prelude::*;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), invent_api::Error> {
+/// let server = MockServer::start_async().await;
+/// server.not_found("get_assistant", "Assistant not found");
+/// let client = invent_api::mock::client(&server);
+/// let err = client.get_assistant().assistant_id("ast_1").send().await.expect_err("mocked 404");
+/// assert!(err.is_not_found());
+/// # Ok(())
+/// # }
+/// ```
 pub fn client(server: &MockServer) -> Client {
     match client_builder(server).build() {
         Ok(client) => client,
@@ -157,6 +171,13 @@ pub fn query_value<T: serde::Serialize + ?Sized>(value: &T) -> String {
 }
 
 /// A generated type from JSON, for test data: `fixture::<types::Assistant>(json!({"id": "ast_1", …}))`.
+///
+/// ```
+/// use invent_api::{mock::fixture, types};
+///
+/// let assistant: types::Assistant = fixture(serde_json::json!({"id": "ast_1", "name": "Support", "enabled": true}));
+/// assert_eq!(assistant.name, "Support");
+/// ```
 ///
 /// # Panics
 /// When the JSON does not fit the type (the message names the type and serde's reason).

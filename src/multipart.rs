@@ -22,7 +22,22 @@ use crate::Error;
 type ByteChunks = Pin<Box<dyn Stream<Item = Result<Bytes, Box<dyn std::error::Error + Send + Sync>>> + Send>>;
 
 /// A file sent as one part of a multipart body: bytes (replayable) or a stream (sent once), with an
-/// optional file name and content type (default `application/octet-stream`).
+/// optional file name and content type (default `application/octet-stream`). The generator types a
+/// binary property of a `multipart/form-data` body as `FilePart`; set it on the body like any field,
+/// and the generated `send` encodes the body as multipart. (Invent's current spec has no multipart
+/// operation; specs built with `INVENT_API_SPEC` may.)
+///
+/// ```
+/// use invent_api::FilePart;
+///
+/// let csv = FilePart::bytes(&b"id,name\n1,Mary\n"[..]).file_name("contacts.csv").content_type("text/csv");
+/// assert_eq!(csv.as_bytes().map(|b| b.len()), Some(15)); // bytes: kept, so a retry can send them again
+///
+/// // A stream is read while the request is sent, so that request is never retried.
+/// let chunks = futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"..."))]);
+/// let streamed = FilePart::stream(chunks).file_name("big.bin");
+/// assert!(streamed.as_bytes().is_none());
+/// ```
 #[derive(Clone)]
 pub struct FilePart {
     data: PartData,

@@ -6,7 +6,14 @@ use std::future::Future;
 use crate::{Error, ResponseValue};
 
 /// One generated operation as the spec declares it (a generated static per operation, so nothing is
-/// looked up by name at run time).
+/// looked up by name at run time). [`crate::operations`] lists them all; `O::SPEC` is the one of an
+/// [`Operation`].
+///
+/// ```
+/// let spec = invent_api::operations().iter().find(|op| op.id == "list_assistants").expect("in the spec");
+/// assert_eq!((spec.method.as_str(), spec.template), ("GET", "/orgs/{org_id}/assistants"));
+/// assert!(spec.org_scoped && spec.is_idempotent());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OperationSpec {
@@ -41,7 +48,21 @@ pub enum Quota {
     AssistantCreations,
 }
 
-/// A request builder of one operation (every `builder::*` type implements it, by generated code).
+/// A request builder of one operation (every `builder::*` type implements it, by generated code), for
+/// code that handles any operation the same way.
+///
+/// ```
+/// use invent_api::{Error, Operation, ResponseValue};
+///
+/// /// Sends any operation and logs which one it was.
+/// async fn logged<O: Operation>(operation: O) -> Result<ResponseValue<O::Output>, Error> {
+///     let spec = O::SPEC;
+///     let result = operation.send().await;
+///     println!("{} {} ({}): {}", spec.method, spec.template, spec.id, if result.is_ok() { "ok" } else { "failed" });
+///     result
+/// }
+/// // logged(client.list_assistants().take(5)).await?
+/// ```
 pub trait Operation: Sized + Send {
     /// The success body type.
     type Output: Send;

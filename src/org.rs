@@ -15,7 +15,18 @@ use crate::{path, Client, Error};
 /// The path segment Invent resolves to the org the API key belongs to.
 pub const CURRENT_ORG: &str = crate::generated::ORG_ALIAS;
 
-/// Which org a request is scoped to.
+/// Which org a request is scoped to. Anything that takes an org (`for_org`, `ClientBuilder::org`)
+/// takes `&str` and `String` too: `"c"` (or empty) is [`Org::Current`], anything else an id.
+/// [Guide: orgs and sub-orgs](crate::guide::orgs).
+///
+/// ```
+/// use invent_api::Org;
+///
+/// assert_eq!(Org::parse("c"), Org::Current);
+/// assert_eq!(Org::parse(" org_7wHuTTRIfOM537zxuAHi6g "), Org::Id("org_7wHuTTRIfOM537zxuAHi6g".into()));
+/// assert_eq!(Org::Current.segment(), "c");
+/// assert_eq!(Org::from("org_1").to_string(), "org_1");
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub enum Org {
     /// The org the API key belongs to (`c`). For a parent (agency) key this is the parent, never a
@@ -80,6 +91,17 @@ impl Client {
     /// connection pool, rate limiter and retry budget with `self`. An id that cannot be one path
     /// segment (`""`, `.`, `..`) makes every org-scoped call of the returned client fail with
     /// [`Error::InvalidRequest`] before anything is sent; [`Client::try_for_org`] says so at once.
+    ///
+    /// ```
+    /// use invent_api::{Client, Org};
+    ///
+    /// let client = Client::builder().api_key("sk_test").build()?;
+    /// assert_eq!(client.org(), &Org::Current); // `/orgs/c/…`: the key's own org
+    /// let sub = client.for_org("org_7wHuTTRIfOM537zxuAHi6g"); // `/orgs/org_7wHu…/…`
+    /// assert_eq!(sub.org().segment(), "org_7wHuTTRIfOM537zxuAHi6g");
+    /// // Then the same calls: sub.list_assistants().send().await?
+    /// # Ok::<(), invent_api::ConfigError>(())
+    /// ```
     pub fn for_org(&self, org: impl Into<Org>) -> Client {
         let mut client = self.clone();
         let org = org.into();

@@ -18,6 +18,20 @@ pub(crate) const MAX_TAKE: u64 = LARGEST_TAKE as u64;
 
 /// The counts Invent sends with a list response; each is `None` when the header is absent or garbled
 /// (or out of range: page numbers and sizes are `u32` here as on the list builders).
+///
+/// ```
+/// use invent_api::PageInfo;
+/// use reqwest::header::{HeaderMap, HeaderValue};
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("pagination-count", HeaderValue::from_static("250"));
+/// headers.insert("pagination-page", HeaderValue::from_static("1"));
+/// headers.insert("pagination-take", HeaderValue::from_static("100"));
+/// let info = PageInfo::from_headers(&headers);
+/// assert_eq!((info.count, info.page, info.take), (Some(250), Some(1), Some(100)));
+/// assert_eq!(info.total_pages(), Some(3));
+/// // From a response: `PageInfo::of(&client.list_assistants().send().await?)`.
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PageInfo {
     /// Total number of items across all pages.
@@ -93,7 +107,32 @@ fn stopped(error: PaginationError) -> Error {
 
 /// Streams over every page of a list operation. Every stream ends: on the last page (by the counts, or
 /// a short or empty page), with a [`PaginationError`] when the server does not honour `page`, or at
-/// the page limit ([`DEFAULT_MAX_PAGES`] unless set with [`Paginate::pages_with_limit`]).
+/// the page limit ([`DEFAULT_MAX_PAGES`] unless set with [`Paginate::pages_with_limit`]). Implemented
+/// by every list builder; in the prelude. [Guide: pagination](crate::guide::pagination).
+///
+/// The streams are not `Unpin`: `pin!` them to call `next()`/`try_next()`, or use the by-value
+/// combinators of `futures::TryStreamExt`.
+///
+/// ```no_run
+/// use std::pin::pin;
+///
+/// use futures::TryStreamExt;
+/// use invent_api::prelude::*;
+///
+/// # async fn run(client: Client) -> Result<(), invent_api::Error> {
+/// // Every contact whose name matches, fetched a page at a time as the loop reads.
+/// let mut contacts = pin!(client.list_contacts().search("jackson").items());
+/// while let Some(contact) = contacts.try_next().await? {
+///     println!("{} {:?}", contact.id, contact.name);
+/// }
+///
+/// // Everything in one Vec; or page by page with the counts.
+/// let all = client.list_assistants().collect_all().await?;
+/// let sizes: Vec<usize> = client.list_org_chats().pages_with(50).map_ok(|p| p.items.len()).try_collect().await?;
+/// # let _ = (all, sizes);
+/// # Ok(())
+/// # }
+/// ```
 pub trait Paginate: ListOperation {
     /// All pages, `take` items each (clamped to 1..=100).
     fn pages_with(self, take: u32) -> impl Stream<Item = Result<Page<Self::Item>, Error>> + Send {

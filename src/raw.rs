@@ -20,7 +20,30 @@ use crate::{org, Client, Error, ResponseValue};
 static RAW: OperationSpec =
     OperationSpec { id: "raw", method: Method::GET, template: "", org_scoped: true, quota: Quota::Shared };
 
-/// A request to an arbitrary path, built by [`Client::raw`].
+/// A request to an arbitrary path, built by [`Client::raw`]: for an endpoint the spec lacks or
+/// describes wrongly. It runs through the same executor as generated calls (auth, org alias, retries,
+/// limiter, errors, tracing); any 2xx is a success. [Guide: raw calls](crate::guide::raw_calls).
+///
+/// ```no_run
+/// use invent_api::Method;
+///
+/// # async fn run(client: invent_api::Client) -> Result<(), invent_api::Error> {
+/// // Bytes back, whatever the content type.
+/// let page = client.raw(Method::GET, "/orgs/c/segments").query("take", 5).send().await?;
+/// println!("{} bytes: {}", page.len(), String::from_utf8_lossy(&page));
+///
+/// // JSON in, JSON out.
+/// let chat = client
+///     .raw(Method::PATCH, "/chats/ch_1")
+///     .header("x-debug", "1")
+///     .json(&serde_json::json!({ "title": "Refund" }))
+///     .send_json::<serde_json::Value>()
+///     .await?
+///     .into_inner();
+/// # let _ = chat;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct RawRequest<'a> {
     client: &'a Client,

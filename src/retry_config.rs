@@ -8,11 +8,30 @@ use crate::config_error::ConfigError;
 /// Largest accepted `max_retries`.
 pub const MAX_RETRIES_LIMIT: u32 = 10;
 
-/// Retry settings of a client. Build it with [`RetryConfig::default`] and the setters
-/// (`RetryConfig::default().max_retries(3).base_delay(Duration::from_millis(200))`) (the
-/// struct is `#[non_exhaustive]`, so it grows without breaking callers); the fields stay public to read.
+/// Retry settings of a client. Build it with [`RetryConfig::default`] and one setter per field
+/// (`max_retries`, `base_delay`, `max_delay`, `max_server_wait`, `budget_capacity`, `jitter_seed`; the
+/// `with_*` names are deprecated aliases), or [`RetryConfig::disabled`]; the struct is
+/// `#[non_exhaustive]`, so it grows without breaking callers, and the fields stay public to read.
+/// Which outcomes are retried, and how long the client waits: [guide: retries](crate::guide::retries).
 ///
 /// Any `Duration` is accepted: waits above 30 years (tokio's own limit for a sleep) act as 30 years.
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// use invent_api::{Client, RetryConfig};
+///
+/// let retry = RetryConfig::default()
+///     .max_retries(4)
+///     .base_delay(Duration::from_millis(250))
+///     .max_server_wait(Duration::from_secs(120));
+/// assert_eq!(retry.max_retries, 4);
+/// let client = Client::builder().api_key("sk_…").retry(retry).build()?;
+/// // Retries off, e.g. behind a gateway that retries by itself:
+/// let once = Client::builder().api_key("sk_…").retry(RetryConfig::disabled()).build()?;
+/// # let _ = (client, once);
+/// # Ok::<(), invent_api::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryConfig {

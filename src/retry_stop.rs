@@ -9,7 +9,24 @@ use reqwest::{Method, StatusCode};
 use crate::backoff::secs;
 
 /// Why the retry loop stopped before `max_retries` was used up. `Display` gives the note that
-/// error messages show ("retry budget exhausted", …).
+/// error messages show ("retry budget exhausted", …). Found in [`crate::ApiError::stopped`] and
+/// `Error::Transport { stopped, .. }`; the decision table is in [the retries guide](crate::guide::retries).
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use invent_api::{AttemptFailure, RetryStop};
+///
+/// assert_eq!(RetryStop::BudgetExhausted.to_string(), "retry budget exhausted");
+/// // A POST that met a 503 is never sent again: the server may have acted on it.
+/// let stop = RetryStop::NotIdempotent {
+///     method: reqwest::Method::POST,
+///     after: AttemptFailure::Status(reqwest::StatusCode::SERVICE_UNAVAILABLE),
+/// };
+/// assert!(stop.to_string().starts_with("not retried after 503 Service Unavailable: POST is not idempotent"));
+/// let wait = RetryStop::ServerWaitAboveCap { wait: Duration::from_secs(120), cap: Duration::from_secs(60) };
+/// assert_eq!(wait.to_string(), "server asked to wait 120s, above the 60s cap");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RetryStop {

@@ -1,4 +1,4 @@
-//! Which spec revision this client was generated from (README: Versioning). `build.rs` exports both values
+//! Which spec revision this client was generated from (docs/MAINTAINING.md: Versioning). `build.rs` exports both values
 //! for whatever spec it generated from (`openapi.json`, or `INVENT_API_SPEC`).
 
 /// `info.version` of the spec the client was generated from (for the vendored `openapi.json`, also the

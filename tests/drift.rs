@@ -3,7 +3,7 @@
 //! other number and date spellings, error bodies of any media type — and every call goes through the
 //! GENERATED builders (`client.create_assistant()…send()`). Each case ends in `Ok` with the right typed
 //! value, or in an `Error` that keeps status and body; none panics. What is tolerated and what is not is
-//! documented in the README ("When the live API differs from openapi.json").
+//! documented in the crate docs (`docs/guide/live_api.md`, "When the live API differs from openapi.json").
 //!
 //! The unknown-union-variant case needs a spec with a response union, which the vendored one does not
 //! have: it builds the crate against `invent-spec/tests/specs/drift-unions.json` (see the last section).

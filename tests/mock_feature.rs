@@ -152,7 +152,7 @@ async fn sub_org_clients_are_matched_with_a_pattern_route() {
     sub.assert_calls(1);
 }
 
-/// The example of docs/testing-with-mocks.md (README), verbatim but for the name.
+/// The example of docs/guide/testing.md (`invent_api::guide::testing`), verbatim but for the name.
 #[tokio::test]
 async fn readme_example() -> Result<(), invent_api::Error> {
     let server = MockServer::start_async().await;

@@ -1,4 +1,4 @@
-//! The versioning rule (README: Versioning): the crate version's build metadata is the vendored spec's
+//! The versioning rule (docs/MAINTAINING.md: Versioning): the crate version's build metadata is the vendored spec's
 //! `info.version`, and `SPEC_VERSION` / `SPEC_SHA256` name the exact spec the client was generated from.
 
 use std::path::PathBuf;
@@ -26,7 +26,7 @@ fn crate_version_build_metadata_is_the_spec_version() {
     let (core, metadata) = version.split_once('+').unwrap_or_else(|| {
         panic!(
             "crate version {version} has no build metadata: it must be MAJOR.MINOR.PATCH+{} (the spec's \
-             info.version; README: Versioning)",
+             info.version; docs/MAINTAINING.md: Versioning)",
             invent_api::SPEC_VERSION
         )
     });

@@ -130,6 +130,10 @@ pub fn generate(doc: Value, opts: &Options) -> Result<Output, SpecError> {
             let rewrite_opts = rewrite::Options { runtime: runtime.clone(), org_alias: opts.org_scope_alias.clone() };
             let rewritten = rewrite::rewrite(&mut client_file, &doc, &rewrite_opts, &mut report).map_err(with_file)?;
             report.count_n("builders-for-bodies", rewrite::builders::prune(&mut client_file));
+            report.count_n(
+                rewrite::constructors::RULE,
+                rewrite::constructors::hide(&mut client_file).map_err(with_file)?,
+            );
             let operations = ext::operations(&rewritten);
             let alias = opts.org_scope_alias.as_deref().unwrap_or(INVENT_ORG_ALIAS);
             let code = ext::render(&operations, runtime, alias).map_err(with_file)?;

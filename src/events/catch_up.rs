@@ -31,6 +31,7 @@ fn changed_at(chat: &types::Chat) -> Option<DateTime<Utc>> {
     chat.created_at.max(chat.updated_at)
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
 impl Client {
     /// The chats of this client's org created or updated since `since` (minus [`CATCH_UP_MARGIN`]), for
     /// after a [`super::ChatEvent::Gap`]: `client.chats_since(gap.since)`.

@@ -5,8 +5,25 @@ use std::time::Duration;
 use crate::ConfigError;
 
 /// How an event stream connects, notices a dead socket, reconnects and buffers. Start from
-/// [`EventsConfig::default`] and change what you need with the setters
-/// (`EventsConfig::default().backoff(base, cap).buffer(1024)`).
+/// [`EventsConfig::default`] and change what you need with one setter per field (`backoff`,
+/// `max_reconnects`, `buffer`, …; the `with_*` names are deprecated aliases); give it to
+/// [`Client::events_with`](crate::Client::events_with), which checks it first.
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// use invent_api::events::{EventsConfig, Feed};
+///
+/// # fn run(client: invent_api::Client) -> Result<(), invent_api::ConfigError> {
+/// let config = EventsConfig::default()
+///     .backoff(Duration::from_millis(200), Duration::from_secs(10))
+///     .max_reconnects(20) // then the stream ends with EventError::GaveUp
+///     .buffer(1024);
+/// let events = client.events_with(Feed::Inbox, config)?;
+/// # drop(events);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EventsConfig {

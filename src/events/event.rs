@@ -8,7 +8,23 @@ use serde_json::Value;
 use super::Disconnect;
 use crate::types;
 
-/// One item of an event stream.
+/// One item of an event stream. Match the kinds you handle and keep a catch-all arm: the enum is
+/// `#[non_exhaustive]`, and `Other` carries event types this crate does not know yet.
+///
+/// ```
+/// use invent_api::events::ChatEvent;
+///
+/// fn describe(event: &ChatEvent) -> String {
+///     match event {
+///         ChatEvent::ChatCreated(chat) => format!("new chat {}", chat.id.as_deref().unwrap_or("?")),
+///         ChatEvent::Gap(gap) => format!("events since {} may be missing", gap.since),
+///         other => other.to_json().to_string(), // ChatEvent::Chat, ChatEvent::Other { kind, raw }
+///     }
+/// }
+/// let unknown = ChatEvent::Other { kind: Some("typing".into()), raw: serde_json::json!({"type": "typing"}) };
+/// assert_eq!(describe(&unknown), r#"{"event":"other","kind":"typing","raw":{"type":"typing"}}"#);
+/// assert!(unknown.chat().is_none());
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum ChatEvent {

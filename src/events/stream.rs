@@ -20,7 +20,32 @@ pub(crate) type Queued = (Item, usize);
 
 /// A live stream of [`ChatEvent`]s from one of Invent's WebSocket routes (see the [module
 /// docs](super)). An `Err` is always the last item. Dropping the stream closes the socket (close code
-/// 1000) and ends its task.
+/// 1000) and ends its task. It is `Unpin`: `try_next()` works on it directly.
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// use futures::TryStreamExt;
+/// use invent_api::events::ChatEvent;
+///
+/// # async fn run(client: invent_api::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let mut events = client.inbox_events();
+/// if !events.connected().await {
+///     // The stream ended before its first connection; its only item says why (401, 403, …).
+///     return Err(format!("{:?}", events.try_next().await).into());
+/// }
+/// // Wait at most 30 s for the next event.
+/// match tokio::time::timeout(Duration::from_secs(30), events.try_next()).await {
+///     Ok(Ok(Some(ChatEvent::Gap(gap)))) => println!("may have missed events since {}", gap.since),
+///     Ok(Ok(Some(event))) => println!("{}", event.to_json()),
+///     Ok(Ok(None)) | Err(_) => println!("nothing yet"),
+///     Ok(Err(fatal)) => return Err(fatal.into()),
+/// }
+/// let stats = events.stats();
+/// println!("{} connections, {} frames, {} skipped", stats.connections, stats.frames, stats.skipped_frames);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct EventStream {
     feed: Feed,

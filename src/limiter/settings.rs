@@ -8,7 +8,26 @@ use crate::config_error::ConfigError;
 /// Limiter settings. The guarantee, for any valid `(requests, period, burst)`: never more than
 /// `requests` requests in any window of `period`, up to `burst` of them back to back after an idle
 /// spell, and a sustained rate of at least 97.9 % of `requests / period` for periods of whole
-/// milliseconds (the rest is the skew margin, see the README).
+/// milliseconds (the rest is the skew margin, see `docs/DESIGN.md`). The default is Invent's limit, 500
+/// requests per minute, burst 10. More: [guide: rate limiter](crate::guide::limiter).
+///
+/// Setters without `with_` (`burst`, `assistant_creations`; the `with_*` names are deprecated aliases);
+/// `LimiterConfig::disabled()` turns the limiter off.
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// use invent_api::{Client, LimiterConfig};
+///
+/// // Half of the org's quota for this service, and Invent's 10 assistant creations per hour.
+/// let limiter = LimiterConfig::new(250, Duration::from_secs(60))
+///     .burst(5)
+///     .assistant_creations(10, Duration::from_secs(3600));
+/// let client = Client::builder().api_key("sk_…").limiter(limiter).build()?;
+/// let unlimited = Client::builder().api_key("sk_…").limiter(LimiterConfig::disabled()).build()?;
+/// # let _ = (client, unlimited);
+/// # Ok::<(), invent_api::ConfigError>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LimiterConfig {
@@ -26,6 +45,7 @@ pub struct LimiterConfig {
     pub assistant_creations: Option<(u32, Duration)>,
     /// Share the buckets with other processes through Redis (feature `redis`); `None`: this process only.
     #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
     pub shared: Option<SharedRedis>,
     /// Set by [`LimiterConfig::disabled`]: the client gets no limiter.
     disabled: bool,
@@ -84,12 +104,13 @@ impl LimiterConfig {
         self
     }
     /// Shares every bucket with the other processes using the same Redis and key prefix (feature
-    /// `redis`; see the guide's limiter chapter):
+    /// `redis`; see [the limiter guide](crate::guide::limiter)):
     /// `.shared_redis(SharedRedis::new("redis://127.0.0.1:6379", "org_1"))`. The prefix names the group
     /// of processes that share one quota (for example one prefix per egress IP and org); the API key is
     /// never part of a Redis key. Without a prefix of your own, use [`SharedRedis::namespaced`]: one
     /// quota per base URL and org.
     #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
     pub fn shared_redis(mut self, shared: SharedRedis) -> Self {
         self.shared = Some(shared);
         self
@@ -113,8 +134,24 @@ impl LimiterConfig {
     }
 }
 
-/// Where and how the buckets are shared through Redis (feature `redis`).
+/// Where and how the buckets are shared through Redis (feature `redis`): every process with the same
+/// URL and key prefix draws from the same buckets, so a fleet together stays under Invent's limit.
+/// Give it to `LimiterConfig::shared_redis`; or set `INVENT_LIMITER_REDIS_URL` (and
+/// `INVENT_LIMITER_REDIS_PREFIX`) and use [`Client::from_env`](crate::Client::from_env), with no code.
+/// If Redis is unusable, calls fall back to this process's local limiter (one warning), never fail.
+///
+/// ```
+/// use invent_api::{LimiterConfig, SharedRedis};
+///
+/// let shared = SharedRedis::new("redis://:s3cret@10.0.0.5:6379/0", "egress-a:org_7wHu");
+/// // The password never shows: not in Debug output, not in logs.
+/// assert_eq!(shared.url_redacted(), "redis://:<redacted>@10.0.0.5:6379/0");
+/// assert!(!format!("{shared:?}").contains("s3cret"));
+/// # let _ = LimiterConfig::default();
+/// // Then: LimiterConfig::default().shared_redis(shared)
+/// ```
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SharedRedis {

@@ -169,7 +169,25 @@ impl MockInventBuilder {
     }
 }
 
-/// A running mock Invent server. Dropping it stops serving.
+/// A running mock Invent server. Dropping it stops serving. It keeps state (what you create through it
+/// is listed afterwards), checks the key, pages lists with Invent's headers and serves both WebSocket
+/// routes; `cargo run --example tour` runs against it.
+///
+/// ```
+/// use invent_api::mock::server::MockInvent;
+/// use invent_api::prelude::*;
+///
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), invent_api::Error> {
+/// let mock = MockInvent::builder().assistants(3).rate_limit_every(4).start().await;
+/// let client = mock.client(); // its key, its loopback URL, the limiter off
+/// let assistants = client.list_assistants().collect_all().await?;
+/// assert_eq!(assistants.len(), 3);
+/// // Every 4th request was answered 429 and retried by the client, invisibly to the caller.
+/// println!("{} requests, {} rate limited", mock.request_count(), mock.rate_limited_count());
+/// # Ok(())
+/// # }
+/// ```
 pub struct MockInvent {
     /// The REST routes; reached through `front`, which adds the WebSocket routes.
     server: MockServer,

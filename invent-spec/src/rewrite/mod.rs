@@ -4,13 +4,15 @@
 //! (`responses`), enums that responses reach accept values the spec does not list (`open_enums`),
 //! `null` for an optional collection reads as absent (`null_as_absent`), progenitor's doc examples are
 //! fenced as text, not doctests (`doc_examples`), types with secret fields print them redacted
-//! (`redact_secrets`), and every path parameter is one checked path segment (`path_segments`).
+//! (`redact_secrets`), every path parameter is one checked path segment (`path_segments`), and
+//! `Client`'s constructors leave the rendered docs (`constructors`).
 //! Every generated operation must match one operation of the lowered document (`ops`), or generation
 //! fails: nothing is scoped, named or decoded by guesswork.
 
 pub mod api_version;
 pub mod builders;
 pub mod cli;
+pub mod constructors;
 pub mod deep_object;
 pub mod doc_examples;
 pub mod list_take;
