@@ -8,7 +8,7 @@
 //! - [`MockServerExt`] and [`operations`]: progenitor's typed [`httpmock`] helpers, one per
 //!   operation, generated from the same spec as the client: `server.list_assistants(|when, then| …)`
 //!   matches the operation's method and path, `when` has a typed method per parameter and `body(&T)`,
-//!   `then` a typed method per declared response (`ok(&Vec<types::Assistant>)`, `not_found(&types::Error)`, …).
+//!   `then` a typed method per declared response (`ok(&Vec<types::Assistant>)`, `not_found(&types::ErrorBody)`, …).
 //! - [`Scenarios`]: ready scenarios on any route: rate limited ([`Scenarios::rate_limited`],
 //!   [`Scenarios::throttle`]), a list served page by page with Invent's `pagination-*` headers
 //!   ([`Scenarios::paginated`]), and JSON error bodies ([`Scenarios::error`], [`Scenarios::not_found`],

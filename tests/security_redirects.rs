@@ -150,8 +150,7 @@ async fn a_supplied_client_without_redirects_sends_nothing_elsewhere() {
 async fn a_foreign_answer_is_not_retried() {
     let foreign = loopback::start(|_| Reply::json(503, "{}")).await;
     let origin = redirecting(302, format!("{}/stolen", foreign.url)).await;
-    let fast =
-        RetryConfig::default().base_delay(Duration::from_millis(1)).max_delay(Duration::from_millis(1));
+    let fast = RetryConfig::default().base_delay(Duration::from_millis(1)).max_delay(Duration::from_millis(1));
     let client = builder(&origin.url).retry(fast).max_retries(2).http_client(reqwest::Client::new()).build().unwrap();
     let result = client.get_assistant().assistant_id("ast_1").send().await;
     assert!(matches!(result, Err(Error::OriginChanged { attempts: 1, .. })), "{result:?}");
