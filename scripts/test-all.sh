@@ -20,9 +20,10 @@ STEP="start"
 RUNS=0
 REDIS_STARTED=""
 
+# Each step's header carries the time since the start, so a slow step shows in CI's log.
 step() {
   STEP="$*"
-  printf '\n== %s\n' "$*"
+  printf '\n== [%4ds] %s\n' "$SECONDS" "$*"
 }
 
 # Runs one `cargo test …` command, its output shown and kept in $LOGS for the summary.
@@ -40,7 +41,7 @@ finish() {
   if [ -n "$REDIS_STARTED" ]; then scripts/redis.sh stop || true; fi
   if [ "$status" -ne 0 ]; then failed_step=(--failed-step "$STEP"); fi
   if [ "$RUNS" -gt 0 ]; then logs=("$LOGS"/*.log); fi
-  printf '\n== summary\n'
+  printf '\n== [%4ds] summary\n' "$SECONDS"
   python3 scripts/test-summary.py "${failed_step[@]}" "${logs[@]}" || status=1
   exit "$status"
 }

@@ -16,7 +16,8 @@ use crate::{path, Client, Error};
 pub const CURRENT_ORG: &str = crate::generated::ORG_ALIAS;
 
 /// Which org a request is scoped to. Anything that takes an org (`for_org`, `ClientBuilder::org`)
-/// takes `&str` and `String` too: `"c"` (or empty) is [`Org::Current`], anything else an id.
+/// takes `&str` and `String` too: `"c"` is [`Org::Current`], anything else an id (a blank one is
+/// refused by every call, never read as the key's own org).
 /// [Guide: orgs and sub-orgs](crate::guide::orgs).
 ///
 /// ```

@@ -161,14 +161,15 @@ async fn every_request_of_a_for_org_client_goes_to_that_org_retries_and_pages_in
     assert!(seen[1].at - seen[0].at >= Duration::from_secs(1), "Retry-After: 1 was waited out");
 }
 
-/// `Org` from a `String` (an id read at run time) and from a `&str` keep the id; only `c` and an
-/// empty string mean the key's own org.
+/// `Org` from a `String` (an id read at run time) and from a `&str` keep the id; only `c` means the
+/// key's own org. A blank id stays an id (which every call then refuses), never the key's own org.
 #[test]
 fn an_org_from_a_string_keeps_its_id() {
     assert_eq!(Org::from(String::from("org_sub42")), Org::Id("org_sub42".to_string()));
     assert_eq!(Org::from("org_sub42"), Org::Id("org_sub42".to_string()));
     assert_eq!(Org::from(String::from("c")), Org::Current);
-    assert_eq!(Org::from(String::from(" ")), Org::Current);
+    assert_eq!(Org::from(String::from(" ")), Org::Id(String::new()));
+    assert!(Org::from(String::from(" ")).check().is_err(), "a blank org id is refused");
     assert_eq!(
         invent_api::Client::builder()
             .api_key(common::TEST_KEY)

@@ -145,7 +145,7 @@ impl LimiterConfig {
 ///
 /// let shared = SharedRedis::new("redis://:s3cret@10.0.0.5:6379/0", "egress-a:org_7wHu");
 /// // The password never shows: not in Debug output, not in logs.
-/// assert_eq!(shared.url_redacted(), "redis://:<redacted>@10.0.0.5:6379/0");
+/// assert_eq!(shared.url_redacted(), "redis://<redacted>@10.0.0.5:6379/0");
 /// assert!(!format!("{shared:?}").contains("s3cret"));
 /// # let _ = LimiterConfig::default();
 /// // Then: LimiterConfig::default().shared_redis(shared)
