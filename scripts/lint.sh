@@ -21,6 +21,8 @@ fail() { printf 'lint: %s\n' "$*" >&2; exit 1; }
 step "cargo fmt --all --check"
 cargo fmt --all --check
 
+# --all-targets: the benchmarks are type-checked here; the test command never builds them in release
+# mode (minutes of CPU for no test) nor runs them (timings on a shared machine are noise: scripts/bench.sh).
 step "cargo clippy --workspace --all-targets --all-features -- -D warnings -D clippy::incompatible_msrv"
 # A command-line -D loses to an #[allow] in the source, so an allow would switch the MSRV check off.
 if allowed="$(git grep -n -E 'allow\([^)]*incompatible_msrv' -- '*.rs')"; then

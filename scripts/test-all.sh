@@ -98,11 +98,6 @@ REDIS_STARTED=""
 
 # --- lint (issue 15): fmt, clippy -D warnings with the MSRV lints, Cargo.lock against the MSRV, docs with
 # warnings denied, each package without default features and with each feature alone.
-# --- benchmarks compile (issue 13, item 7). Built, never run here: timings on a shared machine are
-# noise; `scripts/bench.sh` runs them in a quiet window.
-step "cargo bench --no-run: the benchmarks compile"
-cargo bench --workspace --no-run
-# --- end benchmarks compile
 
 step "lint: scripts/lint.sh"
 scripts/lint.sh
