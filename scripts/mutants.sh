@@ -20,7 +20,8 @@ files=()
 passthrough=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --*) passthrough+=("$1" "$2"); shift 2 ;;
+    --shard) passthrough+=("$1" "$2"); shift 2 ;;
+    --*) passthrough+=("$1"); shift ;; # other cargo-mutants options, as --name=value
     *) files+=("$1"); shift ;;
   esac
 done
