@@ -106,15 +106,15 @@ pub fn render(ops: &[OperationMeta], runtime: &str, org_alias: &str) -> Result<S
     let konsts = ops.iter().map(spec_ident);
     let impls = ops.iter().map(|op| operation_impls(op, &runtime)).collect::<Result<Vec<_>, _>>()?;
     let tokens = quote! {
-        #[doc = "The org segment inlined into org-scoped paths: the API key's own org."]
+        #[doc = " The org segment inlined into org-scoped paths: the API key's own org."]
         pub(crate) const ORG_ALIAS: &str = #org_alias;
 
-        #[doc = "One `OperationSpec` per operation: what the executor needs to send it."]
+        #[doc = " One `OperationSpec` per operation: what the executor needs to send it."]
         pub(crate) mod op_specs {
             #(#specs)*
         }
 
-        #[doc = "Every generated operation, in spec order."]
+        #[doc = " Every generated operation, in spec order."]
         pub(crate) static OPERATIONS: &[&#runtime::OperationSpec] = &[#(&op_specs::#konsts),*];
 
         #(#impls)*

@@ -330,3 +330,32 @@ pub(crate) fn generic_args<'t>(ty: &'t syn::Type, name: &str) -> Option<Vec<&'t 
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decoded(ty: &str, by_status: bool) -> Option<String> {
+        let ty: syn::Type = syn::parse_str(ty).unwrap();
+        decoder(&ty, by_status, &syn::parse_quote!(crate)).map(|d| d.to_string())
+    }
+
+    #[test]
+    fn the_decoder_follows_the_success_types_shape() {
+        assert_eq!(decoded("()", false).as_deref(), Some("crate :: call :: Empty"));
+        assert_eq!(decoded("ByteStream", false).as_deref(), Some("crate :: call :: Stream"));
+        assert_eq!(decoded("reqwest::Upgraded", false).as_deref(), Some("crate :: call :: Upgrade"));
+        assert_eq!(decoded("::reqwest::Upgraded", false).as_deref(), Some("crate :: call :: Upgrade"));
+        for json in ["types::Assistant", "::std::vec::Vec<types::Chat>", "::std::string::String", "f64"] {
+            assert!(decoded(json, false).is_some_and(|d| d.starts_with("crate :: call :: Body <")), "{json}");
+        }
+        assert!(decoded("()", true).is_some_and(|d| d.starts_with("crate :: call :: Body <")), "by status");
+    }
+
+    #[test]
+    fn a_shape_no_decoder_fits_is_refused() {
+        for other in ["&'static str", "(u8, u8)", "[u8; 4]", "dyn std::any::Any", "<T as Tr>::Out"] {
+            assert_eq!(decoded(other, false), None, "{other}");
+        }
+    }
+}

@@ -388,3 +388,35 @@ fn is_random_16_bytes(call: &syn::ExprCall) -> bool {
     let is_16 = matches!(&array.len, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(n), .. }) if n.base10_parse::<usize>().ok() == Some(16));
     names == ["rand", "random"] && call.args.is_empty() && is_u8 && is_16
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nonce(stmt: syn::Stmt) -> (Result<usize, String>, String) {
+        let mut stmts = [stmt];
+        let runtime: syn::Path = syn::parse_quote!(crate);
+        let result = websocket_nonce(&mut stmts, &runtime);
+        (result, stmts[0].to_token_stream().to_string())
+    }
+
+    #[test]
+    fn progenitors_nonce_comes_from_the_runtime() {
+        let (result, text) = nonce(syn::parse_quote!(let key = base64::encode(::rand::random::<[u8; 16]>());));
+        assert_eq!(result, Ok(1));
+        assert!(text.contains("crate :: call :: websocket_nonce ()"), "{text}");
+    }
+
+    #[test]
+    fn any_other_use_of_rand_fails() {
+        for stmt in [
+            syn::parse_quote!(let key = ::rand::random::<[u8; 8]>();),
+            syn::parse_quote!(let key = ::rand::random::<[u16; 16]>();),
+            syn::parse_quote!(let key = ::rand::random::<u128>();),
+            syn::parse_quote!(let key = ::rand::thread_rng();),
+        ] {
+            let (result, text) = nonce(stmt);
+            assert!(result.as_ref().is_err_and(|e| e.contains("no `rand` dependency")), "{text}: {result:?}");
+        }
+    }
+}
