@@ -68,8 +68,11 @@ pub(crate) fn encode<T: Serialize>(
     })
 }
 
+/// A body's top-level fields (name, value) and the file parts their values refer to by index.
+type Collected = (Vec<(String, Value)>, Vec<FilePart>);
+
 /// The body's top-level fields as form values, and the file parts they refer to by index.
-fn collect<T: Serialize>(body: &T) -> Result<(Vec<(String, Value)>, Vec<FilePart>), Error> {
+fn collect<T: Serialize>(body: &T) -> Result<Collected, Error> {
     let (fields, files) = capturing(|| body.serialize(Fields::default()));
     let fields = fields.map_err(|e| Error::InvalidRequest(format!("multipart body: {e}")))?;
     Ok((fields.0, files))
