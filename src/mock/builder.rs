@@ -4,7 +4,8 @@
 use super::conventions::MOCK_API_KEY;
 use super::data::Seed;
 
-/// Settings of a [`MockInvent`]; start from [`MockInvent::builder`].
+/// Settings of a [`MockInvent`](super::server::MockInvent); start from
+/// [`MockInvent::builder`](super::server::MockInvent::builder).
 #[derive(Debug, Clone)]
 pub struct MockInventBuilder {
     pub(super) seed: Seed,

@@ -28,7 +28,7 @@ pub(super) fn capturing<R>(serialize: impl FnOnce() -> R) -> (R, Vec<FilePart>) 
     (result, files)
 }
 
-/// Inside a capture, a file part serializes as its index (a newtype named [`MARKER`], which the form
+/// Inside a capture, a file part serializes as its index (a newtype named `MARKER`, which the form
 /// serializer recognizes); outside one, as a summary (never its bytes).
 impl Serialize for FilePart {
     fn serialize<S: ser::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
