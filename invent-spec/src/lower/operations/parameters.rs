@@ -201,8 +201,9 @@ fn parameter(
     report: &mut Report,
 ) -> std::result::Result<(), Ignored> {
     // A cookie is a header to progenitor; the generator joins an operation's cookies into one `Cookie`.
-    let cookie = location == "cookie";
-    if cookie {
+    // Marked already when the document was lowered before (lowering is a fixpoint).
+    let cookie = location == "cookie" || p.contains_key(COOKIE_PARAMETER);
+    if location == "cookie" {
         p.insert("in".into(), Value::String("header".into()));
         p.insert(COOKIE_PARAMETER.into(), Value::String(name.to_string()));
         report.count("cookie-parameter");
@@ -376,6 +377,21 @@ mod tests {
         // the template).
         assert!(r.dropped_parameters().is_empty(), "{}", r.to_text());
         assert_eq!(r.rule_count("renamed-parameter"), 3, "{}", r.to_text());
+    }
+
+    #[test]
+    fn a_lowered_cookie_stays_a_cookie_when_lowered_again() {
+        // Named like a header OpenAPI says to ignore: as a header parameter it would be left out.
+        let paths = json!({"/a": {"get": {"operationId": "a", "responses": {}, "parameters": [
+            {"name": "accept", "in": "cookie", "schema": {"type": "string"}}
+        ]}}});
+        let (once, _) = run(paths);
+        let (twice, r) = run(once.clone());
+        assert_eq!(once, twice, "{}", r.to_text());
+        assert_eq!(
+            twice["/a"]["get"]["parameters"][0],
+            json!({"name": "accept", "in": "header", "schema": {"type": "string"}, COOKIE_PARAMETER: "accept"})
+        );
     }
 
     #[test]
