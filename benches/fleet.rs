@@ -1,5 +1,5 @@
 //! `cargo bench --features redis --bench fleet` (or `scripts/bench-fleet.sh`, which starts Redis):
-//! the shared limiter across processes (issue 17), printed as tables and `RESULT` lines.
+//! the shared limiter across processes, printed as tables and `RESULT` lines.
 //!
 //! 1. **fleet goodput**: four client processes (this binary re-executed, `tests/common/fleet.rs`),
 //!    8 workers each in a closed loop for a fixed duration, against one loopback server that accepts

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build-cost benchmark (issue 9 part 3, issue 19 part 3). Prints a table and `RESULT` lines:
+# Build-cost benchmark. Prints a table and `RESULT` lines:
 #   - the build.rs codegen step (overrides → lowering → progenitor → rewrite → prettyplease, and the
 #     extension code; the httpmock helpers only with feature `mock`, so not here), timed by running the crate's compiled build script
 #     itself, as cargo runs it, on the vendored openapi.json and on the largest corpus spec;

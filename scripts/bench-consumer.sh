@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Consumer build benchmark (issue 19, part 2): what a new project pays to depend on invent-api.
+# Consumer build benchmark: what a new project pays to depend on invent-api.
 # Two scratch binary crates, outside the workspace (each its own `[workspace]`), built clean, back to
 # back, with `cargo build --timings` (dev profile, default features):
 #   invent  — invent-api by path (default features) + tokio (for `#[tokio::main]`)

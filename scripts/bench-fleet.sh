@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The shared-limiter fleet benchmark (issue 17, see BENCHMARKS.md): starts a throwaway Redis with
+# The shared-limiter fleet benchmark (see BENCHMARKS.md): starts a throwaway Redis with
 # scripts/redis.sh, runs `cargo bench --features redis --bench fleet` against it (extra arguments go
 # to the bench, e.g. `-- goodput`), and always stops Redis afterwards. Output: target/bench-fleet.txt,
 # with the RESULT lines repeated at the end. Numbers only: nothing here asserts a timing.

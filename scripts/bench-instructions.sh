@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Per-call overhead as instruction counts (issue 19): deterministic, so it does not move with the load
+# Per-call overhead as instruction counts: deterministic, so it does not move with the load
 # of a shared machine the way timings do. Runs the overhead benchmark's profile mode
 # (`INVENT_BENCH_PROFILE=raw|send`, see benches/client.rs) under `valgrind --tool=callgrind` for
 # N1 and N2 sequential calls and takes the difference, so setup (runtimes, connections, TLS roots)

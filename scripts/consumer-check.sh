@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The build a user gets (issue 15): package the workspace's crates (`cargo package --workspace`: invent-spec,
+# The build a user gets: package the workspace's crates (`cargo package --workspace`: invent-spec,
 # invent-api, invent-cli, in dependency order), unpack the .crate files into a scratch directory OUTSIDE the
 # workspace, and there
 #   1. build the packaged invent-cli (`invent`) on its own, its invent-api and invent-spec patched to the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lints, docs, feature builds and the MSRV (issue 15); a step of scripts/test-all.sh and of CI.
+# Lints, docs, feature builds and the MSRV; a step of scripts/test-all.sh and of CI.
 #   1. cargo fmt --all --check (rustfmt.toml)
 #   2. cargo clippy --workspace --all-targets --all-features -- -D warnings, with the MSRV-aware lints:
 #      clippy reads `rust-version` from Cargo.toml, and `incompatible_msrv` (std APIs newer than it) is
@@ -9,6 +9,8 @@
 #   4. RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps
 #   5. each package with --no-default-features and with each of its features alone (read from
 #      `cargo metadata`), library and binaries (`cargo check`: codegen adds nothing to a feature check)
+#   6. no import cycle among the hand-written modules of any crate (scripts/import-cycles.py, after its
+#      self-test)
 # Other toolchains cannot be installed on the development machines; CI's `msrv` job builds and tests
 # with the stated toolchain (.github/workflows/ci.yml).
 set -euo pipefail
@@ -84,4 +86,8 @@ while read -r package list; do
     cargo check --quiet --locked -p "$package" --lib --bins --no-default-features --features "$feature"
   done
 done <<<"$features"
+
+step "no import cycle among the modules: scripts/import-cycles.py"
+python3 scripts/import-cycles.py --self-test
+python3 scripts/import-cycles.py
 echo "lint: all steps passed"

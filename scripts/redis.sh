@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A throwaway Redis for the shared-limiter tests and the fleet benchmark (issue 17).
+# A throwaway Redis for the shared-limiter tests and the fleet benchmark.
 #   scripts/redis.sh start   installs redis-server if missing (Debian package, apt-get), starts it on
 #                            a free loopback port (INVENT_REDIS_PORT to choose one), no persistence,
 #                            and prints its URL (redis://127.0.0.1:PORT/0) on stdout, nothing else

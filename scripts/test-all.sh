@@ -47,7 +47,7 @@ finish() {
 }
 trap finish EXIT
 
-# --- corpus availability (packaging): the real-world corpus (../shared/corpus/specs) is mandatory here.
+# Corpus availability: the real-world corpus (../shared/corpus/specs) is mandatory here.
 # GitHub's CI (.github/workflows/ci.yml) has no ../shared: there, and only there, the tests that need it are
 # skipped and the corpus check runs on the in-repo regression specs, each said out loud.
 CORPUS="../shared/corpus/specs"
@@ -61,15 +61,13 @@ if [ "${GITHUB_ACTIONS:-}" = true ] && [ -z "${INVENT_CORPUS_DIR:-}" ] && [ ! -d
   TEST_SKIPS+=(--exact)
   CORPUS=""
 fi
-# --- end corpus availability
 
 step "npm ci: Prism for the contract tests (package-lock.json)"
 npm ci --no-audit --no-fund --loglevel=error
 
-# --- pipeline: the vendored spec is exactly what its build script produces ---
+# The vendored spec is exactly what its build script produces.
 step "openapi.json is what scripts/build_openapi.py builds"
 python3 scripts/build_openapi.py --check
-# --- end pipeline ---
 
 step "openapi.json against the OpenAPI 3.1 schema (independent validator)"
 scripts/validate-spec.sh openapi.json
@@ -95,18 +93,14 @@ test_run cargo test --workspace --all-features --no-fail-fast --doc
 scripts/redis.sh stop
 REDIS_STARTED=""
 
-
-# --- lint (issue 15): fmt, clippy -D warnings with the MSRV lints, Cargo.lock against the MSRV, docs with
-# warnings denied, each package without default features and with each feature alone.
-
+# Lint: fmt, clippy -D warnings with the MSRV lints, Cargo.lock against the MSRV, docs with warnings
+# denied, each package without default features and with each feature alone.
 step "lint: scripts/lint.sh"
 scripts/lint.sh
-# --- end lint
 
-# --- consumer check (issue 15): the packaged crates, built and run outside the workspace like a user's.
+# Consumer check: the packaged crates, built and run outside the workspace like a user's.
 step "consumer check: scripts/consumer-check.sh (cargo package, unpack, build a user's crate, run it against loopback)"
 scripts/consumer-check.sh
-# --- end consumer check
 
 if [ -n "$CORPUS" ]; then
   step "corpus: invent-api builds from every spec in ../shared/corpus/specs and invent-spec/tests/specs; nothing dropped unexplained"

@@ -75,6 +75,19 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// The settings that keep requests on the base URL's origin, for every HTTP client the crate builds: no
+/// redirects (a JSON API has no use for them, and reqwest would re-send a `307`/`308` body to any
+/// host), HTTPS only when the base URL is HTTPS, and no proxy for a loopback base URL (an `http://`
+/// loopback request through a proxy from `HTTP_PROXY` would carry the key in clear text).
+pub(crate) fn origin_bound(builder: reqwest::ClientBuilder, base: &reqwest::Url) -> reqwest::ClientBuilder {
+    let builder = builder.redirect(reqwest::redirect::Policy::none()).https_only(base.scheme() == "https");
+    if is_loopback(base) {
+        builder.no_proxy()
+    } else {
+        builder
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,5 @@
 //! Building a [`Client`]: from the environment or a builder (key, base URL, org, timeouts, retries,
-//! limiter, user agent, custom `reqwest::Client`), and the per-client state the hooks read.
+//! limiter, user agent, custom `reqwest::Client`), and the per-client state every call reads.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,9 +29,6 @@ pub const ENV_LIMITER_REDIS_URL: &str = "INVENT_LIMITER_REDIS_URL";
 /// the base URL and org, see `SharedRedis::namespaced`).
 #[cfg_attr(not(feature = "redis"), allow(dead_code))]
 pub const ENV_LIMITER_REDIS_PREFIX: &str = "INVENT_LIMITER_REDIS_PREFIX";
-/// Start of the key prefix when `INVENT_LIMITER_REDIS_PREFIX` is unset (the client's namespace follows).
-#[cfg_attr(not(feature = "redis"), allow(dead_code))]
-pub const DEFAULT_LIMITER_REDIS_PREFIX: &str = "invent-api";
 
 /// Connect timeout: a TCP+TLS handshake to a healthy API takes well under a second; 5 s leaves room for
 /// a slow network without hanging on a black-holed address.
@@ -264,7 +261,7 @@ impl ClientBuilder {
         );
         let http = match self.http {
             Some(http) => http,
-            None => origin_bound(reqwest::Client::builder(), &parsed_base)
+            None => auth::origin_bound(reqwest::Client::builder(), &parsed_base)
                 .connect_timeout(self.connect_timeout)
                 .user_agent(self.user_agent)
                 .build()
@@ -293,19 +290,6 @@ impl ClientBuilder {
             shared: Arc::new(shared),
         };
         Ok(Client::new_with_client(&base_url, http, inner))
-    }
-}
-
-/// The settings that keep requests on the base URL's origin, for every HTTP client the crate builds: no
-/// redirects (a JSON API has no use for them, and reqwest would re-send a `307`/`308` body to any
-/// host), HTTPS only when the base URL is HTTPS, and no proxy for a loopback base URL (an `http://`
-/// loopback request through a proxy from `HTTP_PROXY` would carry the key in clear text).
-pub(crate) fn origin_bound(builder: reqwest::ClientBuilder, base: &reqwest::Url) -> reqwest::ClientBuilder {
-    let builder = builder.redirect(reqwest::redirect::Policy::none()).https_only(base.scheme() == "https");
-    if auth::is_loopback(base) {
-        builder.no_proxy()
-    } else {
-        builder
     }
 }
 

@@ -207,7 +207,7 @@ impl Error {
         crate::backoff::server_wait(self.headers()?, std::time::SystemTime::now())
     }
 
-    /// Attempts made, including the first (0 when unknown, e.g. the call never reached the hooks).
+    /// Attempts made, including the first (0 when unknown, e.g. the call failed before the retry loop).
     pub fn attempts(&self) -> u32 {
         match self {
             Error::Api(e) => e.attempts,

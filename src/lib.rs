@@ -13,6 +13,7 @@ mod budget;
 mod call;
 mod config;
 mod config_error;
+mod cookie;
 mod decode;
 mod error;
 mod generated;
@@ -66,10 +67,8 @@ pub use retry_stop::{AttemptFailure, RetryStop, WaitLimit};
 // progenitor's `Client` names it as its inner type; users never build or read one.
 #[doc(hidden)]
 pub use state::Inner;
-// --- spec revision (packaging) ---
 mod spec_revision;
 pub use spec_revision::{SPEC_SHA256, SPEC_VERSION};
-// --- end spec revision ---
 
 /// The HTTP types the public API shows: [`Method`] for [`Client::raw`], [`StatusCode`] and [`HeaderMap`]
 /// of errors and responses (the same types as `reqwest`'s and `http`'s, re-exported so a program

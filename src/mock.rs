@@ -92,6 +92,7 @@ use serde::de::DeserializeOwned;
 
 use crate::{Client, ClientBuilder};
 
+mod builder;
 pub mod conventions;
 pub mod data;
 mod dispatch;

@@ -31,9 +31,14 @@ pub(crate) fn named_segment(name: &str, value: &str) -> Result<String, Error> {
     if let Some(problem) = dot_or_empty(value) {
         return Err(Error::InvalidRequest(format!("{name}: {problem}; nothing was sent")));
     }
+    Ok(percent_encode(value, is_unreserved))
+}
+
+/// `value` with every byte `keep` refuses written `%XX` (upper-case hex).
+pub(crate) fn percent_encode(value: &str, keep: fn(u8) -> bool) -> String {
     let mut encoded = String::with_capacity(value.len());
     for &byte in value.as_bytes() {
-        if is_unreserved(byte) {
+        if keep(byte) {
             encoded.push(char::from(byte));
         } else {
             encoded.push('%');
@@ -41,13 +46,13 @@ pub(crate) fn named_segment(name: &str, value: &str) -> Result<String, Error> {
             encoded.push(char::from(HEX[usize::from(byte & 0x0f)]));
         }
     }
-    Ok(encoded)
+    encoded
 }
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// RFC 3986 §2.3.
-fn is_unreserved(byte: u8) -> bool {
+pub(crate) fn is_unreserved(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
 }
 

@@ -2,8 +2,6 @@
 //! the URL (rule `absent-query-skipped`), and a free-form `deepObject` map (`style: deepObject`), which
 //! progenitor cannot send as the spec means it, goes as `name[key]=value` pairs through [`DeepObject`]
 //! in place of progenitor's `QueryParam` (rule `deep-object-map`).
-// Named by generated code only when the spec has such parameters.
-#![allow(dead_code)]
 
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 use serde_json::Value;
@@ -11,6 +9,7 @@ use serde_json::Value;
 /// A `deepObject` query parameter: `value` (a map, or anything that serializes to a JSON object) sent
 /// as `name[key]=value` pairs; nested objects as `name[a][b]=value`, arrays as repeated pairs, `null`
 /// and absent values left out.
+#[allow(dead_code, reason = "named by generated code only when the spec has free-form deepObject maps")]
 pub(crate) struct DeepObject<'a, T> {
     name: &'a str,
     value: &'a T,
@@ -18,6 +17,7 @@ pub(crate) struct DeepObject<'a, T> {
 
 impl<'a, T: Serialize> DeepObject<'a, T> {
     /// The parameter `name` with `value` (as generated code writes it).
+    #[allow(dead_code, reason = "named by generated code only when the spec has free-form deepObject maps")]
     pub(crate) fn new(name: &'a str, value: &'a T) -> Self {
         DeepObject { name, value }
     }
@@ -63,6 +63,7 @@ impl<T: Serialize> Serialize for DeepObject<'_, T> {
 /// Adds one query parameter exactly as progenitor's `.query(&QueryParam::new(name, value))` does,
 /// but leaves the request alone when `value` is absent (`None`): reqwest edits the URL for every
 /// `.query` call, even one that adds nothing. Named by generated code (rule `absent-query-skipped`).
+#[allow(dead_code, reason = "named by generated code only when the spec has query parameters")]
 pub(crate) fn param<T: serde::Serialize>(
     request: reqwest::RequestBuilder,
     name: &str,

@@ -19,11 +19,6 @@ use crate::state::Inner;
 /// Header on a 429 the client made up itself because its limiter had no slot in time.
 pub(crate) const LOCAL_LIMIT_HEADER: &str = "x-invent-client-rate-limited";
 
-/// Whether a request with this method can be repeated without changing the outcome (RFC 9110 §9.2.2).
-pub(crate) fn is_idempotent_method(method: &str) -> bool {
-    matches!(method, "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE" | "TRACE")
-}
-
 /// How an attempt ended, as far as retrying is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Class {
@@ -227,7 +222,9 @@ impl<'a> Call<'a> {
             inner,
             config,
             jitter: &inner.shared.jitter,
-            idempotent: is_idempotent_method(request.method().as_str()),
+            // The one idempotence rule, RFC 9110 §9.2.2 as `http::Method` has it (also behind
+            // `OperationSpec::is_idempotent`).
+            idempotent: request.method().is_idempotent(),
             method: request.method().clone(),
             deadline: inner.deadline().and_then(|d| Instant::now().checked_add(d)),
             cap: config.max_server_wait.min(LONGEST_WAIT),
@@ -369,10 +366,11 @@ mod tests {
             assert_eq!(decide(class, true), idempotent, "{class:?} GET");
             assert_eq!(decide(class, false), other, "{class:?} POST");
         }
+        let idempotent = |m: &str| reqwest::Method::from_bytes(m.as_bytes()).is_ok_and(|m| m.is_idempotent());
         for m in ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"] {
-            assert!(is_idempotent_method(m));
+            assert!(idempotent(m));
         }
-        assert!(!is_idempotent_method("POST") && !is_idempotent_method("PATCH"));
+        assert!(!idempotent("POST") && !idempotent("PATCH"));
     }
 
     /// The notes errors show, one per reason (the texts users and logs have seen so far).

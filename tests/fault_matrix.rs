@@ -333,7 +333,7 @@ async fn s25_generated_operations_take_the_same_path() {
     assert_eq!(error.attempts(), 3);
 }
 
-// ---- extreme values: no header value and no Duration setting panics (issue 13, item 2) -----------
+// ---- extreme values: no header value and no Duration setting panics -------------------------
 
 /// Waits above this act as it (tokio's own clamp for a sleep).
 const THIRTY_YEARS: Duration = Duration::from_secs(30 * 365 * 24 * 3600);

@@ -1,4 +1,4 @@
-//! Limits shared across processes on a real Redis (issue 17, feature `redis`). Fleet members are
+//! Limits shared across processes on a real Redis (feature `redis`). Fleet members are
 //! this test binary re-executed (`common/fleet.rs`): the child runs the test [`fleet_member`] alone
 //! with `INVENT_FLEET_CHILD` set, so the standard harness parses every libtest argument.
 //!

@@ -152,7 +152,7 @@ async fn an_error_mid_stream_is_yielded_and_ends_the_stream() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
 }
 
-// ---- every stream ends (issue 13, item 4) --------------------------------------------------------
+// ---- every stream ends ----------------------------------------------------------------------
 
 use faults::{FaultServer, Reply};
 

@@ -48,7 +48,7 @@ impl std::fmt::Display for Handled {
 
 impl std::error::Error for Handled {}
 
-/// The exit status a command settled on (shared with `mod.rs`, which cannot reach into `Cli`).
+/// The exit status a command settled on (shared with `lib.rs`, which cannot reach into `Cli`).
 pub(crate) type ExitSlot = Arc<Mutex<Option<u8>>>;
 
 /// The generated CLI's `CliConfig`: output format, the runtime to drive calls on, the exit status,
@@ -90,7 +90,7 @@ impl Config {
     }
 
     /// Runs `future` to completion from inside a (synchronous) `CliConfig` hook. The CLI runs on a
-    /// multi-thread runtime (`mod.rs`), where `block_in_place` is allowed.
+    /// multi-thread runtime (`lib.rs`), where `block_in_place` is allowed.
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         tokio::task::block_in_place(|| self.runtime.block_on(future))
     }

@@ -9,13 +9,6 @@ use serde_json::{Map, Value};
 
 use crate::{ext, lower, names, overrides, rewrite, LowerOptions, Report, SpecError};
 
-// Uses from sibling modules (owned by the lowering work; keep these signatures):
-//   SpecError::new(pointer: impl Into<String>, rule: &str, message: impl Into<String>) -> SpecError
-//   Report::merge(&mut self, Report); Report::note(&mut self, pointer: &str, rule: &str, message: String);
-//   Report::count(&mut self, rule: &str); Report::extend_notes(&mut self, Vec<report::Note>)
-//   report::Note { pointer: String, rule: String, message: String }
-//   crate::pointer::escape(&str) -> String  (RFC 6901 token escaping; lead-owned, in pointer.rs)
-
 pub use crate::lower::walk::METHODS;
 
 /// The org segment Invent resolves to the API key's own org. Org-scoped paths are generated with it
@@ -34,7 +27,8 @@ pub struct Options {
     /// `with_inner_type` for the generated `Client` (e.g. `crate::Inner`).
     pub inner_type: Option<String>,
     /// Inline the path parameter that follows a leading `orgs` segment as this literal (Invent: `c`),
-    /// so org-scoped operations default to the key's own org and a request hook can remap it.
+    /// so org-scoped operations default to the key's own org; the rewritten `send` puts the client's org
+    /// (`Client::for_org`) in its place (see [`crate::rewrite`]).
     pub org_scope_alias: Option<String>,
     /// Emit typed httpmock helpers naming this crate path (e.g. `invent_api`).
     pub mock_crate: Option<String>,
@@ -51,7 +45,8 @@ pub struct Options {
 
 impl Options {
     /// What `build.rs` of invent-api generates for a spec named `file` (also what `update` validates):
-    /// org alias `c`, `crate::Inner`, hooks expected, typed mocks, extensions, and the CLI when asked.
+    /// org alias `c`, `crate::Inner`, every `send` rewritten onto the runtime, typed mocks, extensions,
+    /// and the CLI when asked.
     pub fn invent_crate(file: &str, overrides: Option<Value>) -> Options {
         Options {
             file: Some(file.to_string()),
@@ -134,7 +129,7 @@ pub fn generate(doc: Value, opts: &Options) -> Result<Output, SpecError> {
                 rewrite::constructors::RULE,
                 rewrite::constructors::hide(&mut client_file).map_err(with_file)?,
             );
-            let operations = ext::operations(&rewritten);
+            let operations = ext::operations(&rewritten).map_err(with_file)?;
             let alias = opts.org_scope_alias.as_deref().unwrap_or(INVENT_ORG_ALIAS);
             let code = ext::render(&operations, runtime, alias).map_err(with_file)?;
             (operations, code)
@@ -153,8 +148,9 @@ pub fn generate(doc: Value, opts: &Options) -> Result<Output, SpecError> {
     };
 
     // progenitor's httpmock and CLI generators emit `to_string()` / `value_parser!` for array query
-    // parameters, which does not compile: generate them from a copy without those parameters.
-    let (aux_doc, aux_notes) = without_array_query_params(&doc);
+    // parameters, which does not compile, and match renamed parameters by the Rust-side name: generate
+    // them from a copy without those parameters.
+    let (aux_doc, aux_notes) = mock_cli_copy(&doc);
     let mock = match &opts.mock_crate {
         Some(krate) => {
             report.extend_notes(aux_notes);
@@ -180,7 +176,7 @@ pub fn generate(doc: Value, opts: &Options) -> Result<Output, SpecError> {
 /// [`rewrite::cli`]), and the hooks (`(operation id, builder)`) the CLI crate implements.
 pub fn cli(lowered: &Value, krate: &str) -> Result<(String, Vec<rewrite::cli::Hook>), SpecError> {
     let settings = settings(&Options::invent_crate("openapi.json", None), lowered);
-    let (aux_doc, _) = without_array_query_params(lowered);
+    let (aux_doc, _) = mock_cli_copy(lowered);
     let aux = parse_openapi(&aux_doc)?;
     let tokens = run_progenitor(&aux_doc, "generate the CLI", |spec| Generator::new(&settings).cli(spec, krate), &aux)?;
     let mut file = to_file(tokens, "cli")?;
@@ -471,8 +467,9 @@ fn remove_path_param(params: Option<&mut Value>, name: &str) {
 }
 
 /// A copy of the document without array-typed query parameters (progenitor's mock and CLI generators
-/// cannot render them), with a note per removed parameter.
-fn without_array_query_params(doc: &Value) -> (Value, Vec<crate::report::Note>) {
+/// cannot render them) and without the parameters sent by another name than progenitor's, with a note
+/// per removed parameter.
+fn mock_cli_copy(doc: &Value) -> (Value, Vec<crate::report::Note>) {
     let mut copy = doc.clone();
     let mut notes = Vec::new();
     if let Some(paths) = copy.get_mut("paths").and_then(Value::as_object_mut) {
@@ -487,17 +484,30 @@ fn without_array_query_params(doc: &Value) -> (Value, Vec<crate::report::Note>) 
                     // Maps too: the lowering keeps free-form form objects as inline `type: object` maps.
                     let is_array = p.get("in").and_then(Value::as_str) == Some("query")
                         && matches!(p.pointer("/schema/type").and_then(Value::as_str), Some("array" | "object"));
-                    if is_array {
-                        notes.push(crate::report::Note {
-                            pointer: format!("/paths/{}/{method}", crate::pointer::escape(path)),
-                            rule: "mock-cli-array-query".to_string(),
-                            message: format!(
-                                "array or map query parameter `{}` left out of the httpmock helpers and CLI",
-                                p.get("name").and_then(Value::as_str).unwrap_or("?")
+                    // Sent under another name than progenitor's (rules `cookie-parameter`, `wire-name`):
+                    // a generated matcher would look for the wrong name.
+                    let renamed = p.get(lower::operations::COOKIE_PARAMETER).is_some()
+                        || p.get(lower::operations::WIRE_NAME).is_some();
+                    let name = p.get("name").and_then(Value::as_str).unwrap_or("?");
+                    let (rule, message) = match (is_array, renamed) {
+                        (false, false) => return true,
+                        (true, _) => (
+                            "mock-cli-array-query",
+                            format!("array or map query parameter `{name}` left out of the httpmock helpers and CLI"),
+                        ),
+                        (false, true) => (
+                            "mock-cli-renamed-parameter",
+                            format!(
+                                "parameter `{name}` (a cookie, or sent by another name) left out of the httpmock helpers and CLI"
                             ),
-                        });
-                    }
-                    !is_array
+                        ),
+                    };
+                    notes.push(crate::report::Note {
+                        pointer: format!("/paths/{}/{method}", crate::pointer::escape(path)),
+                        rule: rule.to_string(),
+                        message,
+                    });
+                    false
                 });
             }
         }

@@ -1,6 +1,6 @@
 //! SHA-256 (FIPS 180-4) of a byte slice, for `revision`: one digest per build of one spec file, so a few
 //! dozen lines here instead of a hashing crate (and its typenum/generic-array tree) in every dependent's
-//! build (issue 19). Checked against the FIPS vectors and, over random inputs, against the `sha2` crate
+//! build. Checked against the FIPS vectors and, over random inputs, against the `sha2` crate
 //! (dev-dependency).
 
 const K: [u32; 64] = [

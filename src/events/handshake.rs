@@ -33,7 +33,7 @@ pub(crate) struct SocketClient {
     supplied: Option<reqwest::Client>,
     connect_timeout: Duration,
     user_agent: String,
-    /// The client's base URL: what the built client may reach (`config::origin_bound`).
+    /// The client's base URL: what the built client may reach (`auth::origin_bound`).
     base: reqwest::Url,
     built: OnceLock<Result<reqwest::Client, String>>,
 }
@@ -53,7 +53,7 @@ impl SocketClient {
             return Ok(client.clone());
         }
         let built = self.built.get_or_init(|| {
-            crate::config::origin_bound(reqwest::Client::builder(), &self.base)
+            crate::auth::origin_bound(reqwest::Client::builder(), &self.base)
                 .http1_only()
                 .connect_timeout(self.connect_timeout)
                 .user_agent(self.user_agent.clone())

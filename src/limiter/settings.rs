@@ -5,6 +5,10 @@ use std::time::Duration;
 
 use crate::config_error::ConfigError;
 
+/// Start of the key prefix when `INVENT_LIMITER_REDIS_PREFIX` is unset (the client's namespace follows).
+#[cfg_attr(not(feature = "redis"), allow(dead_code, reason = "only shared limits (feature `redis`) have keys"))]
+pub(crate) const DEFAULT_LIMITER_REDIS_PREFIX: &str = "invent-api";
+
 /// Limiter settings. The guarantee, for any valid `(requests, period, burst)`: never more than
 /// `requests` requests in any window of `period`, up to `burst` of them back to back after an idle
 /// spell, and a sustained rate of at least 97.9 % of `requests / period` for periods of whole
@@ -194,7 +198,7 @@ impl SharedRedis {
     /// segment (`c` or the org id). Clients of one API and org share one quota; staging and
     /// production, or two orgs, never do. The API key is not part of it (see [`SharedRedis::key_prefix`]).
     pub fn namespaced(url: impl Into<String>) -> Self {
-        Self { namespaced: true, ..Self::new(url, crate::config::DEFAULT_LIMITER_REDIS_PREFIX) }
+        Self { namespaced: true, ..Self::new(url, DEFAULT_LIMITER_REDIS_PREFIX) }
     }
 
     /// The prefix the keys get for a client of `base_url` and `org`: `key_prefix` as set, or, for

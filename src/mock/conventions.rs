@@ -4,6 +4,11 @@
 
 use serde_json::{json, Value};
 
+/// The API key the mock accepts unless [`MockInventBuilder::api_key`](super::server::MockInventBuilder::api_key)
+/// sets another.
+pub const MOCK_API_KEY: &str = "sk_mock_invent_local_key";
+/// Invent's assistant-creation limit per org (per hour on the real API; for the mock's lifetime here).
+pub const ASSISTANT_CREATION_LIMIT: usize = 10;
 /// `take` when the request has none (what Invent answers with).
 pub const DEFAULT_TAKE: u64 = 10;
 /// The largest `take` Invent accepts (the client's own page size limit).

@@ -64,84 +64,16 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use httpmock::{HttpMockRequest, MockServer};
 
-use super::data::{Seed, World};
+pub use super::builder::MockInventBuilder;
+use super::data::World;
 use super::dispatch::{handle, record_status, State};
 use super::events::{Front, MockEvent, RecordStatus, EVENT_BACKLOG};
 use crate::{Client, ClientBuilder};
 
-/// The API key the mock accepts unless [`MockInventBuilder::api_key`] sets another.
-pub const MOCK_API_KEY: &str = "sk_mock_invent_local_key";
-pub use super::conventions::{DEFAULT_TAKE, MAX_TAKE};
-/// Invent's assistant-creation limit per org (per hour on the real API; for the mock's lifetime here).
-pub const ASSISTANT_CREATION_LIMIT: usize = 10;
-
-/// One request as the mock saw it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordedRequest {
-    /// 1-based position among all requests the server received.
-    pub number: u64,
-    /// The request's method.
-    pub method: String,
-    /// The request's path.
-    pub path: String,
-    /// The raw query string, if any.
-    pub query: Option<String>,
-    /// The status the mock answered with.
-    pub status: u16,
-}
-
-/// Settings of a [`MockInvent`]; start from [`MockInvent::builder`].
-#[derive(Debug, Clone)]
-pub struct MockInventBuilder {
-    seed: Seed,
-    api_key: String,
-    rate_limit_every: Option<u64>,
-}
-
-impl Default for MockInventBuilder {
-    fn default() -> Self {
-        MockInventBuilder { seed: Seed::default(), api_key: MOCK_API_KEY.to_string(), rate_limit_every: None }
-    }
-}
+pub use super::conventions::{ASSISTANT_CREATION_LIMIT, DEFAULT_TAKE, MAX_TAKE, MOCK_API_KEY};
+pub use super::dispatch::RecordedRequest;
 
 impl MockInventBuilder {
-    /// Every `n`-th request gets a 429 (`Retry-After: 0`); 0 or 1 turns it off (1 would refuse everything).
-    pub fn rate_limit_every(mut self, n: u64) -> Self {
-        self.rate_limit_every = (n >= 2).then_some(n);
-        self
-    }
-    /// The key the server accepts (default [`MOCK_API_KEY`]).
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = key.into();
-        self
-    }
-    /// Number of assistants in the key's own org (default 25).
-    pub fn assistants(mut self, n: usize) -> Self {
-        self.seed.assistants = n;
-        self
-    }
-    /// Number of contacts in the key's own org (default 12).
-    pub fn contacts(mut self, n: usize) -> Self {
-        self.seed.contacts = n;
-        self
-    }
-    /// Number of chats in the key's own org (default 3).
-    pub fn chats(mut self, n: usize) -> Self {
-        self.seed.chats = n;
-        self
-    }
-    /// Number of sub-orgs (default 2), each with 3 assistants, 4 contacts and 1 chat unless [`Self::seed`]
-    /// says otherwise.
-    pub fn sub_orgs(mut self, n: usize) -> Self {
-        self.seed.sub_orgs = n;
-        self
-    }
-    /// All seed counts at once.
-    pub fn seed(mut self, seed: Seed) -> Self {
-        self.seed = seed;
-        self
-    }
-
     /// Starts the server on `127.0.0.1` (a free port).
     pub async fn start(self) -> MockInvent {
         let (events, _) = tokio::sync::broadcast::channel(EVENT_BACKLOG);

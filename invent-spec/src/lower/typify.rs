@@ -52,7 +52,7 @@ pub fn lower_node(
     keep_extra_properties(obj, ptr, report);
 }
 
-// --- rule `extra-properties` (issue 12, item 3) -------------------------------------------------------
+// Rule `extra-properties`.
 
 /// The field typify names the map of additional properties (`#[serde(flatten)] pub extra: Map<..>`).
 const EXTRA_FIELD: &str = "extra";
@@ -87,8 +87,6 @@ fn keep_extra_properties(obj: &mut Map<String, Value>, ptr: &str, report: &mut R
     obj.insert("additionalProperties".into(), Value::Object(Map::new()));
     report.count("extra-properties");
 }
-
-// --- end rule `extra-properties` ---------------------------------------------------------------------
 
 /// Properties whose names become the same Rust field (`foo-bar`, `foo_bar`, `FooBar`) would not
 /// compile: typify names a field after its property (snake case) with a serde rename to the JSON name,
@@ -581,7 +579,7 @@ mod tests {
         assert_eq!(r.rule_count("nullable-component"), 2);
     }
 
-    // --- rule `extra-properties` ---------------------------------------------------------------------
+    // Rule `extra-properties`.
 
     #[test]
     fn extra_properties_true_next_to_properties_becomes_an_empty_schema() {
@@ -640,6 +638,4 @@ mod tests {
         assert_eq!(once, twice);
         assert_eq!(r.rule_count("extra-properties"), 0);
     }
-
-    // --- end rule `extra-properties` -----------------------------------------------------------------
 }

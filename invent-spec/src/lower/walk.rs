@@ -546,6 +546,12 @@ pub fn path_shape(path: &str) -> String {
     out
 }
 
+/// A parameter's `(name, in)`, empty strings where missing.
+pub fn param_key(p: &Value) -> (String, String) {
+    let s = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    (s("name"), s("in"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

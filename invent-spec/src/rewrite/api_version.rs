@@ -4,8 +4,6 @@
 //! parameters still use it. Fails closed: a `send` without that exact header is an error, because
 //! progenitor's output then changed shape and the header could slip back unnoticed.
 
-use quote::ToTokens;
-
 /// The rule's name in the lowering report.
 pub const RULE: &str = "api-version-dropped";
 
@@ -42,12 +40,24 @@ pub fn drop_header(stmts: &mut Vec<syn::Stmt>) -> Result<(), String> {
 /// Only progenitor's own header: a header parameter the spec declares is appended with its value.
 fn is_api_version_append(stmt: &syn::Stmt) -> bool {
     let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = stmt else { return false };
-    let compact = |e: &syn::Expr| e.to_token_stream().to_string().replace(' ', "");
     call.method == "append"
         && call.args.len() == 2
         && matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident("header_map"))
-        && compact(&call.args[0]).ends_with("HeaderName::from_static(\"api-version\")")
-        && compact(&call.args[1]).ends_with("Client::api_version())")
+        && call_of(&call.args[0], &["HeaderName", "from_static"]).is_some_and(|args| {
+            matches!(args[..], [syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. })] if s.value() == "api-version")
+        })
+        && call_of(&call.args[1], &["HeaderValue", "from_static"]).is_some_and(|args| {
+            matches!(args[..], [inner] if call_of(inner, &["Client", "api_version"]).is_some_and(|a| a.is_empty()))
+        })
+}
+
+/// The arguments of `expr` when it calls a path ending in `tail` (`…::HeaderName::from_static(…)`).
+fn call_of<'e>(expr: &'e syn::Expr, tail: &[&str]) -> Option<Vec<&'e syn::Expr>> {
+    let syn::Expr::Call(call) = expr else { return None };
+    let syn::Expr::Path(func) = &*call.func else { return None };
+    let names: Vec<String> = func.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let ends = names.len() >= tail.len() && names[names.len() - tail.len()..].iter().zip(tail).all(|(a, b)| a == b);
+    ends.then(|| call.args.iter().collect())
 }
 
 /// `let mut header_map = …;`
@@ -100,6 +110,8 @@ fn drop_headers_merge(expr: &mut syn::Expr, merges: &mut usize) {
 
 #[cfg(test)]
 mod tests {
+    use quote::ToTokens;
+
     use super::*;
 
     fn stmts(code: &str) -> Vec<syn::Stmt> {

@@ -36,7 +36,7 @@ pub fn hide(file: &mut syn::File) -> Result<usize, crate::SpecError> {
 }
 
 fn is_doc_hidden(attr: &syn::Attribute) -> bool {
-    attr.path().is_ident("doc") && attr.meta.require_list().is_ok_and(|list| list.tokens.to_string() == "hidden")
+    attr.path().is_ident("doc") && attr.parse_args::<syn::Ident>().is_ok_and(|arg| arg == "hidden")
 }
 
 #[cfg(test)]

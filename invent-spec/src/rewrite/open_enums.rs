@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use quote::{format_ident, ToTokens};
+use quote::format_ident;
 use syn::visit::Visit;
 
 use crate::SpecError;
@@ -84,9 +84,7 @@ fn union_tags(items: &[syn::Item], defined: &BTreeMap<String, usize>) -> BTreeSe
     let mut tags = BTreeSet::new();
     for union in items {
         let syn::Item::Enum(e) = union else { continue };
-        let untagged = e.attrs.iter().any(|a| {
-            a.path().is_ident("serde") && a.meta.to_token_stream().to_string().replace(' ', "").contains("untagged")
-        });
+        let untagged = serde_keys(&e.attrs).iter().any(|k| k == "untagged");
         if !untagged {
             continue;
         }
@@ -125,19 +123,13 @@ fn self_name(ty: &syn::Type) -> Option<String> {
 /// Appends the fallback variant; `None` when the enum already has one (`#[serde(other)]` or an
 /// untagged catch-all).
 fn add_fallback(e: &mut syn::ItemEnum, runtime: &syn::Path) -> Option<syn::Ident> {
-    let serde_args = |attrs: &[syn::Attribute]| -> Vec<String> {
-        attrs
-            .iter()
-            .filter(|a| a.path().is_ident("serde"))
-            .map(|a| a.meta.to_token_stream().to_string().replace(' ', ""))
-            .collect()
-    };
-    if e.variants.iter().any(|v| serde_args(&v.attrs).iter().any(|a| a.contains("other") || a.contains("untagged"))) {
+    if e.variants.iter().any(|v| serde_keys(&v.attrs).iter().any(|k| k == "other" || k == "untagged")) {
         return None;
     }
-    let untagged_enum = serde_args(&e.attrs).iter().any(|a| a.contains("untagged"));
+    let enum_keys = serde_keys(&e.attrs);
+    let untagged_enum = enum_keys.iter().any(|k| k == "untagged");
     let string_enum = !untagged_enum
-        && serde_args(&e.attrs).iter().all(|a| !a.contains("tag"))
+        && !enum_keys.iter().any(|k| k == "tag")
         && e.variants.iter().all(|v| matches!(v.fields, syn::Fields::Unit));
     let taken: BTreeSet<String> = e.variants.iter().map(|v| v.ident.to_string()).collect();
     let ident = ["Unknown", "UnknownValue", "Unlisted", "UnlistedValue"]
@@ -201,6 +193,20 @@ fn complete_matches(f: &mut syn::ImplItemFn, enum_name: &str, variant: &syn::Ide
         )),
         None => Ok(()),
     }
+}
+
+/// The keys of `#[serde(…)]` attributes (`untagged`, `tag`, `rename`, `other`, …), read as syn
+/// metas. An attribute that does not parse as a list of metas gives no keys.
+fn serde_keys(attrs: &[syn::Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .filter_map(|a| {
+            a.parse_args_with(syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated).ok()
+        })
+        .flatten()
+        .filter_map(|meta| meta.path().get_ident().map(ToString::to_string))
+        .collect()
 }
 
 #[cfg(test)]

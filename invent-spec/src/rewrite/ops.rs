@@ -1,11 +1,12 @@
 //! The operations of the lowered document, keyed by the id progenitor gives them, with what the
-//! generator needs: method, paths, org scope, quota, typed responses and multipart encoding.
+//! generator needs: method, paths, org scope, quota, typed responses, multipart encoding, and the
+//! parameters it sends another way than progenitor (deepObject maps, cookies, renamed ones).
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::lower::operations::{DEEP_OBJECT_MAP, MULTIPART_BODY, TYPED_RESPONSES};
+use crate::lower::operations::{COOKIE_PARAMETER, DEEP_OBJECT_MAP, MULTIPART_BODY, TYPED_RESPONSES, WIRE_NAME};
 use crate::lower::walk::METHODS;
 use crate::pointer::join;
 use crate::{names, SpecError};
@@ -37,6 +38,10 @@ pub struct LoweredOp {
     pub multipart: Option<BTreeMap<String, String>>,
     /// Query parameters that are free-form `deepObject` maps (`x-invent-deep-object`).
     pub deep_object_params: Vec<String>,
+    /// Header parameters that are cookies (`x-invent-cookie`): (parameter name, cookie name).
+    pub cookies: Vec<(String, String)>,
+    /// Parameters renamed for a Rust name of their own (`x-invent-wire-name`): (parameter name, wire name).
+    pub wire_names: Vec<(String, String)>,
 }
 
 /// Indexes the operations of `doc` by progenitor id. Two operations with one id are an error (the
@@ -59,6 +64,17 @@ pub fn index(doc: &Value) -> Result<BTreeMap<String, LoweredOp>, SpecError> {
                     .map(|e| e.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
                     .unwrap_or_default()
             });
+            let params = op.get("parameters").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            let marked = |mark: &str| -> Vec<(String, String)> {
+                params
+                    .iter()
+                    .filter_map(|p| {
+                        let name = p.get("name").and_then(Value::as_str)?;
+                        let wire = p.get(mark).and_then(Value::as_str)?;
+                        Some((name.to_string(), wire.to_string()))
+                    })
+                    .collect()
+            };
             let lowered = LoweredOp {
                 id: id.clone(),
                 pointer: pointer.clone(),
@@ -69,14 +85,13 @@ pub fn index(doc: &Value) -> Result<BTreeMap<String, LoweredOp>, SpecError> {
                 quota: op.get(QUOTA).and_then(Value::as_str).map(str::to_string),
                 typed_responses: op.get(TYPED_RESPONSES).cloned(),
                 multipart,
-                deep_object_params: op
-                    .get("parameters")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
+                deep_object_params: params
+                    .iter()
                     .filter(|p| p.get(DEEP_OBJECT_MAP) == Some(&Value::Bool(true)))
                     .filter_map(|p| p.get("name").and_then(Value::as_str).map(str::to_string))
                     .collect(),
+                cookies: marked(COOKIE_PARAMETER),
+                wire_names: marked(WIRE_NAME),
             };
             if out.insert(id.clone(), lowered).is_some() {
                 return Err(SpecError::new(pointer, "operation-id", format!("two operations generate `{id}`")));

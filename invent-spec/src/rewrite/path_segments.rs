@@ -61,7 +61,7 @@ fn rewrite_format(mac: &mut syn::Macro, names: &[String], runtime: &syn::Path) -
             names.len()
         ));
     }
-    if args[1].to_token_stream().to_string().replace(' ', "") != "client.baseurl" {
+    if !is_client_baseurl(&args[1]) {
         return Err(format!("the URL does not start with `client.baseurl` but `{}`", args[1].to_token_stream()));
     }
     for (arg, name) in args[2..].iter_mut().zip(names) {
@@ -98,6 +98,13 @@ impl<'ast> Visit<'ast> for EncodePath {
     }
 }
 
+/// `client.baseurl`: progenitor's first URL argument.
+fn is_client_baseurl(expr: &syn::Expr) -> bool {
+    let syn::Expr::Field(field) = expr else { return false };
+    let syn::Expr::Path(base) = &*field.base else { return false };
+    base.path.is_ident("client") && matches!(&field.member, syn::Member::Named(m) if m == "baseurl")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +121,8 @@ mod tests {
             typed_responses: None,
             multipart: None,
             deep_object_params: Vec::new(),
+            cookies: Vec::new(),
+            wire_names: Vec::new(),
         }
     }
 

@@ -286,13 +286,12 @@ fn websocket_nonce(stmts: &mut [syn::Stmt], runtime: &syn::Path) -> Result<usize
                 if let syn::Expr::Path(func) = &*call.func {
                     let names: Vec<String> = func.path.segments.iter().map(|s| s.ident.to_string()).collect();
                     if names.first().map(String::as_str) == Some("rand") {
-                        let text = expr.to_token_stream().to_string().replace(' ', "");
-                        if text == "::rand::random::<[u8;16]>()" {
+                        if is_random_16_bytes(call) {
                             let runtime = self.runtime;
                             *expr = syn::parse_quote!(#runtime::call::websocket_nonce());
                             self.replaced += 1;
                         } else {
-                            self.unknown.get_or_insert(text);
+                            self.unknown.get_or_insert(expr.to_token_stream().to_string());
                         }
                         return;
                     }
@@ -376,7 +375,48 @@ fn replace_json_call(
     }
 }
 
-/// Tokens of a type, for messages and rendering.
-pub fn type_string(ty: &syn::Type) -> String {
-    ty.to_token_stream().to_string()
+/// `::rand::random::<[u8; 16]>()`: progenitor's WebSocket nonce.
+fn is_random_16_bytes(call: &syn::ExprCall) -> bool {
+    let syn::Expr::Path(func) = &*call.func else { return false };
+    let names: Vec<String> = func.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let Some(last) = func.path.segments.last() else { return false };
+    let syn::PathArguments::AngleBracketed(generics) = &last.arguments else { return false };
+    let [syn::GenericArgument::Type(syn::Type::Array(array))] = generics.args.iter().collect::<Vec<_>>()[..] else {
+        return false;
+    };
+    let is_u8 = matches!(&*array.elem, syn::Type::Path(p) if p.path.is_ident("u8"));
+    let is_16 = matches!(&array.len, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(n), .. }) if n.base10_parse::<usize>().ok() == Some(16));
+    names == ["rand", "random"] && call.args.is_empty() && is_u8 && is_16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nonce(stmt: syn::Stmt) -> (Result<usize, String>, String) {
+        let mut stmts = [stmt];
+        let runtime: syn::Path = syn::parse_quote!(crate);
+        let result = websocket_nonce(&mut stmts, &runtime);
+        (result, stmts[0].to_token_stream().to_string())
+    }
+
+    #[test]
+    fn progenitors_nonce_comes_from_the_runtime() {
+        let (result, text) = nonce(syn::parse_quote!(let key = base64::encode(::rand::random::<[u8; 16]>());));
+        assert_eq!(result, Ok(1));
+        assert!(text.contains("crate :: call :: websocket_nonce ()"), "{text}");
+    }
+
+    #[test]
+    fn any_other_use_of_rand_fails() {
+        for stmt in [
+            syn::parse_quote!(let key = ::rand::random::<[u8; 8]>();),
+            syn::parse_quote!(let key = ::rand::random::<[u16; 16]>();),
+            syn::parse_quote!(let key = ::rand::random::<u128>();),
+            syn::parse_quote!(let key = ::rand::thread_rng();),
+        ] {
+            let (result, text) = nonce(stmt);
+            assert!(result.as_ref().is_err_and(|e| e.contains("no `rand` dependency")), "{text}: {result:?}");
+        }
+    }
 }

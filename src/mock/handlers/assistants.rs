@@ -2,10 +2,10 @@
 
 use serde_json::{json, Value};
 
+use super::super::conventions::ASSISTANT_CREATION_LIMIT;
 use super::super::data::{self, World};
 use super::super::events::MockEvent;
 use super::super::reply::{conformed, find, merge, now, page, parts, Call, Handled, Reply};
-use super::super::server::ASSISTANT_CREATION_LIMIT;
 use super::chats;
 use crate::types;
 

@@ -2,9 +2,10 @@
 //! and changed with `syn` (never by hand): every builder's `send` goes through the crate's executor and
 //! returns the crate's error (`send`), operations with several body types get by-status enums
 //! (`responses`), enums that responses reach accept values the spec does not list (`open_enums`),
-//! `null` for an optional collection reads as absent (`null_as_absent`), progenitor's doc examples are
-//! fenced as text, not doctests (`doc_examples`), types with secret fields print them redacted
-//! (`redact_secrets`), every path parameter is one checked path segment (`path_segments`), and
+//! `null` for an optional collection reads as absent (`null_as_absent`), cookies go in one `Cookie`
+//! header (`cookies`), renamed parameters are sent by their wire names (`wire_names`), progenitor's doc
+//! examples are fenced as text, not doctests (`doc_examples`), types with secret fields print them
+//! redacted (`redact_secrets`), every path parameter is one checked path segment (`path_segments`), and
 //! `Client`'s constructors leave the rendered docs (`constructors`).
 //! Every generated operation must match one operation of the lowered document (`ops`), or generation
 //! fails: nothing is scoped, named or decoded by guesswork.
@@ -13,6 +14,7 @@ pub mod api_version;
 pub mod builders;
 pub mod cli;
 pub mod constructors;
+pub mod cookies;
 pub mod deep_object;
 pub mod doc_examples;
 pub mod list_take;
@@ -23,6 +25,7 @@ pub mod path_segments;
 pub mod redact_secrets;
 pub mod responses;
 pub mod send;
+pub mod wire_names;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -49,14 +52,14 @@ pub struct Rewritten {
     pub op: LoweredOp,
     /// The builder struct in `builder::`.
     pub builder: String,
-    /// `Output` of `send` (tokens).
-    pub output: String,
-    /// The error body type (tokens).
-    pub error: String,
+    /// `Output` of `send`.
+    pub output: syn::Type,
+    /// The error body type.
+    pub error: syn::Type,
     /// Setter names of the builder.
     pub setters: BTreeSet<String>,
-    /// Field types of the builder (name → tokens).
-    pub fields: BTreeMap<String, String>,
+    /// Field types of the builder (name → type).
+    pub fields: BTreeMap<String, syn::Type>,
 }
 
 /// Rewrites `file` in place and returns one entry per operation, in the order of `impl Client`.
@@ -138,14 +141,23 @@ pub fn rewrite(
         names.visit_type(&output);
         names.visit_type(&error);
         roots.extend(names.0);
-        let decoder = decoder(&output, success.is_some(), &runtime);
+        let decoder = decoder(&output, success.is_some(), &runtime).ok_or_else(|| {
+            SpecError::new(
+                op.pointer.clone(),
+                DECODER_RULE,
+                format!("no decoder for the success type `{}` of `{}`", output.to_token_stream(), op.id),
+            )
+        })?;
         let multipart = op.multipart.as_ref().map(|encoding| {
             let pairs = encoding.iter().map(|(k, v)| quote!((#k, #v)));
             quote!(&[#(#pairs),*])
         });
         // Before `send` rewrites the request: rule `absent-query-skipped` replaces the `QueryParam`
-        // calls this one looks for.
+        // calls these look for. The cookie and deepObject rules match progenitor's (Rust-side) names,
+        // so they run before `wire-name` puts the wire names back.
+        report.count_n(cookies::RULE, cookies::apply(f, op, &runtime)?);
         report.count_n(deep_object::RULE, deep_object::apply(f, op, &runtime)?);
+        report.count_n(wire_names::RULE, wire_names::apply(f, op)?);
         // Before `send` inserts the org segment: this rule expects progenitor's URL arguments as written.
         report.count_n(path_segments::RULE, path_segments::apply(f, op, &runtime)?);
         let lean = send::rewrite_fn(
@@ -168,8 +180,8 @@ pub fn rewrite(
             Rewritten {
                 op: op.clone(),
                 builder: builder.clone(),
-                output: send::type_string(&output),
-                error: send::type_string(&error),
+                output,
+                error,
                 setters,
                 fields: fields.get(&builder).cloned().unwrap_or_default(),
             },
@@ -203,15 +215,30 @@ pub fn rewrite(
     Ok(out)
 }
 
-/// The executor's decoder for a success type.
-fn decoder(output: &syn::Type, by_status: bool, runtime: &syn::Path) -> proc_macro2::TokenStream {
-    let text = send::type_string(output).replace(' ', "");
-    match text.as_str() {
-        _ if by_status => quote!(#runtime::call::Body<#output>),
-        "()" => quote!(#runtime::call::Empty),
-        "ByteStream" => quote!(#runtime::call::Stream),
-        "reqwest::Upgraded" | "::reqwest::Upgraded" => quote!(#runtime::call::Upgrade),
-        _ => quote!(#runtime::call::Body<#output>),
+/// Rule name of a success type no decoder fits.
+pub const DECODER_RULE: &str = "generated-decoder";
+
+/// The executor's decoder for a success type, read from the type's shape: `()` → `Empty`,
+/// progenitor's `ByteStream` → `Stream`, `reqwest::Upgraded` → `Upgrade`, any other named type (a
+/// generated type, `Vec<..>`, `String`, a map, a number: what serde decodes) or a by-status enum →
+/// `Body<T>`. `None` for any other shape (a reference, a tuple, a trait object, …): the caller fails
+/// the build naming [`DECODER_RULE`] instead of guessing.
+fn decoder(output: &syn::Type, by_status: bool, runtime: &syn::Path) -> Option<proc_macro2::TokenStream> {
+    let body = quote!(#runtime::call::Body<#output>);
+    if by_status {
+        return Some(body);
+    }
+    match output {
+        syn::Type::Tuple(t) if t.elems.is_empty() => Some(quote!(#runtime::call::Empty)),
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let names: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            Some(match names.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+                ["ByteStream"] => quote!(#runtime::call::Stream),
+                ["reqwest", "Upgraded"] => quote!(#runtime::call::Upgrade),
+                _ => body,
+            })
+        }
+        _ => None,
     }
 }
 
@@ -235,16 +262,13 @@ fn client_methods(file: &syn::File) -> Vec<(String, String)> {
     order
 }
 
-fn builder_fields(items: &[syn::Item]) -> BTreeMap<String, BTreeMap<String, String>> {
+fn builder_fields(items: &[syn::Item]) -> BTreeMap<String, BTreeMap<String, syn::Type>> {
     items
         .iter()
         .filter_map(|item| match item {
             syn::Item::Struct(s) => Some((
                 s.ident.to_string(),
-                s.fields
-                    .iter()
-                    .filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.to_token_stream().to_string())))
-                    .collect(),
+                s.fields.iter().filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone()))).collect(),
             )),
             _ => None,
         })
@@ -305,4 +329,33 @@ pub(crate) fn generic_args<'t>(ty: &'t syn::Type, name: &str) -> Option<Vec<&'t 
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decoded(ty: &str, by_status: bool) -> Option<String> {
+        let ty: syn::Type = syn::parse_str(ty).unwrap();
+        decoder(&ty, by_status, &syn::parse_quote!(crate)).map(|d| d.to_string())
+    }
+
+    #[test]
+    fn the_decoder_follows_the_success_types_shape() {
+        assert_eq!(decoded("()", false).as_deref(), Some("crate :: call :: Empty"));
+        assert_eq!(decoded("ByteStream", false).as_deref(), Some("crate :: call :: Stream"));
+        assert_eq!(decoded("reqwest::Upgraded", false).as_deref(), Some("crate :: call :: Upgrade"));
+        assert_eq!(decoded("::reqwest::Upgraded", false).as_deref(), Some("crate :: call :: Upgrade"));
+        for json in ["types::Assistant", "::std::vec::Vec<types::Chat>", "::std::string::String", "f64"] {
+            assert!(decoded(json, false).is_some_and(|d| d.starts_with("crate :: call :: Body <")), "{json}");
+        }
+        assert!(decoded("()", true).is_some_and(|d| d.starts_with("crate :: call :: Body <")), "by status");
+    }
+
+    #[test]
+    fn a_shape_no_decoder_fits_is_refused() {
+        for other in ["&'static str", "(u8, u8)", "[u8; 4]", "dyn std::any::Any", "<T as Tr>::Out"] {
+            assert_eq!(decoded(other, false), None, "{other}");
+        }
+    }
 }

@@ -9,7 +9,7 @@
 //! | `document.rs` | shape of non-schema parts (info, servers, tags, security schemes, responses, media types, parameters) |
 //! | `schema.rs` | JSON Schema 2020-12 → OpenAPI 3.0 schema keywords |
 //! | `typify.rs` | what typify needs: colliding property names, enums, open enums, defaults, open objects, nullable component split |
-//! | `operations.rs` | what progenitor needs per operation: ids, parameters (query styles on the wire), bodies, one success/error type, WebSocket upgrades |
+//! | `operations.rs`, `operations/` | what progenitor needs per operation, one file a job: ids, parameters (cookies as headers, distinct Rust names), object query parameters (form, deepObject), request bodies and multipart, one success/error type, WebSocket upgrades |
 //! | `walk.rs` | pointers, references and traversal shared by all of the above |
 
 pub mod document;
