@@ -6,6 +6,7 @@
 pub mod cmdline;
 #[cfg(feature = "tools")]
 pub mod diff;
+pub mod drift;
 #[cfg(feature = "tools")]
 pub mod download;
 pub mod error;
