@@ -293,6 +293,15 @@ impl Client {
         self.inner.shared.drift.as_ref().map(Recorder::report).unwrap_or_default()
     }
 
+    /// (Feature `drift`.) Checks a response this client obtained another way — a raw call
+    /// ([`Client::raw`]) standing for the operation `op` — against `op`'s declared responses, sampled
+    /// like the client's own calls. The CLI does this for the answers it prints as received.
+    pub fn drift_check(&self, op: &OperationSpec, status: crate::StatusCode, headers: &HeaderMap, body: &[u8]) {
+        if let Some(capture) = self.inner.shared.drift.as_ref().and_then(|recorder| recorder.capture(op)) {
+            capture.body(status, headers, body);
+        }
+    }
+
     /// (Feature `drift`.) Appends the findings since the last write to the file of
     /// [`DriftConfig::file`] now (it is also written when the last clone of the client is dropped).
     pub fn drift_flush(&self) -> std::io::Result<()> {

@@ -62,13 +62,14 @@ impl Finding {
 /// Everything read from the reports.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reports {
-    /// Merged findings, ordered by kind, operation and place.
+    /// Merged findings, ordered by kind (as [`KINDS`] lists them), operation and place.
     pub findings: Vec<Finding>,
     /// Findings the clients could not keep (their store was full).
     pub dropped: u64,
 }
 
-type Key = (String, String, String, u16, Option<String>, String, Option<String>, Option<String>);
+/// Merge key, ordered for reading: kind (in [`KINDS`] order), then operation and place.
+type Key = (usize, String, String, u16, Option<String>, String, Option<String>, Option<String>);
 
 impl Reports {
     /// Reads and merges `files` (`(name, text)`).
@@ -86,7 +87,7 @@ impl Reports {
                     Line::Dropped(n) => dropped += n,
                     Line::Finding(f) => {
                         let key = (
-                            f.kind.clone(),
+                            KINDS.iter().position(|k| *k == f.kind).unwrap_or(KINDS.len()),
                             f.method.clone(),
                             f.path.clone(),
                             f.status,
