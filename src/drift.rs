@@ -163,7 +163,8 @@ impl Capture<'_> {
             Seen::Unread => (None, media.is_some()),
             Seen::Bytes(bytes) => {
                 let has_body = !bytes.iter().all(u8::is_ascii_whitespace);
-                let json = has_body && media.as_deref().is_some_and(is_json);
+                // Without a Content-Type the client decodes the body as JSON all the same.
+                let json = has_body && media.as_deref().is_none_or(is_json);
                 parsed_bytes = if json { serde_json::from_slice::<Value>(bytes).ok() } else { None };
                 (parsed_bytes.as_ref(), has_body)
             }
@@ -183,7 +184,18 @@ impl Capture<'_> {
             });
             return;
         };
-        let Some(media) = media.filter(|_| has_body) else { return };
+        if !has_body {
+            return;
+        }
+        let Some(media) = media else {
+            // No Content-Type: checked against the declared JSON schema, as the client decodes it.
+            if let (Some(value), Some(schema)) = (value, response.json_schema()) {
+                for observation in walk::walk(&index.document, schema, value) {
+                    self.record(&place, observation);
+                }
+            }
+            return;
+        };
         match response.media(&media) {
             None => self.record(&place, walk::Observation {
                 kind: DriftKind::MediaTypeUndeclared,

@@ -102,6 +102,16 @@ impl Response {
     }
 }
 
+impl Response {
+    /// The schema pointer of the first JSON media type declared with a schema.
+    pub(crate) fn json_schema(&self) -> Option<&str> {
+        self.content.iter().find_map(|(media, schema)| {
+            let json = media.eq_ignore_ascii_case("application/json") || media.to_ascii_lowercase().ends_with("+json");
+            schema.as_deref().filter(|_| json)
+        })
+    }
+}
+
 /// `/orgs/{org_id}/x` → `/orgs/{}/x`.
 fn path_shape(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
