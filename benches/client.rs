@@ -790,11 +790,15 @@ fn drift_overhead() {
     assert!(report.findings.is_empty(), "the bench body is spec-shaped: {report:?}");
     drop(server);
     println!("\n## 3. Drift capture: list_assistants ({ITEMS} items) with capture off vs on (every response checked)");
-    println!("{rounds} rounds (off/on/on/off, odd rounds on/off/off/on) x {calls} calls per variant per round, one process");
+    println!(
+        "{rounds} rounds (off/on/on/off, odd rounds on/off/off/on) x {calls} calls per variant per round, one process"
+    );
     println!();
     println!("| {:<26} | {:>8} | {:>11} | {:>7} |", "client", "calls/s", "allocs/call", "min–max");
     println!("|{:-<28}|{:->10}|{:->13}|{:->9}|", "", "", "", "");
-    for (label, (min, max, mean), rate) in [("capture off (default)", allocs[0], per_s[0]), ("capture on, 100 % sampled", allocs[1], per_s[1])] {
+    for (label, (min, max, mean), rate) in
+        [("capture off (default)", allocs[0], per_s[0]), ("capture on, 100 % sampled", allocs[1], per_s[1])]
+    {
         println!("| {label:<26} | {rate:>8.0} | {mean:>11.1} | {:>7} |", format!("{min}–{max}"));
     }
     println!();

@@ -385,7 +385,9 @@ impl Client {
         }
         #[cfg(not(feature = "drift"))]
         if ["INVENT_DRIFT_SAMPLE", "INVENT_DRIFT_FILE"].iter().any(|name| std::env::var_os(name).is_some()) {
-            tracing::warn!("drift capture is configured in the environment but invent-api was built without the `drift` feature");
+            tracing::warn!(
+                "drift capture is configured in the environment but invent-api was built without the `drift` feature"
+            );
         }
         builder
     }

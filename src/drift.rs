@@ -53,7 +53,7 @@ impl Recorder {
             return None;
         }
         // rate · 2^64, as the bound a uniform u64 falls under with that probability.
-        let threshold = (config.rate < 1.0).then(|| (config.rate * 18_446_744_073_709_551_616.0) as u64);
+        let threshold = (config.rate < 1.0).then_some((config.rate * 18_446_744_073_709_551_616.0) as u64);
         let seed = config.seed.unwrap_or_else(|| crate::rng::u128() as u64);
         Some(Recorder {
             threshold,
@@ -174,14 +174,17 @@ impl Capture<'_> {
         let Some(response) = entry.response(status) else {
             let sketch = value.map(sketch::sketch);
             let responses = entry.responses_pointer();
-            self.record(&place, walk::Observation {
-                kind: DriftKind::StatusUndeclared,
-                schema: responses,
-                at: String::new(),
-                name: None,
-                value: None,
-                sketch,
-            });
+            self.record(
+                &place,
+                walk::Observation {
+                    kind: DriftKind::StatusUndeclared,
+                    schema: responses,
+                    at: String::new(),
+                    name: None,
+                    value: None,
+                    sketch,
+                },
+            );
             return;
         };
         if !has_body {
@@ -197,14 +200,17 @@ impl Capture<'_> {
             return;
         };
         match response.media(&media) {
-            None => self.record(&place, walk::Observation {
-                kind: DriftKind::MediaTypeUndeclared,
-                schema: response.pointer.clone(),
-                at: String::new(),
-                name: None,
-                value: None,
-                sketch: value.map(sketch::sketch),
-            }),
+            None => self.record(
+                &place,
+                walk::Observation {
+                    kind: DriftKind::MediaTypeUndeclared,
+                    schema: response.pointer.clone(),
+                    at: String::new(),
+                    name: None,
+                    value: None,
+                    sketch: value.map(sketch::sketch),
+                },
+            ),
             Some(Some(schema)) => {
                 if let Some(value) = value {
                     for observation in walk::walk(&index.document, schema, value) {
@@ -295,7 +301,8 @@ fn is_json(media: &str) -> bool {
 
 /// Now, RFC 3339 UTC to the second.
 fn now_rfc3339() -> String {
-    chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 impl Client {

@@ -113,7 +113,9 @@ fn record_drift_appends_what_answers_add_to_the_api_description_raw_and_typed() 
     let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
     let seen: Vec<(&str, &str, u64)> = lines
         .iter()
-        .map(|l| (l["kind"].as_str().unwrap_or(""), l["name"].as_str().unwrap_or(""), l["status"].as_u64().unwrap_or(0)))
+        .map(|l| {
+            (l["kind"].as_str().unwrap_or(""), l["name"].as_str().unwrap_or(""), l["status"].as_u64().unwrap_or(0))
+        })
         .collect();
     assert_eq!(
         seen,

@@ -6,9 +6,9 @@
 pub mod cmdline;
 #[cfg(feature = "tools")]
 pub mod diff;
-pub mod drift;
 #[cfg(feature = "tools")]
 pub mod download;
+pub mod drift;
 pub mod error;
 pub mod ext;
 pub mod files;

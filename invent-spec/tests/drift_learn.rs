@@ -49,11 +49,31 @@ fn finding(kind: &str, status: u16, schema: &str, extra: Value) -> Value {
 
 fn report_lines() -> String {
     [
-        finding("property-added", 200, "/components/schemas/Item", json!({"name": "color", "sketch": {"type": ["string", "null"]}})),
-        finding("property-added", 200, "/components/schemas/Item", json!({"name": "dims", "sketch": {"type": "object", "properties": {"w": {"type": "integer"}}}})),
+        finding(
+            "property-added",
+            200,
+            "/components/schemas/Item",
+            json!({"name": "color", "sketch": {"type": ["string", "null"]}}),
+        ),
+        finding(
+            "property-added",
+            200,
+            "/components/schemas/Item",
+            json!({"name": "dims", "sketch": {"type": "object", "properties": {"w": {"type": "integer"}}}}),
+        ),
         finding("enum-value-added", 200, "/components/schemas/Status", json!({"value": "paused"})),
-        finding("status-undeclared", 409, "/paths/~1orgs~1{org_id}~1items/get/responses", json!({"sketch": {"type": "object", "properties": {"error": {"type": "string"}}}})),
-        finding("media-type-undeclared", 400, "/components/responses/Bad", json!({"media_type": "application/problem+json", "sketch": {"type": "object"}})),
+        finding(
+            "status-undeclared",
+            409,
+            "/paths/~1orgs~1{org_id}~1items/get/responses",
+            json!({"sketch": {"type": "object", "properties": {"error": {"type": "string"}}}}),
+        ),
+        finding(
+            "media-type-undeclared",
+            400,
+            "/components/responses/Bad",
+            json!({"media_type": "application/problem+json", "sketch": {"type": "object"}}),
+        ),
         finding("required-missing", 200, "/components/schemas/Item", json!({"name": "name"})),
     ]
     .iter()
@@ -93,7 +113,8 @@ fn learn_adds_evidence_labelled_patches_only_and_a_second_run_changes_nothing() 
     assert_eq!(after["operationIds"], before["operationIds"]);
     let patches = after["patches"].as_array().unwrap();
     assert_eq!(patches[0], before["patches"][0]);
-    let added: Vec<(&str, &str)> = patches[1..].iter().map(|p| (p["op"].as_str().unwrap(), p["path"].as_str().unwrap())).collect();
+    let added: Vec<(&str, &str)> =
+        patches[1..].iter().map(|p| (p["op"].as_str().unwrap(), p["path"].as_str().unwrap())).collect();
     assert_eq!(
         added,
         [
@@ -111,7 +132,10 @@ fn learn_adds_evidence_labelled_patches_only_and_a_second_run_changes_nothing() 
                "count": 2, "first_seen": "2026-12-01T10:00:00Z", "last_seen": "2026-12-02T10:00:00Z"})
     );
     assert_eq!(patches[3]["value"], "paused");
-    assert_eq!(patches[4]["value"]["content"]["application/json"]["schema"]["properties"]["error"], json!({"type": "string"}));
+    assert_eq!(
+        patches[4]["value"]["content"]["application/json"]["schema"]["properties"]["error"],
+        json!({"type": "string"})
+    );
     assert!(patches.iter().all(|p| p["op"] == "add" || p == &before["patches"][0]), "only additions");
     let (code, out, _) = run(&["learn", &report, "--spec", &spec, "--overrides", &overrides]);
     assert_eq!(code, 0);
@@ -140,11 +164,15 @@ fn verify_drift_exits_1_listing_undescribed_drift_and_0_once_learned() {
     let (_dir, spec, overrides, report) = setup("verify");
     let (code, out, err) = run(&["verify-drift", &report, "--spec", &spec, "--overrides", &overrides]);
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.starts_with("6 findings the spec does not describe in 1 operation (5 learnable, 1 for review)"), "{out}");
+    assert!(
+        out.starts_with("6 findings the spec does not describe in 1 operation (5 learnable, 1 for review)"),
+        "{out}"
+    );
     assert!(out.contains("  GET /orgs/{org_id}/items (listItems): response 200 (application/json) `/*`: property `color` added (string or null); seen 2 times, 2026-12-01T10:00:00Z – 2026-12-02T10:00:00Z"), "{out}");
     assert!(out.contains(&format!("      [enum-value-added] {spec}#/components/schemas/Status")), "{out}");
     assert!(out.contains("NEEDS REVIEW\n  GET /orgs/{org_id}/items (listItems): response 200 (application/json) `/*`: required property `name` absent"), "{out}");
-    let (code, json_out, _) = run(&["verify-drift", &report, "--spec", &spec, "--overrides", &overrides, "--format", "json"]);
+    let (code, json_out, _) =
+        run(&["verify-drift", &report, "--spec", &spec, "--overrides", &overrides, "--format", "json"]);
     assert_eq!(code, 1);
     let parsed: Value = serde_json::from_str(&json_out).expect("JSON output");
     assert_eq!(parsed["summary"]["undescribed"], 6);
@@ -154,7 +182,8 @@ fn verify_drift_exits_1_listing_undescribed_drift_and_0_once_learned() {
     assert_eq!(code, 1, "the required property still needs a human: {out}");
     assert!(out.starts_with("1 finding the spec does not describe"), "{out}");
     // Only learnable drift: exit 0 once learned.
-    let learnable: String = report_lines().lines().filter(|l| !l.contains("required-missing")).map(|l| format!("{l}\n")).collect();
+    let learnable: String =
+        report_lines().lines().filter(|l| !l.contains("required-missing")).map(|l| format!("{l}\n")).collect();
     std::fs::write(&report, learnable).unwrap();
     let (code, out, _) = run(&["verify-drift", &report, "--spec", &spec, "--overrides", &overrides]);
     assert_eq!((code, out.trim()), (0, "no undescribed drift (5 findings described by the spec)"));
@@ -167,8 +196,14 @@ fn malformed_reports_exit_2_naming_the_file_line_and_pointer() {
     let good_line = report_lines().lines().next().unwrap().to_string();
     for (text, expected) in [
         (format!("{good_line}\nnot json\n"), format!("{bad}: line 2: : not JSON")),
-        (format!("{}\n", good_line.replace("\"status\":200", "\"status\":\"200\"")), format!("{bad}: line 1: /status:")),
-        (format!("{}\n", good_line.replace("property-added", "property-moved")), format!("{bad}: line 1: /kind: unknown kind")),
+        (
+            format!("{}\n", good_line.replace("\"status\":200", "\"status\":\"200\"")),
+            format!("{bad}: line 1: /status:"),
+        ),
+        (
+            format!("{}\n", good_line.replace("property-added", "property-moved")),
+            format!("{bad}: line 1: /kind: unknown kind"),
+        ),
     ] {
         std::fs::write(&bad, &text).unwrap();
         for command in ["learn", "verify-drift"] {

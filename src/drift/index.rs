@@ -78,7 +78,11 @@ impl SchemaIndex {
 impl OperationEntry {
     /// Pointer of the operation's `responses` in the spec.
     pub(crate) fn responses_pointer(&self) -> String {
-        format!("/paths/{}/{}/responses", self.path.replace('~', "~0").replace('/', "~1"), self.method.to_ascii_lowercase())
+        format!(
+            "/paths/{}/{}/responses",
+            self.path.replace('~', "~0").replace('/', "~1"),
+            self.method.to_ascii_lowercase()
+        )
     }
 
     /// The response declared for `status`: exact, then its range (`4XX`), then `default`.

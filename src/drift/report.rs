@@ -201,11 +201,24 @@ pub(crate) struct Store {
 
 impl Store {
     pub(crate) fn new(max: usize) -> Self {
-        Store { max, index: HashMap::new(), findings: Vec::new(), flushed: Vec::new(), dropped: 0, dropped_flushed: 0, checked: 0 }
+        Store {
+            max,
+            index: HashMap::new(),
+            findings: Vec::new(),
+            flushed: Vec::new(),
+            dropped: 0,
+            dropped_flushed: 0,
+            checked: 0,
+        }
     }
 
     /// Counts `finding` under `key`; returns whether it is new (`None` when dropped).
-    pub(crate) fn record(&mut self, key: FindingKey, finding: impl FnOnce() -> DriftFinding, now: &str) -> Option<bool> {
+    pub(crate) fn record(
+        &mut self,
+        key: FindingKey,
+        finding: impl FnOnce() -> DriftFinding,
+        now: &str,
+    ) -> Option<bool> {
         if let Some(&i) = self.index.get(&key) {
             let seen = &mut self.findings[i];
             seen.count += 1;

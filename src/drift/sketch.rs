@@ -206,7 +206,10 @@ mod tests {
             merge(&s(json!([{"a": 1}])), &s(json!([{"b": true}]))),
             json!({"type": "array", "items": {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "boolean"}}}})
         );
-        assert_eq!(merge(&s(json!({"a": 1})), &s(json!(null))), json!({"type": ["object", "null"], "properties": {"a": {"type": "integer"}}}));
+        assert_eq!(
+            merge(&s(json!({"a": 1})), &s(json!(null))),
+            json!({"type": ["object", "null"], "properties": {"a": {"type": "integer"}}})
+        );
     }
 
     #[test]
@@ -214,7 +217,9 @@ mod tests {
         for good in ["createdAt", "x-rate", "_id", "$ref", "line2", "v1.beta"] {
             assert!(is_safe_name(good), "{good}");
         }
-        for bad in ["", "alice@example.com", "two words", "8f14e45f-ceea-467f-a8ad-3b8d14d6a62f", "12345", &"a".repeat(65)] {
+        for bad in
+            ["", "alice@example.com", "two words", "8f14e45f-ceea-467f-a8ad-3b8d14d6a62f", "12345", &"a".repeat(65)]
+        {
             assert!(!is_safe_name(bad), "{bad}");
         }
         assert_eq!(safe_literal(&json!("in_progress")), Some(json!("in_progress")));
@@ -235,7 +240,8 @@ mod tests {
         leaf.prop_recursive(6, 64, 8, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
-                prop::collection::btree_map("\\PC{0,8}", inner, 0..8).prop_map(|m| Value::Object(m.into_iter().collect())),
+                prop::collection::btree_map("\\PC{0,8}", inner, 0..8)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
             ]
         })
     }

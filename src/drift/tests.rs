@@ -98,14 +98,21 @@ fn enum_values_required_properties_and_types_are_checked() {
     let mut null_required = described();
     null_required["status"] = Value::Null;
     null_required["count"] = Value::Null;
-    assert_eq!(kinds(&walk(&doc(), ITEM, &null_required)), [(DriftKind::RequiredNull, ITEM, Some("status"))], "an optional null reads as absent");
+    assert_eq!(
+        kinds(&walk(&doc(), ITEM, &null_required)),
+        [(DriftKind::RequiredNull, ITEM, Some("status"))],
+        "an optional null reads as absent"
+    );
 }
 
 #[test]
 fn a_union_is_judged_by_its_best_branch_and_a_new_tag_is_an_enum_value() {
     let mut body = described();
     body["part"] = json!({"type": "text", "text": "hello", "lang": "en"});
-    assert_eq!(kinds(&walk(&doc(), ITEM, &body)), [(DriftKind::PropertyAdded, "/components/schemas/Item/properties/part/oneOf/0", Some("lang"))]);
+    assert_eq!(
+        kinds(&walk(&doc(), ITEM, &body)),
+        [(DriftKind::PropertyAdded, "/components/schemas/Item/properties/part/oneOf/0", Some("lang"))]
+    );
     body["part"] = json!({"type": "video"});
     let found = walk(&doc(), ITEM, &body);
     assert_eq!(found.len(), 1, "{found:?}");
@@ -152,7 +159,13 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
         "[a-z]{1,6}".prop_map(Value::String),
     ];
     leaf.prop_recursive(6, 96, 8, |inner| {
-        let keys = prop_oneof!["[a-z]{1,6}", Just("status".to_string()), Just("tags".to_string()), Just("part".to_string()), Just("owner".to_string())];
+        let keys = prop_oneof![
+            "[a-z]{1,6}",
+            Just("status".to_string()),
+            Just("tags".to_string()),
+            Just("part".to_string()),
+            Just("owner".to_string())
+        ];
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             prop::collection::btree_map(keys, inner, 0..8).prop_map(|m| Value::Object(m.into_iter().collect())),

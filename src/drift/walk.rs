@@ -170,12 +170,24 @@ struct Walker<'d, 'v> {
 
 impl<'d, 'v> Walker<'d, 'v> {
     fn new(doc: &'d Value) -> Self {
-        Walker { doc, budget: NODE_BUDGET, out: Observations::default(), ptr: Vec::with_capacity(32), at: Vec::with_capacity(16) }
+        Walker {
+            doc,
+            budget: NODE_BUDGET,
+            out: Observations::default(),
+            ptr: Vec::with_capacity(32),
+            at: Vec::with_capacity(16),
+        }
     }
 
     /// A walker for trying one union branch: same position, its own observations.
     fn scratch(&self) -> Self {
-        Walker { doc: self.doc, budget: self.budget, out: Observations::default(), ptr: self.ptr.clone(), at: self.at.clone() }
+        Walker {
+            doc: self.doc,
+            budget: self.budget,
+            out: Observations::default(),
+            ptr: self.ptr.clone(),
+            at: self.at.clone(),
+        }
     }
 
     fn pointer(&self, part: Option<&Part<'d>>) -> String {
@@ -212,13 +224,25 @@ impl<'d, 'v> Walker<'d, 'v> {
         out
     }
 
-    fn note(&mut self, kind: DriftKind, part: Option<&Part<'d>>, name: Option<String>, value: Option<Value>, sketch: Option<Value>) {
+    fn note(
+        &mut self,
+        kind: DriftKind,
+        part: Option<&Part<'d>>,
+        name: Option<String>,
+        value: Option<Value>,
+        sketch: Option<Value>,
+    ) {
         let o = Observation { kind, schema: self.pointer(part), at: self.at(), name, value, sketch };
         self.out.add(o);
     }
 
     /// Follows `$ref`s from `schema`; the steps taken go into `suffix` from `len` on.
-    fn resolve(&self, schema: &'d Value, suffix: &mut [Option<Token<'d>>; MAX_SUFFIX], len: &mut usize) -> Option<&'d Value> {
+    fn resolve(
+        &self,
+        schema: &'d Value,
+        suffix: &mut [Option<Token<'d>>; MAX_SUFFIX],
+        len: &mut usize,
+    ) -> Option<&'d Value> {
         let mut schema = schema;
         for _ in 0..MAX_REF_HOPS {
             match schema.get("$ref").and_then(Value::as_str) {
@@ -243,7 +267,14 @@ impl<'d, 'v> Walker<'d, 'v> {
         parts
     }
 
-    fn gather(&self, schema: &'d Value, mut suffix: [Option<Token<'d>>; MAX_SUFFIX], mut len: usize, parts: &mut Parts<'d>, depth: usize) {
+    fn gather(
+        &self,
+        schema: &'d Value,
+        mut suffix: [Option<Token<'d>>; MAX_SUFFIX],
+        mut len: usize,
+        parts: &mut Parts<'d>,
+        depth: usize,
+    ) {
         if parts.len >= MAX_PARTS || depth > MAX_REF_HOPS {
             return;
         }
@@ -298,7 +329,13 @@ impl<'d, 'v> Walker<'d, 'v> {
                     .filter(|(_, bit)| allowed & bit != 0)
                     .map(|(name, _)| Value::String((*name).to_string()))
                     .collect();
-                self.note(DriftKind::TypeMismatch, Some(&first), None, Some(Value::Array(expected)), Some(sketch::sketch(value)));
+                self.note(
+                    DriftKind::TypeMismatch,
+                    Some(&first),
+                    None,
+                    Some(Value::Array(expected)),
+                    Some(sketch::sketch(value)),
+                );
                 return;
             }
         }
@@ -342,17 +379,22 @@ impl<'d, 'v> Walker<'d, 'v> {
             None => parts.iter().filter(with_properties).last().copied(),
         };
         let declares_extras = parts.iter().any(|p| {
-            p.map.get("patternProperties").is_some() || p.map.get("additionalProperties").is_some_and(|v| v != &Value::Bool(false))
+            p.map.get("patternProperties").is_some()
+                || p.map.get("additionalProperties").is_some_and(|v| v != &Value::Bool(false))
         });
         let extras = parts.iter().find_map(|p| match p.map.get("additionalProperties") {
             Some(schema @ Value::Object(m)) if !m.is_empty() => Some((*p, schema)),
             _ => None,
         });
         let required = |name: &str| {
-            parts.iter().any(|p| p.map.get("required").and_then(Value::as_array).is_some_and(|r| r.iter().any(|n| n == name)))
+            parts
+                .iter()
+                .any(|p| p.map.get("required").and_then(Value::as_array).is_some_and(|r| r.iter().any(|n| n == name)))
         };
         for part in parts.iter() {
-            for name in part.map.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+            for name in
+                part.map.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
+            {
                 if !object.contains_key(name) {
                     self.note(DriftKind::RequiredMissing, Some(part), safe(name), None, None);
                 }
@@ -360,7 +402,11 @@ impl<'d, 'v> Walker<'d, 'v> {
         }
         for (key, value) in object {
             let declared = parts.iter().find_map(|p| {
-                p.map.get("properties").and_then(Value::as_object).and_then(|props| props.get_key_value(key.as_str())).map(|(name, schema)| (*p, name.as_str(), schema))
+                p.map
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .and_then(|props| props.get_key_value(key.as_str()))
+                    .map(|(name, schema)| (*p, name.as_str(), schema))
             });
             if let Some((part, name, prop_schema)) = declared {
                 if value.is_null() {
@@ -371,7 +417,9 @@ impl<'d, 'v> Walker<'d, 'v> {
                     continue;
                 }
                 self.at.push(Step::Name(key));
-                self.below(&part, &[Token::Key("properties"), Token::Key(name)], |w| w.check(prop_schema, value, depth + 1));
+                self.below(&part, &[Token::Key("properties"), Token::Key(name)], |w| {
+                    w.check(prop_schema, value, depth + 1)
+                });
                 self.at.pop();
             } else if let Some((part, extra_schema)) = extras {
                 self.at.push(Step::Any);
@@ -432,9 +480,10 @@ fn declared_types<'d>(parts: &Parts<'d>) -> Option<(Part<'d>, u8)> {
     for part in parts.iter() {
         let bits = match part.map.get("type") {
             Some(Value::String(t)) => TYPE_NAMES.iter().filter(|(n, _)| n == t).fold(0, |b, (_, bit)| b | bit),
-            Some(Value::Array(list)) => {
-                TYPE_NAMES.iter().filter(|(n, _)| list.iter().any(|t| t.as_str() == Some(n))).fold(0, |b, (_, bit)| b | bit)
-            }
+            Some(Value::Array(list)) => TYPE_NAMES
+                .iter()
+                .filter(|(n, _)| list.iter().any(|t| t.as_str() == Some(n)))
+                .fold(0, |b, (_, bit)| b | bit),
             _ => continue,
         };
         match &mut found {

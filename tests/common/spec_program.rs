@@ -57,9 +57,7 @@ debug = 0
     if let Some(overrides) = overrides {
         command.env("INVENT_API_OVERRIDES", overrides);
     }
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("cargo did not start: {e}"));
+    let output = command.output().unwrap_or_else(|e| panic!("cargo did not start: {e}"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

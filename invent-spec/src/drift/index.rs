@@ -186,7 +186,10 @@ mod tests {
         assert_eq!(op["path"], "/orgs/{orgId}/items");
         let ok = op["responses"]["200"]["content"]["application/json"].as_str().unwrap();
         assert_eq!(ok, "/paths/~1orgs~1{orgId}~1items/get/responses/200/content/application~1json/schema");
-        assert_eq!(index["document"].pointer(ok), Some(&json!({"type": "array", "items": {"$ref": "#/components/schemas/Item"}})));
+        assert_eq!(
+            index["document"].pointer(ok),
+            Some(&json!({"type": "array", "items": {"$ref": "#/components/schemas/Item"}}))
+        );
         assert_eq!(
             op["responses"]["400"],
             json!({"pointer": "/components/responses/Bad", "content": {"application/problem+json": null}})

@@ -54,7 +54,10 @@ pub fn judge(doc: &Value, f: &Finding) -> Judgement {
                 return Judgement::Described;
             }
             let Some(name) = &f.name else {
-                return review("properties whose names look like data (withheld): a map? describe it with `additionalProperties`".into());
+                return review(
+                    "properties whose names look like data (withheld): a map? describe it with `additionalProperties`"
+                        .into(),
+                );
             };
             if target.get("properties").and_then(|p| p.get(name)).is_some() {
                 return Judgement::Described;
@@ -93,7 +96,9 @@ pub fn judge(doc: &Value, f: &Finding) -> Judgement {
                 return media_judgement(doc, &response_ptr, f);
             }
             let mut response = json!({"description": "Observed in traffic; not in the published spec."});
-            if let (Some(media), Some(map)) = (f.media_type.as_deref().filter(|m| valid_media(m)), response.as_object_mut()) {
+            if let (Some(media), Some(map)) =
+                (f.media_type.as_deref().filter(|m| valid_media(m)), response.as_object_mut())
+            {
                 map.insert("content".into(), json!({media: {"schema": f.sketch.clone().unwrap_or_else(|| json!({}))}}));
             }
             Judgement::Learnable {
@@ -190,7 +195,10 @@ fn allows_null(doc: &Value, schema: &Value) -> bool {
         || schema.get("nullable") == Some(&Value::Bool(true))
         || schema.get("enum").and_then(Value::as_array).is_some_and(|e| e.contains(&Value::Null))
         || ["anyOf", "oneOf"].iter().any(|k| {
-            schema.get(*k).and_then(Value::as_array).is_some_and(|branches| branches.iter().any(|b| types(b) == ["null"]))
+            schema
+                .get(*k)
+                .and_then(Value::as_array)
+                .is_some_and(|branches| branches.iter().any(|b| types(b) == ["null"]))
         })
 }
 
@@ -238,7 +246,9 @@ fn merge_evidence(old: &mut Map<String, Value>, new: &Value) {
         old.insert("count".into(), json!(new_count));
     }
     for (key, earlier) in [("first_seen", true), ("last_seen", false)] {
-        let (Some(n), o) = (new.get(key).and_then(Value::as_str), old.get(key).and_then(Value::as_str)) else { continue };
+        let (Some(n), o) = (new.get(key).and_then(Value::as_str), old.get(key).and_then(Value::as_str)) else {
+            continue;
+        };
         let replace = match o {
             None => true,
             Some(o) => (earlier && n < o) || (!earlier && n > o),
@@ -322,8 +332,11 @@ pub fn cmd_learn(args: &[String]) -> u8 {
             std::path::PathBuf::from,
         );
         // A new overrides file starts empty.
-        let overrides =
-            if overrides_path.is_file() { crate::files::read_json_file(&overrides_path)? } else { crate::overrides::empty() };
+        let overrides = if overrides_path.is_file() {
+            crate::files::read_json_file(&overrides_path)?
+        } else {
+            crate::overrides::empty()
+        };
         let reports = Reports::read(&a.positional)?;
         let outcome = learn(&spec, &overrides, &reports).map_err(|e| e.to_string())?;
         for (f, patch) in &outcome.added {
@@ -331,7 +344,14 @@ pub fn cmd_learn(args: &[String]) -> u8 {
             println!("add {path}  [{}] {}; {}", f.kind, f.operation_label(), f.evidence_label());
         }
         for (f, why) in &outcome.review {
-            println!("review [{}] {} {} `{}`: {why}; {}", f.kind, f.operation_label(), f.response_label(), f.schema, f.evidence_label());
+            println!(
+                "review [{}] {} {} `{}`: {why}; {}",
+                f.kind,
+                f.operation_label(),
+                f.response_label(),
+                f.schema,
+                f.evidence_label()
+            );
         }
         println!(
             "learned {} addition{}; {} finding{} for review; {} already described",
@@ -348,7 +368,8 @@ pub fn cmd_learn(args: &[String]) -> u8 {
                 crate::files::write_atomic(std::path::Path::new(out), text.as_bytes())?;
             }
             None if outcome.overrides != overrides => {
-                let text = format!("{}\n", serde_json::to_string_pretty(&outcome.overrides).map_err(|e| e.to_string())?);
+                let text =
+                    format!("{}\n", serde_json::to_string_pretty(&outcome.overrides).map_err(|e| e.to_string())?);
                 crate::files::write_atomic(&overrides_path, text.as_bytes())?;
             }
             None => {}

@@ -110,7 +110,7 @@ impl Reports {
                                 }
                             }
                             None => {
-                                merged.insert(key, f);
+                                merged.insert(key, *f);
                             }
                         }
                     }
@@ -132,7 +132,7 @@ impl Reports {
 }
 
 enum Line {
-    Finding(Finding),
+    Finding(Box<Finding>),
     Dropped(u64),
 }
 
@@ -144,7 +144,11 @@ fn parse_line(v: &Value) -> Result<Line, LineError> {
         return Err(("/drift".into(), "expected `\"drift\": 1` (the report format version)".into()));
     }
     let kind = string(m, "kind")?;
-    let count = m.get("count").and_then(Value::as_u64).filter(|n| *n > 0).ok_or(("/count".into(), "must be a positive integer".into()))?;
+    let count = m
+        .get("count")
+        .and_then(Value::as_u64)
+        .filter(|n| *n > 0)
+        .ok_or(("/count".into(), "must be a positive integer".into()))?;
     if kind == "findings-dropped" {
         return Ok(Line::Dropped(count));
     }
@@ -181,7 +185,7 @@ fn parse_line(v: &Value) -> Result<Line, LineError> {
         Some(s @ Value::Object(_)) => Some(s.clone()),
         Some(_) => return Err(("/sketch".into(), "must be an object (a JSON Schema)".into())),
     };
-    Ok(Line::Finding(Finding {
+    Ok(Line::Finding(Box::new(Finding {
         operation: string(m, "operation")?,
         method,
         path,
@@ -196,11 +200,14 @@ fn parse_line(v: &Value) -> Result<Line, LineError> {
         first_seen,
         last_seen,
         kind,
-    }))
+    })))
 }
 
 fn string(m: &Map<String, Value>, name: &str) -> Result<String, LineError> {
-    m.get(name).and_then(Value::as_str).map(str::to_string).ok_or_else(|| (format!("/{name}"), "missing or not a string".into()))
+    m.get(name)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| (format!("/{name}"), "missing or not a string".into()))
 }
 
 /// An RFC 3339 UTC timestamp as the client writes it (`2026-12-07T12:00:00Z`).
@@ -214,7 +221,9 @@ fn timestamp(m: &Map<String, Value>, name: &str) -> Result<String, LineError> {
         && b[13] == b':'
         && b[16] == b':'
         && t.ends_with('Z')
-        && b.iter().enumerate().all(|(i, c)| matches!(i, 4 | 7 | 10 | 13 | 16) || i + 1 == b.len() || c.is_ascii_digit() || *c == b'.');
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| matches!(i, 4 | 7 | 10 | 13 | 16) || i + 1 == b.len() || c.is_ascii_digit() || *c == b'.');
     if shaped {
         Ok(t)
     } else {
@@ -280,12 +289,18 @@ mod tests {
 
     #[test]
     fn lines_of_several_files_merge_into_one_finding_per_place() {
-        let later = LINE.replace("\"count\":2", "\"count\":3").replace("11:00:00Z", "12:30:00Z").replace(r#"{"type":"string"}"#, r#"{"type":"null"}"#);
+        let later = LINE
+            .replace("\"count\":2", "\"count\":3")
+            .replace("11:00:00Z", "12:30:00Z")
+            .replace(r#"{"type":"string"}"#, r#"{"type":"null"}"#);
         let dropped = r#"{"drift":1,"kind":"findings-dropped","count":4}"#;
         let r = Reports::parse(&[("a".into(), format!("{LINE}\n\n{dropped}\n")), ("b".into(), later)]).unwrap();
         assert_eq!(r.findings.len(), 1);
         let f = &r.findings[0];
-        assert_eq!((f.count, f.first_seen.as_str(), f.last_seen.as_str()), (5, "2026-12-07T10:00:00Z", "2026-12-07T12:30:00Z"));
+        assert_eq!(
+            (f.count, f.first_seen.as_str(), f.last_seen.as_str()),
+            (5, "2026-12-07T10:00:00Z", "2026-12-07T12:30:00Z")
+        );
         assert_eq!(f.sketch, Some(serde_json::json!({"type": ["string", "null"]})));
         assert_eq!(r.dropped, 4);
     }

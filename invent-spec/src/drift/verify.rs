@@ -31,7 +31,11 @@ impl Verdict {
     pub fn summary_line(&self) -> String {
         let n = self.undescribed();
         if n == 0 {
-            return format!("no undescribed drift ({} finding{} described by the spec)", self.described, plural(self.described));
+            return format!(
+                "no undescribed drift ({} finding{} described by the spec)",
+                self.described,
+                plural(self.described)
+            );
         }
         let ops: std::collections::BTreeSet<String> =
             self.learnable.iter().chain(&self.review).map(|(f, _)| f.operation_label()).collect();
@@ -47,19 +51,32 @@ impl Verdict {
 
     pub fn to_text(&self, spec_name: &str) -> String {
         let mut out = format!("{}\n", self.summary_line());
-        for (title, list) in [("LEARNABLE (invent-spec learn adds these)", &self.learnable), ("NEEDS REVIEW", &self.review)] {
+        for (title, list) in
+            [("LEARNABLE (invent-spec learn adds these)", &self.learnable), ("NEEDS REVIEW", &self.review)]
+        {
             if list.is_empty() {
                 continue;
             }
             let _ = writeln!(out, "\n{title}");
             for (f, message) in list {
                 let at = if f.at.is_empty() { String::new() } else { format!(" `{}`", f.at) };
-                let _ = writeln!(out, "  {}: {}{at}: {message}; {}", f.operation_label(), f.response_label(), f.evidence_label());
+                let _ = writeln!(
+                    out,
+                    "  {}: {}{at}: {message}; {}",
+                    f.operation_label(),
+                    f.response_label(),
+                    f.evidence_label()
+                );
                 let _ = writeln!(out, "      [{}] {spec_name}#{}", f.kind, f.schema);
             }
         }
         if self.dropped > 0 {
-            let _ = writeln!(out, "\nwarning: clients dropped {} finding{} (DriftConfig::max_findings): more drift may exist", self.dropped, plural(self.dropped as usize));
+            let _ = writeln!(
+                out,
+                "\nwarning: clients dropped {} finding{} (DriftConfig::max_findings): more drift may exist",
+                self.dropped,
+                plural(self.dropped as usize)
+            );
         }
         out
     }
@@ -108,7 +125,8 @@ pub fn verify(spec: &Value, overrides: Option<&Value>, reports: &Reports) -> Res
 /// `verify-drift REPORT... [--spec openapi.json] [--overrides FILE | --no-overrides] [--format text|json]`.
 pub fn cmd_verify_drift(args: &[String]) -> u8 {
     crate::cmdline::run_cmd("verify-drift", || {
-        let a = crate::cmdline::Args::parse_with(args, &["spec", "overrides", "format"], &["no-overrides"], 1, usize::MAX)?;
+        let a =
+            crate::cmdline::Args::parse_with(args, &["spec", "overrides", "format"], &["no-overrides"], 1, usize::MAX)?;
         let json_output = match a.option("format") {
             None | Some("text") => false,
             Some("json") => true,
