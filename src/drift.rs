@@ -193,7 +193,7 @@ impl Capture<'_> {
         let Some(media) = media else {
             // No Content-Type: checked against the declared JSON schema, as the client decodes it.
             if let (Some(value), Some(schema)) = (value, response.json_schema()) {
-                for observation in walk::walk(&index.document, schema, value) {
+                for observation in index.schemas.walk(schema, value) {
                     self.record(&place, observation);
                 }
             }
@@ -213,7 +213,7 @@ impl Capture<'_> {
             ),
             Some(Some(schema)) => {
                 if let Some(value) = value {
-                    for observation in walk::walk(&index.document, schema, value) {
+                    for observation in index.schemas.walk(schema, value) {
                         self.record(&place, observation);
                     }
                 }

@@ -12,8 +12,8 @@ pub(crate) const EMBEDDED: &str = include_str!(concat!(env!("OUT_DIR"), "/drift-
 /// The parsed index.
 #[derive(Debug)]
 pub(crate) struct SchemaIndex {
-    /// The spec's schemas and responses, at their pointers in the spec.
-    pub(crate) document: Value,
+    /// The spec's response schemas, compiled for walking.
+    pub(crate) schemas: super::walk::Compiled,
     operations: HashMap<String, OperationEntry>,
 }
 
@@ -66,7 +66,7 @@ impl SchemaIndex {
                 OperationEntry { operation: text("operation"), method: text("method"), path: text("path"), responses };
             operations.insert(key.clone(), entry);
         }
-        Ok(SchemaIndex { document, operations })
+        Ok(SchemaIndex { schemas: super::walk::Compiled::new(&document), operations })
     }
 
     /// The operation `method` `template` (parameter names ignored).

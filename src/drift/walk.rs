@@ -3,7 +3,7 @@
 //! not list, required properties absent or null, and values of another type. Notes shapes only: a
 //! string or number of the body never lands in an [`Observation`] (see `sketch`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
 
@@ -73,60 +73,12 @@ impl Observations {
     }
 }
 
-/// Checks `body` against the schema at `schema_ptr` of `doc` (the index's document).
+/// Checks `body` against the schema at `schema_ptr` of `doc` (compiles the document first; the
+/// client compiles it once, see [`Compiled`]).
+#[cfg(test)]
 pub(crate) fn walk(doc: &Value, schema_ptr: &str, body: &Value) -> Vec<Observation> {
-    let Some(schema) = doc.pointer(schema_ptr) else { return Vec::new() };
-    let mut walker = Walker::new(doc);
-    walker.ptr.push(Token::Base(schema_ptr));
-    walker.check(schema, body, 0);
-    walker.out.into_vec()
-}
-
-/// One step of a JSON pointer into the spec. Pointers are kept as a stack of borrowed steps and only
-/// written out when an observation is recorded, so a body that fits its schema allocates nothing per
-/// value.
-#[derive(Debug, Clone, Copy)]
-enum Token<'d> {
-    /// A whole pointer (a `$ref` target or the start): writing starts over here.
-    Base(&'d str),
-    Key(&'d str),
-    Index(usize),
-}
-
-/// One step of the path in the body: a property name, or `*` (an array element or map entry).
-#[derive(Debug, Clone, Copy)]
-enum Step<'v> {
-    Name(&'v str),
-    Any,
-}
-
-/// Most `allOf`/`$ref` steps remembered between a schema and one of its parts.
-const MAX_SUFFIX: usize = 8;
-
-/// One schema object that applies to a value: the schema itself or an `allOf` member (resolved), with
-/// the pointer steps from the schema to it.
-#[derive(Debug, Clone, Copy)]
-struct Part<'d> {
-    map: &'d Map<String, Value>,
-    suffix: [Option<Token<'d>>; MAX_SUFFIX],
-}
-
-impl<'d> Part<'d> {
-    fn tokens(&self) -> impl Iterator<Item = Token<'d>> + '_ {
-        self.suffix.iter().map_while(|t| *t)
-    }
-}
-
-/// The parts of one schema, without allocating (at most [`MAX_PARTS`]).
-struct Parts<'d> {
-    items: [Option<Part<'d>>; MAX_PARTS],
-    len: usize,
-}
-
-impl<'d> Parts<'d> {
-    fn iter(&self) -> impl Iterator<Item = &Part<'d>> {
-        self.items[..self.len].iter().flatten()
-    }
+    let compiled = Compiled::new(doc);
+    compiled.walk(schema_ptr, body)
 }
 
 const NULL: u8 = 1;
@@ -158,58 +110,212 @@ fn type_bit(value: &Value) -> u8 {
     }
 }
 
-struct Walker<'d, 'v> {
-    doc: &'d Value,
-    budget: usize,
-    out: Observations,
-    /// Pointer of the schema being checked.
-    ptr: Vec<Token<'d>>,
-    /// Where in the body.
-    at: Vec<Step<'v>>,
+type NodeId = usize;
+
+/// One schema of the spec, its keywords read once (at the client's first sampled response), `$ref`s
+/// resolved to node ids: walking a body is then pointer chasing and one hash lookup per property.
+#[derive(Debug, Default)]
+struct Node {
+    /// JSON pointer of the schema in the spec.
+    pointer: String,
+    /// The `$ref` target, when the schema is a reference.
+    reference: Option<NodeId>,
+    /// Allowed JSON types; `None` when unconstrained.
+    types: Option<u8>,
+    /// `nullable: true` (OpenAPI 3.0): `null` is allowed whatever the other parts say.
+    nullable: bool,
+    enum_values: Option<Vec<Value>>,
+    constant: Option<Value>,
+    /// `None` without a `properties` keyword.
+    properties: Option<HashMap<String, NodeId>>,
+    required: Vec<String>,
+    /// `additionalProperties` as a schema.
+    extra_schema: Option<NodeId>,
+    /// `additionalProperties` other than `false`, or `patternProperties`: other properties are allowed.
+    allows_extra: bool,
+    items: Option<NodeId>,
+    all_of: Vec<NodeId>,
+    /// `oneOf` and `anyOf` branches (each keyword a list).
+    unions: Vec<Vec<NodeId>>,
+    /// This schema (resolved) and its `allOf` members (resolved, recursively): every part that applies.
+    parts: Vec<NodeId>,
 }
 
-impl<'d, 'v> Walker<'d, 'v> {
-    fn new(doc: &'d Value) -> Self {
-        Walker {
-            doc,
-            budget: NODE_BUDGET,
-            out: Observations::default(),
-            ptr: Vec::with_capacity(32),
-            at: Vec::with_capacity(16),
+/// The spec's schemas, compiled into [`Node`]s on first use (by pointer).
+#[derive(Debug, Default)]
+pub(crate) struct Compiled {
+    nodes: Vec<Node>,
+    by_pointer: HashMap<String, NodeId>,
+}
+
+impl Compiled {
+    /// Compiles every schema reachable from the responses of `doc` (the index's document).
+    pub(crate) fn new(doc: &Value) -> Self {
+        let mut compiled = Compiled::default();
+        let mut roots = Vec::new();
+        collect_response_schemas(doc, "", &mut roots, 0);
+        for (pointer, schema) in roots {
+            compiled.compile(doc, &pointer, schema, 0);
         }
+        for id in 0..compiled.nodes.len() {
+            let mut parts = Vec::new();
+            compiled.gather(id, &mut parts, 0);
+            compiled.nodes[id].parts = parts;
+        }
+        compiled
     }
 
-    /// A walker for trying one union branch: same position, its own observations.
-    fn scratch(&self) -> Self {
-        Walker {
-            doc: self.doc,
-            budget: self.budget,
-            out: Observations::default(),
-            ptr: self.ptr.clone(),
-            at: self.at.clone(),
+    fn compile(&mut self, doc: &Value, pointer: &str, schema: &Value, depth: usize) -> Option<NodeId> {
+        if let Some(&id) = self.by_pointer.get(pointer) {
+            return Some(id);
         }
-    }
-
-    fn pointer(&self, part: Option<&Part<'d>>) -> String {
-        let tokens = self.ptr.iter().copied().chain(part.into_iter().flat_map(Part::tokens));
-        let mut out = String::new();
-        for token in tokens {
-            match token {
-                Token::Base(base) => {
-                    out.clear();
-                    out.push_str(base);
-                }
-                Token::Key(key) => {
-                    out.push('/');
-                    out.push_str(&escape(key));
-                }
-                Token::Index(i) => {
-                    out.push('/');
-                    out.push_str(&i.to_string());
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let Value::Object(map) = schema else { return None };
+        let id = self.nodes.len();
+        self.nodes.push(Node { pointer: pointer.to_string(), ..Node::default() });
+        self.by_pointer.insert(pointer.to_string(), id);
+        let mut node = Node { pointer: pointer.to_string(), ..Node::default() };
+        let child = |key: &str| format!("{pointer}/{}", escape(key));
+        if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
+            if let Some(target) = reference.strip_prefix('#') {
+                if let Some(target_schema) = doc.pointer(target) {
+                    node.reference = self.compile(doc, target, target_schema, depth + 1);
                 }
             }
         }
-        out
+        let types = match map.get("type") {
+            Some(Value::String(t)) => Some(TYPE_NAMES.iter().filter(|(n, _)| n == t).fold(0, |b, (_, bit)| b | bit)),
+            Some(Value::Array(list)) => Some(
+                TYPE_NAMES.iter().filter(|(n, _)| list.iter().any(|t| t.as_str() == Some(n))).fold(0, |b, (_, bit)| b | bit),
+            ),
+            _ => None,
+        };
+        node.types = types;
+        node.nullable = map.get("nullable") == Some(&Value::Bool(true));
+        node.enum_values = map.get("enum").and_then(Value::as_array).cloned();
+        node.constant = map.get("const").cloned();
+        if let Some(Value::Object(props)) = map.get("properties") {
+            let base = child("properties");
+            let mut compiled = HashMap::with_capacity(props.len());
+            for (name, prop) in props {
+                if let Some(pid) = self.compile(doc, &format!("{base}/{}", escape(name)), prop, depth + 1) {
+                    compiled.insert(name.clone(), pid);
+                }
+            }
+            node.properties = Some(compiled);
+        }
+        node.required =
+            map.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect();
+        match map.get("additionalProperties") {
+            Some(extra @ Value::Object(m)) => {
+                node.allows_extra = true;
+                if !m.is_empty() {
+                    node.extra_schema = self.compile(doc, &child("additionalProperties"), extra, depth + 1);
+                }
+            }
+            Some(Value::Bool(false)) | None => {}
+            Some(_) => node.allows_extra = true,
+        }
+        node.allows_extra |= map.contains_key("patternProperties");
+        if let Some(items) = map.get("items") {
+            node.items = self.compile(doc, &child("items"), items, depth + 1);
+        }
+        if let Some(Value::Array(members)) = map.get("allOf") {
+            let base = child("allOf");
+            node.all_of = members
+                .iter()
+                .enumerate()
+                .filter_map(|(i, m)| self.compile(doc, &format!("{base}/{i}"), m, depth + 1))
+                .collect();
+        }
+        for keyword in ["oneOf", "anyOf"] {
+            if let Some(Value::Array(branches)) = map.get(keyword) {
+                let base = child(keyword);
+                let list = branches
+                    .iter()
+                    .take(MAX_BRANCHES)
+                    .enumerate()
+                    .filter_map(|(i, b)| self.compile(doc, &format!("{base}/{i}"), b, depth + 1))
+                    .collect();
+                node.unions.push(list);
+            }
+        }
+        self.nodes[id] = node;
+        Some(id)
+    }
+
+    /// `id` behind its references.
+    fn resolve(&self, mut id: NodeId) -> Option<NodeId> {
+        for _ in 0..MAX_REF_HOPS {
+            match self.nodes[id].reference {
+                Some(next) => id = next,
+                None => return Some(id),
+            }
+        }
+        None
+    }
+
+    fn gather(&self, id: NodeId, parts: &mut Vec<NodeId>, depth: usize) {
+        if parts.len() >= MAX_PARTS || depth > MAX_REF_HOPS {
+            return;
+        }
+        let Some(id) = self.resolve(id) else { return };
+        parts.push(id);
+        for &member in &self.nodes[id].all_of {
+            self.gather(member, parts, depth + 1);
+        }
+    }
+
+    /// Checks `body` against the schema at `pointer` (a response schema of the index).
+    pub(crate) fn walk(&self, pointer: &str, body: &Value) -> Vec<Observation> {
+        let Some(&root) = self.by_pointer.get(pointer) else { return Vec::new() };
+        let mut walker = Walker { compiled: self, budget: NODE_BUDGET, out: Observations::default(), at: Vec::with_capacity(16) };
+        walker.check(root, body, 0);
+        walker.out.into_vec()
+    }
+}
+
+/// Every response schema of the index's document (`…/responses/<status>/content/<media>/schema`).
+fn collect_response_schemas<'d>(value: &'d Value, pointer: &str, out: &mut Vec<(String, &'d Value)>, depth: usize) {
+    let Value::Object(map) = value else { return };
+    if depth > 12 {
+        return;
+    }
+    for (key, child) in map {
+        let child_pointer = format!("{pointer}/{}", escape(key));
+        if key == "schema" && pointer.contains("/content/") {
+            out.push((child_pointer, child));
+        } else if key != "schemas" || depth != 1 {
+            collect_response_schemas(child, &child_pointer, out, depth + 1);
+        } else {
+            // components/schemas: every named schema is a root too (tests walk them directly).
+            for (name, schema) in child.as_object().into_iter().flatten() {
+                out.push((format!("{child_pointer}/{}", escape(name)), schema));
+            }
+        }
+    }
+}
+
+/// One step of the path in the body: a property name, or `*` (an array element or map entry).
+#[derive(Debug, Clone, Copy)]
+enum Step<'v> {
+    Name(&'v str),
+    Any,
+}
+
+struct Walker<'c, 'v> {
+    compiled: &'c Compiled,
+    budget: usize,
+    out: Observations,
+    /// Where in the body; written out only for an observation.
+    at: Vec<Step<'v>>,
+}
+
+impl<'c, 'v> Walker<'c, 'v> {
+    fn node(&self, id: NodeId) -> &'c Node {
+        &self.compiled.nodes[id]
     }
 
     fn at(&self) -> String {
@@ -224,103 +330,27 @@ impl<'d, 'v> Walker<'d, 'v> {
         out
     }
 
-    fn note(
-        &mut self,
-        kind: DriftKind,
-        part: Option<&Part<'d>>,
-        name: Option<String>,
-        value: Option<Value>,
-        sketch: Option<Value>,
-    ) {
-        let o = Observation { kind, schema: self.pointer(part), at: self.at(), name, value, sketch };
+    fn note(&mut self, kind: DriftKind, node: NodeId, name: Option<String>, value: Option<Value>, sketch: Option<Value>) {
+        let o = Observation { kind, schema: self.node(node).pointer.clone(), at: self.at(), name, value, sketch };
         self.out.add(o);
     }
 
-    /// Follows `$ref`s from `schema`; the steps taken go into `suffix` from `len` on.
-    fn resolve(
-        &self,
-        schema: &'d Value,
-        suffix: &mut [Option<Token<'d>>; MAX_SUFFIX],
-        len: &mut usize,
-    ) -> Option<&'d Value> {
-        let mut schema = schema;
-        for _ in 0..MAX_REF_HOPS {
-            match schema.get("$ref").and_then(Value::as_str) {
-                Some(reference) => {
-                    let target = reference.strip_prefix('#')?;
-                    schema = self.doc.pointer(target)?;
-                    // A reference starts the pointer over: it replaces whatever came before.
-                    *suffix = [None; MAX_SUFFIX];
-                    suffix[0] = Some(Token::Base(target));
-                    *len = 1;
-                }
-                None => return Some(schema),
-            }
-        }
-        None
-    }
-
-    /// The schema and its `allOf` members (recursively), each resolved: every constraint that applies.
-    fn parts(&self, schema: &'d Value) -> Parts<'d> {
-        let mut parts = Parts { items: [None; MAX_PARTS], len: 0 };
-        self.gather(schema, [None; MAX_SUFFIX], 0, &mut parts, 0);
-        parts
-    }
-
-    fn gather(
-        &self,
-        schema: &'d Value,
-        mut suffix: [Option<Token<'d>>; MAX_SUFFIX],
-        mut len: usize,
-        parts: &mut Parts<'d>,
-        depth: usize,
-    ) {
-        if parts.len >= MAX_PARTS || depth > MAX_REF_HOPS {
-            return;
-        }
-        let Some(Value::Object(map)) = self.resolve(schema, &mut suffix, &mut len) else { return };
-        parts.items[parts.len] = Some(Part { map, suffix });
-        parts.len += 1;
-        if let Some(Value::Array(members)) = map.get("allOf") {
-            if len + 2 > MAX_SUFFIX {
-                return;
-            }
-            for (i, member) in members.iter().enumerate() {
-                let mut member_suffix = suffix;
-                member_suffix[len] = Some(Token::Key("allOf"));
-                member_suffix[len + 1] = Some(Token::Index(i));
-                self.gather(member, member_suffix, len + 2, parts, depth + 1);
-            }
-        }
-    }
-
-    /// Runs `f` with the pointer moved to `part` and then `keys`.
-    fn below<R>(&mut self, part: &Part<'d>, keys: &[Token<'d>], f: impl FnOnce(&mut Self) -> R) -> R {
-        let mark = self.ptr.len();
-        self.ptr.extend(part.tokens());
-        self.ptr.extend_from_slice(keys);
-        let out = f(self);
-        self.ptr.truncate(mark);
-        out
-    }
-
-    fn check(&mut self, schema: &'d Value, value: &'v Value, depth: usize) {
+    fn check(&mut self, id: NodeId, value: &'v Value, depth: usize) {
         if depth > MAX_DEPTH || self.budget == 0 {
             return;
         }
         self.budget -= 1;
-        let parts = self.parts(schema);
-        if parts.len == 0 {
+        let compiled = self.compiled;
+        let parts = &compiled.nodes[id].parts;
+        if parts.is_empty() {
             return;
         }
-        for part in parts.iter() {
-            for keyword in ["oneOf", "anyOf"] {
-                if let Some(Value::Array(branches)) = part.map.get(keyword) {
-                    self.below(part, &[Token::Key(keyword)], |w| w.union(branches, value, depth));
-                }
+        for &part in parts {
+            for branches in &compiled.nodes[part].unions {
+                self.union(branches, value, depth);
             }
         }
-        if let Some((first, allowed)) = declared_types(&parts) {
+        if let Some((first, allowed)) = declared_types(compiled, parts) {
             let actual = type_bit(value);
             let fits = allowed & actual != 0 || (actual == INTEGER && allowed & NUMBER != 0);
             if !fits {
@@ -329,40 +359,33 @@ impl<'d, 'v> Walker<'d, 'v> {
                     .filter(|(_, bit)| allowed & bit != 0)
                     .map(|(name, _)| Value::String((*name).to_string()))
                     .collect();
-                self.note(
-                    DriftKind::TypeMismatch,
-                    Some(&first),
-                    None,
-                    Some(Value::Array(expected)),
-                    Some(sketch::sketch(value)),
-                );
+                self.note(DriftKind::TypeMismatch, first, None, Some(Value::Array(expected)), Some(sketch::sketch(value)));
                 return;
             }
         }
         if value.is_null() {
             return;
         }
-        for part in parts.iter() {
-            let listed = match (part.map.get("enum"), part.map.get("const")) {
-                (Some(Value::Array(values)), _) => Some(values.iter().any(|v| same(v, value))),
+        for &part in parts {
+            let node = &compiled.nodes[part];
+            let listed = match (&node.enum_values, &node.constant) {
+                (Some(values), _) => Some(values.iter().any(|v| same(v, value))),
                 (_, Some(constant)) => Some(same(constant, value)),
                 _ => None,
             };
             if listed == Some(false) {
-                self.note(DriftKind::EnumValueAdded, Some(part), None, sketch::safe_literal(value), None);
+                self.note(DriftKind::EnumValueAdded, part, None, sketch::safe_literal(value), None);
                 break;
             }
         }
         match value {
-            Value::Object(object) => self.object(&parts, object, depth),
+            Value::Object(object) => self.object(parts, object, depth),
             Value::Array(items) => {
-                if let Some((part, item_schema)) = parts.iter().find_map(|p| p.map.get("items").map(|s| (*p, s))) {
+                if let Some(item_schema) = parts.iter().find_map(|&p| compiled.nodes[p].items) {
                     self.at.push(Step::Any);
-                    self.below(&part, &[Token::Key("items")], |w| {
-                        for item in items {
-                            w.check(item_schema, item, depth + 1);
-                        }
-                    });
+                    for item in items {
+                        self.check(item_schema, item, depth + 1);
+                    }
                     self.at.pop();
                 }
             }
@@ -370,91 +393,69 @@ impl<'d, 'v> Walker<'d, 'v> {
         }
     }
 
-    fn object(&mut self, parts: &Parts<'d>, object: &'v Map<String, Value>, depth: usize) {
-        let with_properties = |p: &&Part<'d>| matches!(p.map.get("properties"), Some(Value::Object(_)));
+    fn object(&mut self, parts: &'c [NodeId], object: &'v Map<String, Value>, depth: usize) {
+        let compiled = self.compiled;
+        let with_properties = |p: &&NodeId| compiled.nodes[**p].properties.is_some();
         // New properties go to the schema itself when it lists properties, else to its last `allOf`
         // member that does (the specific part, not a shared base).
-        let target = match parts.iter().next().filter(with_properties) {
+        let target = match parts.first().filter(with_properties) {
             Some(first) => Some(*first),
             None => parts.iter().filter(with_properties).last().copied(),
         };
-        let declares_extras = parts.iter().any(|p| {
-            p.map.get("patternProperties").is_some()
-                || p.map.get("additionalProperties").is_some_and(|v| v != &Value::Bool(false))
-        });
-        let extras = parts.iter().find_map(|p| match p.map.get("additionalProperties") {
-            Some(schema @ Value::Object(m)) if !m.is_empty() => Some((*p, schema)),
-            _ => None,
-        });
-        let required = |name: &str| {
-            parts
-                .iter()
-                .any(|p| p.map.get("required").and_then(Value::as_array).is_some_and(|r| r.iter().any(|n| n == name)))
-        };
-        for part in parts.iter() {
-            for name in
-                part.map.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
-            {
+        let allows_extra = parts.iter().any(|&p| compiled.nodes[p].allows_extra);
+        let extras = parts.iter().find_map(|&p| compiled.nodes[p].extra_schema);
+        for &part in parts {
+            for name in &compiled.nodes[part].required {
                 if !object.contains_key(name) {
-                    self.note(DriftKind::RequiredMissing, Some(part), safe(name), None, None);
+                    self.note(DriftKind::RequiredMissing, part, safe(name), None, None);
                 }
             }
         }
         for (key, value) in object {
-            let declared = parts.iter().find_map(|p| {
-                p.map
-                    .get("properties")
-                    .and_then(Value::as_object)
-                    .and_then(|props| props.get_key_value(key.as_str()))
-                    .map(|(name, schema)| (*p, name.as_str(), schema))
-            });
-            if let Some((part, name, prop_schema)) = declared {
+            let declared = parts.iter().find_map(|&p| compiled.nodes[p].properties.as_ref()?.get(key.as_str()).map(|&s| (p, s)));
+            if let Some((part, prop)) = declared {
                 if value.is_null() {
-                    if required(key) && !self.accepts_null(prop_schema) {
-                        let target = target.unwrap_or(part);
-                        self.note(DriftKind::RequiredNull, Some(&target), safe(key), None, None);
+                    let required = parts.iter().any(|&p| compiled.nodes[p].required.iter().any(|r| r == key));
+                    if required && !self.accepts_null(prop, 0) {
+                        self.note(DriftKind::RequiredNull, target.unwrap_or(part), safe(key), None, None);
                     }
                     continue;
                 }
                 self.at.push(Step::Name(key));
-                self.below(&part, &[Token::Key("properties"), Token::Key(name)], |w| {
-                    w.check(prop_schema, value, depth + 1)
-                });
+                self.check(prop, value, depth + 1);
                 self.at.pop();
-            } else if let Some((part, extra_schema)) = extras {
+            } else if let Some(extra) = extras {
                 self.at.push(Step::Any);
-                self.below(&part, &[Token::Key("additionalProperties")], |w| w.check(extra_schema, value, depth + 1));
+                self.check(extra, value, depth + 1);
                 self.at.pop();
-            } else if let (false, Some(target)) = (declares_extras, target) {
-                self.note(DriftKind::PropertyAdded, Some(&target), safe(key), None, Some(sketch::sketch(value)));
+            } else if let (false, Some(target)) = (allows_extra, target) {
+                self.note(DriftKind::PropertyAdded, target, safe(key), None, Some(sketch::sketch(value)));
             }
         }
     }
 
     /// Whether `null` fits the schema: a declared type that includes it (or none at all), and an enum
     /// (if any) that lists it; for unions, any branch that does.
-    fn accepts_null(&self, schema: &'d Value) -> bool {
-        let parts = self.parts(schema);
-        let typed = declared_types(&parts).is_none_or(|(_, allowed)| allowed & NULL != 0);
-        let enum_ok = parts.iter().all(|p| match p.map.get("enum") {
-            Some(Value::Array(values)) => values.contains(&Value::Null),
-            _ => true,
-        });
-        let unions_ok = parts.iter().all(|p| {
-            ["oneOf", "anyOf"].iter().all(|k| match p.map.get(*k) {
-                Some(Value::Array(branches)) => branches.iter().take(MAX_BRANCHES).any(|b| self.accepts_null(b)),
-                _ => true,
-            })
+    fn accepts_null(&self, id: NodeId, depth: usize) -> bool {
+        if depth > MAX_REF_HOPS {
+            return true;
+        }
+        let compiled = self.compiled;
+        let parts = &compiled.nodes[id].parts;
+        let typed = declared_types(compiled, parts).is_none_or(|(_, allowed)| allowed & NULL != 0);
+        let enum_ok = parts.iter().all(|&p| compiled.nodes[p].enum_values.as_ref().is_none_or(|v| v.contains(&Value::Null)));
+        let unions_ok = parts.iter().all(|&p| {
+            compiled.nodes[p].unions.iter().all(|branches| branches.iter().any(|&b| self.accepts_null(b, depth + 1)))
         });
         typed && enum_ok && unions_ok
     }
 
     /// A `oneOf`/`anyOf`: the branch that fits best (fewest observations) speaks for the value.
-    fn union(&mut self, branches: &'d [Value], value: &'v Value, depth: usize) {
+    fn union(&mut self, branches: &[NodeId], value: &'v Value, depth: usize) {
         let mut best: Option<Observations> = None;
-        for (i, branch) in branches.iter().take(MAX_BRANCHES).enumerate() {
-            let mut scratch = self.scratch();
-            scratch.ptr.push(Token::Index(i));
+        for &branch in branches {
+            let mut scratch =
+                Walker { compiled: self.compiled, budget: self.budget, out: Observations::default(), at: self.at.clone() };
             scratch.check(branch, value, depth + 1);
             self.budget = scratch.budget;
             let fewer = best.as_ref().is_none_or(|b| scratch.out.len() < b.len());
@@ -472,24 +473,17 @@ impl<'d, 'v> Walker<'d, 'v> {
     }
 }
 
-/// The types the parts allow (`nullable: true` adds `null`) as bits, with the part that says so;
-/// `None` when no part constrains the type.
-fn declared_types<'d>(parts: &Parts<'d>) -> Option<(Part<'d>, u8)> {
-    let mut found: Option<(Part<'d>, u8)> = None;
-    let nullable = parts.iter().any(|p| p.map.get("nullable") == Some(&Value::Bool(true)));
-    for part in parts.iter() {
-        let bits = match part.map.get("type") {
-            Some(Value::String(t)) => TYPE_NAMES.iter().filter(|(n, _)| n == t).fold(0, |b, (_, bit)| b | bit),
-            Some(Value::Array(list)) => TYPE_NAMES
-                .iter()
-                .filter(|(n, _)| list.iter().any(|t| t.as_str() == Some(n)))
-                .fold(0, |b, (_, bit)| b | bit),
-            _ => continue,
-        };
+/// The types the parts allow as bits, with the first part that constrains them; `None` when no part
+/// does.
+fn declared_types(compiled: &Compiled, parts: &[NodeId]) -> Option<(NodeId, u8)> {
+    let mut found: Option<(NodeId, u8)> = None;
+    let nullable = parts.iter().any(|&p| compiled.nodes[p].nullable);
+    for &part in parts {
+        let Some(bits) = compiled.nodes[part].types else { continue };
         match &mut found {
             // Every part must allow the value: keep what all of them allow.
             Some((_, allowed)) => *allowed &= bits,
-            None => found = Some((*part, bits)),
+            None => found = Some((part, bits)),
         }
     }
     if let (true, Some((_, allowed))) = (nullable, found.as_mut()) {
