@@ -188,7 +188,10 @@ impl Compiled {
         let types = match map.get("type") {
             Some(Value::String(t)) => Some(TYPE_NAMES.iter().filter(|(n, _)| n == t).fold(0, |b, (_, bit)| b | bit)),
             Some(Value::Array(list)) => Some(
-                TYPE_NAMES.iter().filter(|(n, _)| list.iter().any(|t| t.as_str() == Some(n))).fold(0, |b, (_, bit)| b | bit),
+                TYPE_NAMES
+                    .iter()
+                    .filter(|(n, _)| list.iter().any(|t| t.as_str() == Some(n)))
+                    .fold(0, |b, (_, bit)| b | bit),
             ),
             _ => None,
         };
@@ -206,8 +209,14 @@ impl Compiled {
             }
             node.properties = Some(compiled);
         }
-        node.required =
-            map.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect();
+        node.required = map
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
         match map.get("additionalProperties") {
             Some(extra @ Value::Object(m)) => {
                 node.allows_extra = true;
@@ -271,7 +280,8 @@ impl Compiled {
     /// Checks `body` against the schema at `pointer` (a response schema of the index).
     pub(crate) fn walk(&self, pointer: &str, body: &Value) -> Vec<Observation> {
         let Some(&root) = self.by_pointer.get(pointer) else { return Vec::new() };
-        let mut walker = Walker { compiled: self, budget: NODE_BUDGET, out: Observations::default(), at: Vec::with_capacity(16) };
+        let mut walker =
+            Walker { compiled: self, budget: NODE_BUDGET, out: Observations::default(), at: Vec::with_capacity(16) };
         walker.check(root, body, 0);
         walker.out.into_vec()
     }
@@ -330,7 +340,14 @@ impl<'c, 'v> Walker<'c, 'v> {
         out
     }
 
-    fn note(&mut self, kind: DriftKind, node: NodeId, name: Option<String>, value: Option<Value>, sketch: Option<Value>) {
+    fn note(
+        &mut self,
+        kind: DriftKind,
+        node: NodeId,
+        name: Option<String>,
+        value: Option<Value>,
+        sketch: Option<Value>,
+    ) {
         let o = Observation { kind, schema: self.node(node).pointer.clone(), at: self.at(), name, value, sketch };
         self.out.add(o);
     }
@@ -359,7 +376,13 @@ impl<'c, 'v> Walker<'c, 'v> {
                     .filter(|(_, bit)| allowed & bit != 0)
                     .map(|(name, _)| Value::String((*name).to_string()))
                     .collect();
-                self.note(DriftKind::TypeMismatch, first, None, Some(Value::Array(expected)), Some(sketch::sketch(value)));
+                self.note(
+                    DriftKind::TypeMismatch,
+                    first,
+                    None,
+                    Some(Value::Array(expected)),
+                    Some(sketch::sketch(value)),
+                );
                 return;
             }
         }
@@ -400,7 +423,7 @@ impl<'c, 'v> Walker<'c, 'v> {
         // member that does (the specific part, not a shared base).
         let target = match parts.first().filter(with_properties) {
             Some(first) => Some(*first),
-            None => parts.iter().filter(with_properties).last().copied(),
+            None => parts.iter().rev().find(with_properties).copied(),
         };
         let allows_extra = parts.iter().any(|&p| compiled.nodes[p].allows_extra);
         let extras = parts.iter().find_map(|&p| compiled.nodes[p].extra_schema);
@@ -412,7 +435,8 @@ impl<'c, 'v> Walker<'c, 'v> {
             }
         }
         for (key, value) in object {
-            let declared = parts.iter().find_map(|&p| compiled.nodes[p].properties.as_ref()?.get(key.as_str()).map(|&s| (p, s)));
+            let declared =
+                parts.iter().find_map(|&p| compiled.nodes[p].properties.as_ref()?.get(key.as_str()).map(|&s| (p, s)));
             if let Some((part, prop)) = declared {
                 if value.is_null() {
                     let required = parts.iter().any(|&p| compiled.nodes[p].required.iter().any(|r| r == key));
@@ -443,7 +467,8 @@ impl<'c, 'v> Walker<'c, 'v> {
         let compiled = self.compiled;
         let parts = &compiled.nodes[id].parts;
         let typed = declared_types(compiled, parts).is_none_or(|(_, allowed)| allowed & NULL != 0);
-        let enum_ok = parts.iter().all(|&p| compiled.nodes[p].enum_values.as_ref().is_none_or(|v| v.contains(&Value::Null)));
+        let enum_ok =
+            parts.iter().all(|&p| compiled.nodes[p].enum_values.as_ref().is_none_or(|v| v.contains(&Value::Null)));
         let unions_ok = parts.iter().all(|&p| {
             compiled.nodes[p].unions.iter().all(|branches| branches.iter().any(|&b| self.accepts_null(b, depth + 1)))
         });
@@ -454,8 +479,12 @@ impl<'c, 'v> Walker<'c, 'v> {
     fn union(&mut self, branches: &[NodeId], value: &'v Value, depth: usize) {
         let mut best: Option<Observations> = None;
         for &branch in branches {
-            let mut scratch =
-                Walker { compiled: self.compiled, budget: self.budget, out: Observations::default(), at: self.at.clone() };
+            let mut scratch = Walker {
+                compiled: self.compiled,
+                budget: self.budget,
+                out: Observations::default(),
+                at: self.at.clone(),
+            };
             scratch.check(branch, value, depth + 1);
             self.budget = scratch.budget;
             let fewer = best.as_ref().is_none_or(|b| scratch.out.len() < b.len());
