@@ -54,6 +54,12 @@ fn run(spec: &Path, overrides: Option<(&Path, bool)>) -> Result<(), String> {
         None => None,
     };
     let name = spec.file_name().map_or_else(|| spec.display().to_string(), |n| n.to_string_lossy().into_owned());
+    // Feature `drift`: the schema index the client's drift capture walks responses against (`src/drift/index.rs`).
+    if std::env::var_os("CARGO_FEATURE_DRIFT").is_some() {
+        let index =
+            invent_spec::drift::index::build(&doc, overrides.as_ref()).map_err(|e| e.with_file(&name).to_string())?;
+        write_if_changed(&out.join("drift-index.json"), &index.to_string())?;
+    }
     let mut options = invent_spec::generate::Options::invent_crate(&name, overrides);
     options.split_files = true;
     // The typed httpmock helpers are compiled only with feature `mock`; without it, skip generating them.

@@ -19,7 +19,11 @@
 //!    the limiter off (retry only), and a Stainless-style retry-only baseline.
 //!    Goodput = successful calls finished within the duration / (R · duration / W).
 //!
-//! Choose a part with a filter argument (`cargo bench --bench client -- overhead` or `-- goodput`;
+//! 3. **drift** (with `--features drift`): drift capture on (every response parsed again and walked
+//!    against its schema) vs off, throughput ratio per ABBA round in one process and exact allocations
+//!    per call.
+//!
+//! Choose a part with a filter argument (`cargo bench --bench client -- overhead`, `-- goodput` or `-- drift`;
 //! `-- ours_limiter`, `-- ours_retry_only` or `-- stainless` run one client of the goodput part).
 //! Tune with environment variables (defaults in brackets): INVENT_BENCH_CALLS [100],
 //! INVENT_BENCH_ROUNDS [60] and INVENT_BENCH_RUNS [3] (separate processes) for the overhead part; INVENT_BENCH_LIMIT [500], INVENT_BENCH_WINDOW_MS
@@ -709,6 +713,112 @@ async fn warm_up(client: &Client, raw: &Raw) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Part 3 (feature `drift`): what drift capture costs per call.
+
+/// Capture on (every response checked: the body parsed again as JSON and walked against the schema)
+/// vs off, the same `list_assistants` calls in ABBA rounds in one process; allocations per call
+/// exactly. Capture off is the default client; compare its allocations with part 1's `send` of a
+/// build without the feature (they must be equal).
+#[cfg(feature = "drift")]
+fn drift_overhead() {
+    let calls = env_num("INVENT_BENCH_CALLS", sized(100, 4));
+    let rounds = env_num("INVENT_BENCH_ROUNDS", sized(60, 2)) as usize;
+    let alloc_calls = sized(200, 4);
+    let server = Server::start(Policy::Unlimited);
+    let base = server.base_url();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let off = our_client(&base, None);
+    let on = Client::builder()
+        .api_key(API_KEY)
+        .base_url(&base)
+        .http_client(http_client())
+        .limiter(None)
+        .drift(invent_api::DriftConfig::all())
+        .build()
+        .expect("invent client with capture");
+    let one = |client: &Client| {
+        let client = client.clone();
+        async move { client.list_assistants().send().await.expect("send").into_inner().len() }
+    };
+    let (ratios, cpu_ratios, allocs, per_s) = rt.block_on(async {
+        for _ in 0..sized(200, 2) {
+            assert_eq!(one(&off).await, ITEMS);
+            assert_eq!(one(&on).await, ITEMS);
+        }
+        let mut allocs = Vec::new();
+        for client in [&off, &on] {
+            let (mut min, mut max, mut total) = (u64::MAX, 0, 0);
+            for _ in 0..alloc_calls {
+                let (a0, _) = allocs_so_far();
+                black_box(one(client).await);
+                let (a1, _) = allocs_so_far();
+                min = min.min(a1 - a0);
+                max = max.max(a1 - a0);
+                total += a1 - a0;
+            }
+            allocs.push((min, max, total as f64 / alloc_calls as f64));
+        }
+        let (mut ratios, mut cpu_ratios, mut time) = (Vec::new(), Vec::new(), [Duration::ZERO; 2]);
+        let half = (calls / 2).max(1);
+        for round in 0..rounds {
+            let order = if round % 2 == 0 { [0, 1, 1, 0] } else { [1, 0, 0, 1] };
+            let (mut t, mut c) = ([Duration::ZERO; 2], [0u64; 2]);
+            for i in order {
+                let client = if i == 0 { &off } else { &on };
+                let cpu0 = thread_cpu_ns();
+                let started = Instant::now();
+                for _ in 0..half {
+                    black_box(one(client).await);
+                }
+                t[i] += started.elapsed();
+                if let (Some(a), Some(b)) = (cpu0, thread_cpu_ns()) {
+                    c[i] += b - a;
+                }
+            }
+            // Throughput on / off = time off / time on (same number of calls).
+            ratios.push(t[0].as_secs_f64() / t[1].as_secs_f64());
+            if c[1] > 0 {
+                cpu_ratios.push(c[0] as f64 / c[1] as f64);
+            }
+            time[0] += t[0];
+            time[1] += t[1];
+        }
+        let n = (half * 2 * rounds as u64) as f64;
+        (ratios, cpu_ratios, allocs, [n / time[0].as_secs_f64(), n / time[1].as_secs_f64()])
+    });
+    let report = on.drift_report();
+    assert!(report.findings.is_empty(), "the bench body is spec-shaped: {report:?}");
+    drop(server);
+    println!("\n## 3. Drift capture: list_assistants ({ITEMS} items) with capture off vs on (every response checked)");
+    println!(
+        "{rounds} rounds (off/on/on/off, odd rounds on/off/off/on) x {calls} calls per variant per round, one process"
+    );
+    println!();
+    println!("| {:<26} | {:>8} | {:>11} | {:>7} |", "client", "calls/s", "allocs/call", "min–max");
+    println!("|{:-<28}|{:->10}|{:->13}|{:->9}|", "", "", "", "");
+    for (label, (min, max, mean), rate) in
+        [("capture off (default)", allocs[0], per_s[0]), ("capture on, 100 % sampled", allocs[1], per_s[1])]
+    {
+        println!("| {label:<26} | {rate:>8.0} | {mean:>11.1} | {:>7} |", format!("{min}–{max}"));
+    }
+    println!();
+    println!(
+        "RESULT drift.overhead on_vs_off_ratio_median={:.3} ratio_p10={:.3} ratio_p90={:.3} cpu_ratio_median={:.3} cpu_p10={:.3} cpu_p90={:.3} off_calls_per_s={:.0} on_calls_per_s={:.0} off_allocs_per_call={:.1} on_allocs_per_call={:.1} checked={} rounds={rounds} calls={calls} goal=0.90",
+        quantile(&ratios, 0.5),
+        quantile(&ratios, 0.1),
+        quantile(&ratios, 0.9),
+        quantile(&cpu_ratios, 0.5),
+        quantile(&cpu_ratios, 0.1),
+        quantile(&cpu_ratios, 0.9),
+        per_s[0],
+        per_s[1],
+        allocs[0].2,
+        allocs[1].2,
+        report.checked,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
 // Part 2: goodput under a strict server limit.
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -977,5 +1087,9 @@ fn main() {
         .collect();
     if wanted("goodput") || !contenders.is_empty() {
         goodput(&contenders);
+    }
+    #[cfg(feature = "drift")]
+    if wanted("drift") {
+        drift_overhead();
     }
 }

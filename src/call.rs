@@ -56,15 +56,32 @@ async fn run<D: Decode>(
     request: reqwest::Request,
     replay: Replay<'_>,
 ) -> Result<ResponseValue<D::Output>, Error> {
-    let Exchange { response, attempts, span } = exchange(client, op, request, replay, D::UPGRADE).await?;
     let shared = &client.inner.shared;
+    // Drift capture (feature `drift`): decided per call before sending; `None` when off or not sampled.
+    #[cfg(feature = "drift")]
+    let sample = shared.drift.as_ref().and_then(|recorder| recorder.capture(op));
+    #[cfg(not(feature = "drift"))]
+    let sample = PhantomData;
+    let exchanged = exchange(client, op, request, replay, D::UPGRADE).await;
+    #[cfg(feature = "drift")]
+    if let (Some(capture), Err(Error::Api(api))) = (&sample, &exchanged) {
+        capture.error(api);
+    }
+    let Exchange { response, attempts, span } = exchanged?;
     let limits = Limits { max_body: shared.max_body, max_error_body: shared.max_error_body };
     if span.is_disabled() {
-        D::decode(response, attempts, limits).await
+        D::decode(response, attempts, limits, sample).await
     } else {
-        D::decode(response, attempts, limits).instrument(span).await
+        D::decode(response, attempts, limits, sample).instrument(span).await
     }
 }
+
+/// The drift capture of a sampled call, handed to its decoder (feature `drift`; nothing without it).
+#[cfg(feature = "drift")]
+pub(crate) type Sample<'a> = Option<crate::drift::Capture<'a>>;
+/// The drift capture of a sampled call (feature `drift`; nothing without it).
+#[cfg(not(feature = "drift"))]
+pub(crate) type Sample<'a> = PhantomData<&'a ()>;
 
 /// A success response and how it came (the part of a call that does not depend on the body type).
 struct Exchange {
@@ -213,6 +230,7 @@ pub(crate) trait Decode {
         response: reqwest::Response,
         attempts: u32,
         limits: Limits,
+        sample: Sample<'_>,
     ) -> impl std::future::Future<Output = Result<ResponseValue<Self::Output>, Error>> + Send;
 }
 
@@ -252,7 +270,13 @@ async fn read_whole(
 
 impl Decode for Raw {
     type Output = Bytes;
-    async fn decode(response: reqwest::Response, attempts: u32, limits: Limits) -> Result<ResponseValue<Bytes>, Error> {
+    /// Raw calls have no operation in the spec: nothing to capture.
+    async fn decode(
+        response: reqwest::Response,
+        attempts: u32,
+        limits: Limits,
+        _sample: Sample<'_>,
+    ) -> Result<ResponseValue<Bytes>, Error> {
         let (status, headers, body) = read_whole(response, attempts, limits.max_body).await?;
         Ok(ResponseValue::new(body, status, headers))
     }
@@ -260,8 +284,20 @@ impl Decode for Raw {
 
 impl<T: ResponseBody + Send> Decode for Body<T> {
     type Output = T;
-    async fn decode(response: reqwest::Response, attempts: u32, limits: Limits) -> Result<ResponseValue<T>, Error> {
+    async fn decode(
+        response: reqwest::Response,
+        attempts: u32,
+        limits: Limits,
+        sample: Sample<'_>,
+    ) -> Result<ResponseValue<T>, Error> {
         let (status, headers, body) = read_whole(response, attempts, limits.max_body).await?;
+        // Before decoding: a body that fails to decode is the drift most worth knowing about.
+        #[cfg(feature = "drift")]
+        if let Some(capture) = sample {
+            capture.body(status, &headers, &body);
+        }
+        #[cfg(not(feature = "drift"))]
+        let _ = sample;
         match T::decode(status.as_u16(), &body) {
             Ok(value) => Ok(ResponseValue::new(value, status, headers)),
             Err(source) => Err(Error::Decode(Box::new(DecodeError { status, headers, body, source }))),
@@ -275,9 +311,16 @@ impl Decode for Empty {
         mut response: reqwest::Response,
         attempts: u32,
         limits: Limits,
+        sample: Sample<'_>,
     ) -> Result<ResponseValue<()>, Error> {
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
+        #[cfg(feature = "drift")]
+        if let Some(capture) = sample {
+            capture.head(status, &headers);
+        }
+        #[cfg(not(feature = "drift"))]
+        let _ = sample;
         // Read to the end (nothing kept) so the connection goes back to the pool; an unexpected body
         // over the cap is not drained, its connection is dropped instead.
         match body::discard(response, limits.max_body).await {
@@ -294,9 +337,16 @@ impl Decode for Stream {
         mut response: reqwest::Response,
         _attempts: u32,
         _limits: Limits,
+        sample: Sample<'_>,
     ) -> Result<ResponseValue<ByteStream>, Error> {
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
+        #[cfg(feature = "drift")]
+        if let Some(capture) = sample {
+            capture.head(status, &headers);
+        }
+        #[cfg(not(feature = "drift"))]
+        let _ = sample;
         Ok(ResponseValue::new(ByteStream::new(Box::pin(response.bytes_stream())), status, headers))
     }
 }
@@ -308,6 +358,7 @@ impl Decode for Upgrade {
         mut response: reqwest::Response,
         attempts: u32,
         limits: Limits,
+        _sample: Sample<'_>,
     ) -> Result<ResponseValue<reqwest::Upgraded>, Error> {
         let status = response.status();
         if status != StatusCode::SWITCHING_PROTOCOLS {

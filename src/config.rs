@@ -76,6 +76,8 @@ pub struct ClientBuilder {
     /// Redis sharing from the environment, applied at `build` to a limiter that has none of its own.
     #[cfg(feature = "redis")]
     limiter_redis_from_env: Option<crate::limiter::SharedRedis>,
+    #[cfg(feature = "drift")]
+    drift: crate::drift::DriftConfig,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -97,6 +99,8 @@ impl std::fmt::Debug for ClientBuilder {
         f.field("events_http", &self.events_http);
         #[cfg(feature = "redis")]
         f.field("limiter_redis_from_env", &self.limiter_redis_from_env);
+        #[cfg(feature = "drift")]
+        f.field("drift", &self.drift);
         f.finish()
     }
 }
@@ -120,6 +124,8 @@ impl Default for ClientBuilder {
             events_http: None,
             #[cfg(feature = "redis")]
             limiter_redis_from_env: None,
+            #[cfg(feature = "drift")]
+            drift: crate::drift::DriftConfig::off(),
         }
     }
 }
@@ -211,6 +217,16 @@ impl ClientBuilder {
         self
     }
 
+    /// (Feature `drift`.) Drift capture: check sampled responses against the spec and record where the
+    /// real API departs from it (default [`DriftConfig::off`](crate::DriftConfig::off); from the
+    /// environment `INVENT_DRIFT_SAMPLE` / `INVENT_DRIFT_FILE`). See [the guide](crate::guide::drift).
+    #[cfg(feature = "drift")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "drift")))]
+    pub fn drift(mut self, config: crate::drift::DriftConfig) -> Self {
+        self.drift = config;
+        self
+    }
+
     /// Builds the client. Fails on a missing key, a non-HTTPS base URL, an org id that cannot be one
     /// path segment (`""`, `.`, `..`) or a bad setting.
     ///
@@ -231,6 +247,8 @@ impl ClientBuilder {
         let parsed_base = reqwest::Url::parse(&base_url)
             .map_err(|e| ConfigError::InvalidBaseUrl { url: base_url.clone(), reason: e.to_string() })?;
         self.retry.validate()?;
+        #[cfg(feature = "drift")]
+        self.drift.validate()?;
         #[allow(unused_mut)] // mutated with feature `redis`
         let mut limiter_config = self.limiter;
         #[cfg(feature = "redis")]
@@ -282,6 +300,8 @@ impl ClientBuilder {
             max_body: self.max_body,
             #[cfg(feature = "events")]
             sockets,
+            #[cfg(feature = "drift")]
+            drift: crate::drift::Recorder::new(&self.drift),
         };
         let inner = Inner {
             org_path: Some(org_path.into()),
@@ -307,7 +327,8 @@ impl Client {
 
     /// A builder from `INVENT_API_KEY` (required), `INVENT_BASE_URL` and `INVENT_ORG` (optional), and
     /// with feature `redis` `INVENT_LIMITER_REDIS_URL` / `INVENT_LIMITER_REDIS_PREFIX` (shared limits,
-    /// applied to whichever limiter the builder ends up with unless it sets its own Redis).
+    /// applied to whichever limiter the builder ends up with unless it sets its own Redis), with feature
+    /// `drift` `INVENT_DRIFT_SAMPLE` / `INVENT_DRIFT_FILE` (drift capture).
     pub fn builder_from_env() -> ClientBuilder {
         let mut builder = ClientBuilder::default();
         if let Ok(key) = std::env::var(ENV_API_KEY) {
@@ -341,6 +362,16 @@ impl Client {
                      the limiter stays local to this process"
                 );
             }
+        }
+        #[cfg(feature = "drift")]
+        if let Some(drift) = crate::drift::DriftConfig::from_env() {
+            builder.drift = drift;
+        }
+        #[cfg(not(feature = "drift"))]
+        if ["INVENT_DRIFT_SAMPLE", "INVENT_DRIFT_FILE"].iter().any(|name| std::env::var_os(name).is_some()) {
+            tracing::warn!(
+                "drift capture is configured in the environment but invent-api was built without the `drift` feature"
+            );
         }
         builder
     }

@@ -44,3 +44,7 @@ pub mod testing {
 pub mod tracing {
     #![doc = include_str!("../docs/guide/tracing.md")]
 }
+
+pub mod drift {
+    #![doc = include_str!("../docs/guide/drift.md")]
+}

@@ -43,6 +43,15 @@ pub mod events;
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
 
+// Drift capture: where real responses depart from the spec (`ClientBuilder::drift`).
+#[cfg(feature = "drift")]
+mod drift;
+#[cfg(feature = "drift")]
+#[cfg_attr(docsrs, doc(cfg(feature = "drift")))]
+pub use drift::{
+    DriftConfig, DriftFinding, DriftKind, DriftReport, DEFAULT_MAX_FINDINGS, ENV_DRIFT_FILE, ENV_DRIFT_SAMPLE,
+};
+
 pub use body::{DEFAULT_MAX_BODY, DEFAULT_MAX_ERROR_BODY};
 pub use config::{
     ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, ENV_API_KEY,

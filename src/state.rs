@@ -34,6 +34,9 @@ pub(crate) struct Shared {
     /// The HTTP/1.1 client WebSocket upgrades go through (feature `events`).
     #[cfg(feature = "events")]
     pub(crate) sockets: crate::events::handshake::SocketClient,
+    /// Drift capture (feature `drift`); `None` when off.
+    #[cfg(feature = "drift")]
+    pub(crate) drift: Option<crate::drift::Recorder>,
 }
 
 /// Per-handle settings: cheap to change on a clone (`for_org`, `with_max_retries`, `with_timeouts`).

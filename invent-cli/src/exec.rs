@@ -140,7 +140,9 @@ impl Config {
     {
         if let Some(raw) = &self.raw {
             let recorded = self.record(raw, request)?;
-            let response = self.block_on(Self::resend(raw, &recorded, None)).map_err(call_failure::<B>)?;
+            let result = self.block_on(Self::resend(raw, &recorded, None));
+            drift_check::<B>(&raw.client, &result);
+            let response = result.map_err(call_failure::<B>)?;
             Out::new().body(&response.into_inner(), self.format)?;
             return Ok(());
         }
@@ -199,7 +201,9 @@ impl Config {
         self.block_on(async {
             // At most MAX_PAGES pages from `first` on (saturating: `--page` may be huge).
             for page in (first..=first.saturating_add(MAX_PAGES - 1)).take(MAX_PAGES as usize) {
-                let response = Self::resend(raw, recorded, Some((page, take))).await.map_err(call_failure::<B>)?;
+                let result = Self::resend(raw, recorded, Some((page, take))).await;
+                drift_check::<B>(&raw.client, &result);
+                let response = result.map_err(call_failure::<B>)?;
                 let info = PageInfo::of(&response);
                 let items: Vec<Value> = serde_json::from_slice(&response.into_inner())
                     .map_err(|e| Failure::Decode(format!("{}: page {page} is not a JSON array: {e}", label::<B>())))?;
@@ -274,6 +278,19 @@ impl Config {
 }
 
 /// The exit status of an event stream that ended with `error`.
+/// Hands an answer received as sent (a raw call standing for `B`) to the client's drift capture
+/// (`--record-drift`); typed calls are checked by the client itself.
+fn drift_check<B: Operation>(
+    client: &invent_api::Client,
+    result: &Result<invent_api::ResponseValue<bytes::Bytes>, invent_api::Error>,
+) {
+    match result {
+        Ok(response) => client.drift_check(B::SPEC, response.status(), response.headers(), response),
+        Err(invent_api::Error::Api(error)) => client.drift_check(B::SPEC, error.status, &error.headers, &error.body),
+        Err(_) => {}
+    }
+}
+
 fn watch_exit(error: &WatchError) -> u8 {
     use invent_api::events::Disconnect as D;
     match error {

@@ -4,7 +4,7 @@
 //! from path and query parameters and scalar body fields, `--json-body FILE|-` for the whole body),
 //! plus `invent api METHOD PATH` for any other endpoint and `invent completions SHELL`. Global flags:
 //! `--org` (`INVENT_ORG`, default `c`), `--base-url` (`INVENT_BASE_URL`), `--output json|table`,
-//! `--typed`, `--max-retries`, `--max-reconnects`, `--no-rate-limit`, `-v`; the key comes from
+//! `--typed`, `--max-retries`, `--max-reconnects`, `--no-rate-limit`, `--record-drift FILE`, `-v`; the key comes from
 //! `INVENT_API_KEY` only. List subcommands add `--paginate` and `--jsonl`.
 //!
 //! Answers are printed as the server sent them (fields the API description does not know included);
@@ -57,6 +57,7 @@ const NO_RATE_LIMIT: &str = "invent-no-rate-limit";
 const MAX_RECONNECTS: &str = "invent-max-reconnects";
 const TYPED: &str = "invent-typed";
 const VERBOSE: &str = "invent-verbose";
+const RECORD_DRIFT: &str = "invent-record-drift";
 pub(crate) const PAGINATE: &str = "paginate";
 const GLOBAL_HEADING: &str = "Global options";
 pub(crate) const JSONL: &str = "jsonl";
@@ -245,6 +246,13 @@ fn global_args() -> Vec<Arg> {
             .global(true)
             .help_heading(GLOBAL_HEADING)
             .help("Decode answers into the API description's types before printing (drops fields it does not know)"),
+        Arg::new(RECORD_DRIFT)
+            .long("record-drift")
+            .value_name("FILE")
+            .value_parser(clap::value_parser!(PathBuf))
+            .global(true)
+            .help_heading(GLOBAL_HEADING)
+            .help("Check every answer against the API description and append where it departs to FILE (JSON lines, shapes only; see `invent-spec learn`)"),
         Arg::new(VERBOSE)
             .long("verbose")
             .short('v')
@@ -322,6 +330,8 @@ struct Settings {
     rate_limit: bool,
     typed: bool,
     verbose: u8,
+    /// `--record-drift FILE`.
+    record_drift: Option<PathBuf>,
 }
 
 impl Settings {
@@ -338,6 +348,7 @@ impl Settings {
             rate_limit: !flag(matches, NO_RATE_LIMIT),
             typed: flag(matches, TYPED),
             verbose: matches.try_get_one::<u8>(VERBOSE).ok().flatten().copied().unwrap_or(0),
+            record_drift: matches.try_get_one::<PathBuf>(RECORD_DRIFT).ok().flatten().cloned(),
         }
     }
 }
@@ -362,6 +373,9 @@ fn build_client(settings: &Settings) -> Result<Client, String> {
         .user_agent(concat!("invent-cli/", env!("CARGO_PKG_VERSION")));
     if !settings.rate_limit {
         builder = builder.limiter(None);
+    }
+    if let Some(file) = &settings.record_drift {
+        builder = builder.drift(invent_api::DriftConfig::all().file(file));
     }
     builder.build().map_err(|error| match error {
         ConfigError::InvalidApiKey => {

@@ -43,6 +43,8 @@ fn invent_cmd(base_url: &str) -> Command {
         .env("INVENT_MAX_RECONNECTS", "0")
         .env_remove("INVENT_ORG")
         .env_remove("INVENT_LIMITER_REDIS_URL")
+        .env_remove("INVENT_DRIFT_FILE")
+        .env_remove("INVENT_DRIFT_SAMPLE")
         .env_remove("RUST_LOG")
         .env_remove("RUST_BACKTRACE")
         .stdin(Stdio::null())
@@ -84,6 +86,46 @@ fn temp_file(name: &str, contents: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, contents).expect("write temp file");
     path
+}
+
+// ---------------------------------------------------------------------------------------------------
+// --record-drift
+
+#[test]
+fn record_drift_appends_what_answers_add_to_the_api_description_raw_and_typed() {
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.method(GET).path("/orgs/c/assistants/ast_1");
+        then.status(200).json_body(json!({"id": "ast_1", "name": "Front desk", "enabled": true, "mood": "calm"}));
+    });
+    server.mock(|when, then| {
+        when.method(GET).path("/orgs/c/assistants/ast_busy");
+        then.status(409).json_body(json!({"error": "the assistant is busy"}));
+    });
+    let file = temp_file("record-drift.jsonl", "");
+    let path = file.display().to_string();
+    let raw = invent(&server, &["get-assistant", "--assistant-id", "ast_1", "--record-drift", &path]);
+    assert!(raw.assert_code(0).stdout.contains("\"mood\""), "printed as received: {}", raw.stdout);
+    invent(&server, &["--typed", "get-assistant", "--assistant-id", "ast_1", "--record-drift", &path]).assert_code(0);
+    invent(&server, &["get-assistant", "--assistant-id", "ast_busy", "--record-drift", &path]).assert_code(3);
+    invent(&server, &["get-assistant", "--assistant-id", "ast_1"]).assert_code(0);
+    let text = std::fs::read_to_string(&file).expect("the drift file");
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+    let seen: Vec<(&str, &str, u64)> = lines
+        .iter()
+        .map(|l| {
+            (l["kind"].as_str().unwrap_or(""), l["name"].as_str().unwrap_or(""), l["status"].as_u64().unwrap_or(0))
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [("property-added", "mood", 200), ("property-added", "mood", 200), ("status-undeclared", "", 409)],
+        "one line per run and finding; nothing without the flag:\n{text}"
+    );
+    assert_eq!(lines[0]["schema"], "/components/schemas/Assistant");
+    for value in ["calm", "Front desk", "busy"] {
+        assert!(!text.contains(value), "the value `{value}` is in the drift file:\n{text}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------

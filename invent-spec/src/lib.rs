@@ -8,6 +8,7 @@ pub mod cmdline;
 pub mod diff;
 #[cfg(feature = "tools")]
 pub mod download;
+pub mod drift;
 pub mod error;
 pub mod ext;
 pub mod files;

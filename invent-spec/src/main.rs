@@ -46,6 +46,16 @@ const LIFECYCLE: &[(&str, LifecycleCmd, &str)] = &[
         "update [--url URL] [--spec openapi.json] [--format text|markdown|json]",
     ),
     ("check", invent_spec::update::cmd_check, "check [--url URL] [--spec openapi.json] [--format text|markdown|json]"),
+    (
+        "learn",
+        invent_spec::drift::learn::cmd_learn,
+        "learn REPORT... [--spec openapi.json] [--overrides FILE] [--out PATCHED.json]",
+    ),
+    (
+        "verify-drift",
+        invent_spec::drift::verify::cmd_verify_drift,
+        "verify-drift REPORT... [--spec openapi.json] [--overrides FILE | --no-overrides] [--format text|json]",
+    ),
 ];
 
 fn usage() -> String {

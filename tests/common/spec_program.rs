@@ -13,9 +13,14 @@ use std::path::{Path, PathBuf};
 /// otherwise.
 pub fn run(name: &str, spec: &str, main_rs: &str) -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    run_with(name, &root.join("invent-spec/tests/specs").join(spec), None, main_rs)
+}
+
+/// [`run`] with any spec (an absolute path) and, if given, its overrides (`INVENT_API_OVERRIDES`).
+pub fn run_with(name: &str, spec: &Path, overrides: Option<&Path>, main_rs: &str) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let base = root.join("target").join("spec-programs");
     let scratch = base.join(name);
-    let spec = root.join("invent-spec/tests/specs").join(spec);
     let faults = root.join("tests/common/faults.rs");
     let manifest = format!(
         r#"[package]
@@ -42,14 +47,17 @@ debug = 0
     write(&scratch.join("src/main.rs"), &main_rs.replace("@FAULTS@", &faults.display().to_string()));
     // The workspace's versions, every run (cargo adds the scratch package to it).
     std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock")).unwrap_or_else(|e| panic!("Cargo.lock: {e}"));
-    let output = std::process::Command::new(env!("CARGO"))
+    let mut command = std::process::Command::new(env!("CARGO"));
+    command
         .args(["run", "--quiet", "--offline", "--manifest-path"])
         .arg(scratch.join("Cargo.toml"))
-        .env("INVENT_API_SPEC", &spec)
+        .env("INVENT_API_SPEC", spec)
         .env_remove("INVENT_API_OVERRIDES")
-        .env("CARGO_TARGET_DIR", base.join("target"))
-        .output()
-        .unwrap_or_else(|e| panic!("cargo did not start: {e}"));
+        .env("CARGO_TARGET_DIR", base.join("target"));
+    if let Some(overrides) = overrides {
+        command.env("INVENT_API_OVERRIDES", overrides);
+    }
+    let output = command.output().unwrap_or_else(|e| panic!("cargo did not start: {e}"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

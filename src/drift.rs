@@ -1,0 +1,332 @@
+//! Drift capture (feature `drift`): the client checks sampled responses against the spec it was
+//! generated from and records where the real API departs — undeclared properties, enum values,
+//! statuses and media types, required properties absent or null — as shapes, never values. Read it
+//! with [`Client::drift_report`], write it with [`DriftConfig::file`]; `invent-spec learn` turns a
+//! report into overrides and `invent-spec verify-drift` fails CI on undescribed drift
+//! ([guide](crate::guide::drift)).
+
+mod config;
+mod index;
+mod report;
+mod sink;
+mod sketch;
+mod walk;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+
+use reqwest::header::{HeaderMap, CONTENT_TYPE};
+use serde_json::Value;
+
+use crate::{ApiError, Client, OperationSpec};
+
+pub use config::{DriftConfig, DEFAULT_MAX_FINDINGS, ENV_DRIFT_FILE, ENV_DRIFT_SAMPLE};
+pub use report::{DriftFinding, DriftKind, DriftReport};
+
+use index::SchemaIndex;
+use report::{FindingKey, Store};
+
+/// Longest media type a report repeats (a longer `Content-Type` is reported as `(invalid)`).
+const MAX_MEDIA_TYPE: usize = 100;
+
+/// A client's capture: sampling, the lazily parsed index, the findings and the sink.
+pub(crate) struct Recorder {
+    /// Sample when the mixed counter is below this (`None`: every response).
+    threshold: Option<u64>,
+    counter: AtomicU64,
+    index: OnceLock<Option<SchemaIndex>>,
+    store: Mutex<Store>,
+    file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder").field("threshold", &self.threshold).field("file", &self.file).finish_non_exhaustive()
+    }
+}
+
+impl Recorder {
+    /// The recorder `config` asks for, or `None` when capture is off.
+    pub(crate) fn new(config: &DriftConfig) -> Option<Self> {
+        if !config.is_on() {
+            return None;
+        }
+        // rate · 2^64, as the bound a uniform u64 falls under with that probability.
+        let threshold = (config.rate < 1.0).then_some((config.rate * 18_446_744_073_709_551_616.0) as u64);
+        let seed = config.seed.unwrap_or_else(|| crate::rng::u128() as u64);
+        Some(Recorder {
+            threshold,
+            counter: AtomicU64::new(seed),
+            index: OnceLock::new(),
+            store: Mutex::new(Store::new(config.max_findings)),
+            file: config.file.clone(),
+        })
+    }
+
+    /// A capture of `op`'s response when this call is sampled.
+    pub(crate) fn capture<'a>(&'a self, op: &'a OperationSpec) -> Option<Capture<'a>> {
+        let sampled = match self.threshold {
+            None => true,
+            Some(bound) => mix(self.counter.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)) < bound,
+        };
+        sampled.then_some(Capture { recorder: self, op })
+    }
+
+    fn index(&self) -> Option<&SchemaIndex> {
+        self.index
+            .get_or_init(|| match SchemaIndex::parse(index::EMBEDDED) {
+                Ok(index) => Some(index),
+                Err(error) => {
+                    tracing::warn!(target: "invent_api::drift", %error, "drift capture disabled");
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn report(&self) -> DriftReport {
+        self.store().report()
+    }
+
+    /// Appends what arrived since the last flush to the file, if one is configured.
+    pub(crate) fn flush(&self) -> std::io::Result<()> {
+        let Some(path) = &self.file else { return Ok(()) };
+        let lines = self.store().take_unflushed();
+        sink::append(path, &lines)
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        if let Err(error) = self.flush() {
+            let file = self.file.as_ref().map(|p| p.display().to_string());
+            tracing::warn!(target: "invent_api::drift", ?file, %error, "could not write the drift report");
+        }
+    }
+}
+
+/// SplitMix64's output function: a counter in, a uniform u64 out.
+fn mix(x: u64) -> u64 {
+    let mut z = x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// One sampled response of one operation.
+#[derive(Clone, Copy)]
+pub(crate) struct Capture<'a> {
+    recorder: &'a Recorder,
+    op: &'a OperationSpec,
+}
+
+/// What the decoder had of the body.
+enum Seen<'b> {
+    /// Not read (streamed to the caller, or discarded).
+    #[allow(dead_code, reason = "built by the `Empty` and `Stream` decoders, which a spec may not use")]
+    Unread,
+    Bytes(&'b [u8]),
+    /// An error body: parsed when it was JSON, and whether it had any bytes.
+    Parsed(Option<&'b Value>, bool),
+}
+
+impl Capture<'_> {
+    /// A success body the decoder read whole.
+    pub(crate) fn body(&self, status: reqwest::StatusCode, headers: &HeaderMap, body: &[u8]) {
+        self.check(status.as_u16(), headers, Seen::Bytes(body));
+    }
+
+    /// A success response whose body is not read here.
+    #[allow(dead_code, reason = "called by the `Empty` and `Stream` decoders, which a spec may not use")]
+    pub(crate) fn head(&self, status: reqwest::StatusCode, headers: &HeaderMap) {
+        self.check(status.as_u16(), headers, Seen::Unread);
+    }
+
+    /// An error response (its body as the error kept it).
+    pub(crate) fn error(&self, error: &ApiError) {
+        let seen = Seen::Parsed(error.parsed.as_ref(), !error.body.iter().all(u8::is_ascii_whitespace));
+        self.check(error.status.as_u16(), &error.headers, seen);
+    }
+
+    fn check(&self, status: u16, headers: &HeaderMap, seen: Seen<'_>) {
+        let Some(index) = self.recorder.index() else { return };
+        let Some(entry) = index.operation(self.op.method.as_str(), self.op.template) else { return };
+        self.recorder.store().checked += 1;
+        let media = headers.get(CONTENT_TYPE).map(|v| media_type(v.as_bytes()));
+        let parsed_bytes;
+        let (value, has_body) = match seen {
+            Seen::Unread => (None, media.is_some()),
+            Seen::Bytes(bytes) => {
+                let has_body = !bytes.iter().all(u8::is_ascii_whitespace);
+                // Without a Content-Type the client decodes the body as JSON all the same.
+                let json = has_body && media.as_deref().is_none_or(is_json);
+                parsed_bytes = if json { serde_json::from_slice::<Value>(bytes).ok() } else { None };
+                (parsed_bytes.as_ref(), has_body)
+            }
+            Seen::Parsed(value, has_body) => (value, has_body),
+        };
+        let place = Place { entry, status, media: media.clone() };
+        let Some(response) = entry.response(status) else {
+            let sketch = value.map(sketch::sketch);
+            let responses = entry.responses_pointer();
+            self.record(
+                &place,
+                walk::Observation {
+                    kind: DriftKind::StatusUndeclared,
+                    schema: responses,
+                    at: String::new(),
+                    name: None,
+                    value: None,
+                    sketch,
+                },
+            );
+            return;
+        };
+        if !has_body {
+            return;
+        }
+        let Some(media) = media else {
+            // No Content-Type: checked against the declared JSON schema, as the client decodes it.
+            if let (Some(value), Some(schema)) = (value, response.json_schema()) {
+                for observation in index.schemas.walk(schema, value) {
+                    self.record(&place, observation);
+                }
+            }
+            return;
+        };
+        match response.media(&media) {
+            None => self.record(
+                &place,
+                walk::Observation {
+                    kind: DriftKind::MediaTypeUndeclared,
+                    schema: response.pointer.clone(),
+                    at: String::new(),
+                    name: None,
+                    value: None,
+                    sketch: value.map(sketch::sketch),
+                },
+            ),
+            Some(Some(schema)) => {
+                if let Some(value) = value {
+                    for observation in index.schemas.walk(schema, value) {
+                        self.record(&place, observation);
+                    }
+                }
+            }
+            Some(None) => {}
+        }
+    }
+
+    fn record(&self, place: &Place<'_>, o: walk::Observation) {
+        let key = FindingKey {
+            kind: o.kind,
+            operation: self.op.id,
+            status: place.status,
+            media_type: place.media.clone(),
+            schema: o.schema.clone(),
+            name: o.name.clone(),
+            value: o.value.as_ref().map(Value::to_string),
+        };
+        let now = now_rfc3339();
+        let sketch = o.sketch.clone();
+        let finding = || DriftFinding {
+            kind: o.kind,
+            operation: place.entry.operation.clone(),
+            method: place.entry.method.clone(),
+            path: place.entry.path.clone(),
+            status: place.status,
+            media_type: place.media.clone(),
+            schema: o.schema.clone(),
+            at: o.at.clone(),
+            name: o.name.clone(),
+            value: o.value.clone(),
+            sketch: o.sketch.clone(),
+            count: 1,
+            first_seen: now.clone(),
+            last_seen: now.clone(),
+        };
+        let mut store = self.recorder.store();
+        match store.record(key.clone(), finding, &now) {
+            Some(true) => {
+                drop(store);
+                tracing::info!(
+                    target: "invent_api::drift",
+                    kind = o.kind.as_str(),
+                    operation = %place.entry.operation,
+                    status = place.status,
+                    schema = %o.schema,
+                    name = o.name.as_deref().unwrap_or(""),
+                    "new drift: the response departs from the spec"
+                );
+            }
+            Some(false) => {
+                if let Some(sketch) = &sketch {
+                    store.widen(&key, sketch);
+                }
+            }
+            None => {}
+        }
+    }
+}
+
+/// Where a response landed: its operation, status and media type.
+struct Place<'i> {
+    entry: &'i index::OperationEntry,
+    status: u16,
+    media: Option<String>,
+}
+
+/// The essence of a `Content-Type` (`application/json`), lower-cased; `(invalid)` for one that is not
+/// a short `type/subtype` token.
+fn media_type(header: &[u8]) -> String {
+    let essence = header.split(|b| *b == b';').next().unwrap_or_default().trim_ascii();
+    let token = |b: &u8| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(b);
+    let valid = essence.len() <= MAX_MEDIA_TYPE
+        && essence.iter().filter(|b| **b == b'/').count() == 1
+        && essence.iter().all(|b| *b == b'/' || token(b));
+    match (valid, std::str::from_utf8(essence)) {
+        (true, Ok(text)) => text.to_ascii_lowercase(),
+        _ => "(invalid)".to_string(),
+    }
+}
+
+fn is_json(media: &str) -> bool {
+    media == "application/json" || media.ends_with("+json")
+}
+
+/// Now, RFC 3339 UTC to the second.
+fn now_rfc3339() -> String {
+    chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+impl Client {
+    /// (Feature `drift`.) What drift capture has found so far on this client and its clones (empty
+    /// when capture is off).
+    pub fn drift_report(&self) -> DriftReport {
+        self.inner.shared.drift.as_ref().map(Recorder::report).unwrap_or_default()
+    }
+
+    /// (Feature `drift`.) Checks a response this client obtained another way — a raw call
+    /// ([`Client::raw`]) standing for the operation `op` — against `op`'s declared responses, sampled
+    /// like the client's own calls. The CLI does this for the answers it prints as received.
+    pub fn drift_check(&self, op: &OperationSpec, status: crate::StatusCode, headers: &HeaderMap, body: &[u8]) {
+        if let Some(capture) = self.inner.shared.drift.as_ref().and_then(|recorder| recorder.capture(op)) {
+            capture.body(status, headers, body);
+        }
+    }
+
+    /// (Feature `drift`.) Appends the findings since the last write to the file of
+    /// [`DriftConfig::file`] now (it is also written when the last clone of the client is dropped).
+    pub fn drift_flush(&self) -> std::io::Result<()> {
+        self.inner.shared.drift.as_ref().map_or(Ok(()), Recorder::flush)
+    }
+}
+
+#[cfg(test)]
+mod tests;
