@@ -32,7 +32,7 @@
 //! | request field became nullable / non-nullable | no / **yes** |
 //! | response field: required-ness or nullability changed so that the Rust field switches between `T` and `Option<T>` | **yes** |
 //! | response field: same change, Rust type unchanged (e.g. an optional field becomes nullable) | no |
-//! | enum value added: request / response | no / **yes** (closed Rust enum) |
+//! | enum value added: request / response | no / **yes** (a new Rust variant) |
 //! | enum value removed | **yes** |
 //! | enum added to / removed from a field | **yes** (the Rust type changes) |
 //! | union (`oneOf`/`anyOf`) variant added: request / response | no / **yes** |

@@ -763,8 +763,11 @@ impl SchemaCmp<'_, '_> {
         match (&ov.enum_values, &nv.enum_values) {
             (Some(a), Some(b)) => {
                 for value in b.iter().filter(|x| !a.contains(x)) {
-                    let (breaking, why) =
-                        if request { (false, "") } else { (true, ": the closed Rust enum cannot deserialize it") };
+                    let (breaking, why) = if request {
+                        (false, "")
+                    } else {
+                        (true, ": a new variant of the Rust enum (exhaustive matches stop compiling; builds from the old spec read it as `Unknown`, or fail to decode where the enum is closed)")
+                    };
                     self.emit("enum-value-added", breaking, Doc::New, steps, format!("enum value {value} added{why}"));
                 }
                 for value in a.iter().filter(|x| !b.contains(x)) {
