@@ -53,7 +53,7 @@ impl SocketClient {
             return Ok(client.clone());
         }
         let built = self.built.get_or_init(|| {
-            crate::auth::origin_bound(reqwest::Client::builder(), &self.base)
+            crate::client::auth::origin_bound(reqwest::Client::builder(), &self.base)
                 .http1_only()
                 .connect_timeout(self.connect_timeout)
                 .user_agent(self.user_agent.clone())
@@ -77,7 +77,7 @@ impl std::fmt::Debug for SocketClient {
 /// org goes in as one path segment (`org::segment_of`); an org id that cannot be one fails the stream
 /// for good ([`Disconnect::Setup`]), before anything is sent.
 pub(crate) fn checked_url(client: &Client, feed: Feed) -> Result<String, Disconnect> {
-    let org = crate::org::segment_of(&client.inner).map_err(|e| Disconnect::Setup(e.to_string()))?;
+    let org = crate::client::org::segment_of(&client.inner).map_err(|e| Disconnect::Setup(e.to_string()))?;
     Ok(format!("{}/orgs/{org}/{}", client.baseurl, feed.suffix()))
 }
 

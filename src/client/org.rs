@@ -10,7 +10,8 @@
 
 use std::fmt;
 
-use crate::{path, Client, Error};
+use crate::client::path;
+use crate::{Client, Error};
 
 /// The path segment Invent resolves to the org the API key belongs to.
 pub const CURRENT_ORG: &str = crate::generated::ORG_ALIAS;
