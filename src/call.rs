@@ -25,10 +25,12 @@ use reqwest::header::AUTHORIZATION;
 use reqwest::StatusCode;
 use tracing::Instrument;
 
+use progenitor_client::{ByteStream, ResponseValue};
+
 use crate::call::decode::ResponseBody;
 use crate::error::{ApiError, BodyTooLarge, DecodeError};
 use crate::operation::OperationSpec;
-use crate::{body, ByteStream, Client, Error, ResponseValue, RetryStop};
+use crate::{body, Client, Error, RetryStop};
 use retry_loop::Replay;
 
 /// Sends the request `build` makes for `op` and decodes the answer with `D`. `build` is the generated

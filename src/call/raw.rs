@@ -12,10 +12,12 @@ use reqwest::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
+use progenitor_client::ResponseValue;
+
 use crate::call::{self, Raw};
 use crate::client::org;
 use crate::operation::{OperationSpec, Quota};
-use crate::{Client, Error, ResponseValue};
+use crate::{Client, Error};
 
 /// The spec entry of raw calls (no template: their span records the path as sent).
 static RAW: OperationSpec =

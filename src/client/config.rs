@@ -271,7 +271,7 @@ impl ClientBuilder {
             None => None,
         };
         #[cfg(feature = "events")]
-        let sockets = crate::events::handshake::SocketClient::new(
+        let sockets = crate::client::sockets::SocketSettings::new(
             self.events_http.or_else(|| self.http.clone()),
             self.connect_timeout,
             self.user_agent.clone(),

@@ -33,7 +33,7 @@ pub(crate) struct Shared {
     pub(crate) jitter: Jitter,
     /// The HTTP/1.1 client WebSocket upgrades go through (feature `events`).
     #[cfg(feature = "events")]
-    pub(crate) sockets: crate::events::handshake::SocketClient,
+    pub(crate) sockets: crate::client::sockets::SocketSettings,
     /// Drift capture (feature `drift`); `None` when off.
     #[cfg(feature = "drift")]
     pub(crate) drift: Option<crate::drift::Recorder>,
