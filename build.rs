@@ -91,6 +91,10 @@ fn run(spec: &Path, overrides: Option<(&Path, bool)>) -> Result<(), String> {
         println!("cargo:rustc-cfg=invent_messages");
     }
     write_if_changed(&out.join("generated_ext.rs"), &output.ext)?;
+    // The org alias generated paths are written with, as one string literal: `src/client/org.rs` reads
+    // it (`CURRENT_ORG`) without naming the generated module.
+    let org_alias = options.org_scope_alias.as_deref().unwrap_or(invent_spec::generate::INVENT_ORG_ALIAS);
+    write_if_changed(&out.join("org_alias.rs"), &format!("{org_alias:?}"))?;
     write_if_changed(&out.join("generated_mock.rs"), output.mock.as_deref().unwrap_or_default())?;
     let lowered = serde_json::to_string_pretty(&output.lowered).map_err(|e| e.to_string())?;
     let lowered_path = out.join("openapi-3.0.json");

@@ -7,7 +7,7 @@
 # merge the tables.
 #
 #   scripts/mutants.sh                      # the eight modules the call path depends on
-#   scripts/mutants.sh src/org.rs src/budget.rs --shard 0/4
+#   scripts/mutants.sh src/client/org.rs src/retry/budget.rs --shard 0/4
 #
 # Writes mutants.out/ (cargo-mutants' own logs: caught.txt, missed.txt, unviable.txt, timeout.txt) and
 # prints one table row per file: mutants, caught, missed, unviable, timeouts, score = (caught + timeouts) /
@@ -26,8 +26,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ ${#files[@]} -eq 0 ]; then
-  files=(src/retry.rs src/retry_config.rs src/retry_stop.rs src/backoff.rs src/budget.rs 'src/limiter/*.rs'
-    src/body.rs src/pagination.rs src/org.rs src/call.rs)
+  files=(src/call/retry_loop.rs 'src/retry/*.rs' 'src/limiter/*.rs'
+    src/body.rs src/pagination.rs src/client/org.rs src/call.rs)
 fi
 file_args=()
 for f in "${files[@]}"; do file_args+=(-f "$f"); done

@@ -9,6 +9,14 @@
 //! The path is kept lean for a call that needs no retry: nothing is copied in case of a retry (a retry
 //! rebuilds its request, see [`execute`]), and the span costs nothing unless a subscriber wants it.
 
+// The request path's parts: everything between a generated `send` and the bytes on the wire.
+pub(crate) mod cookie;
+pub(crate) mod decode;
+pub(crate) mod multipart;
+pub(crate) mod query;
+pub(crate) mod raw;
+pub(crate) mod retry_loop;
+
 use std::marker::PhantomData;
 use std::time::Instant;
 
@@ -17,11 +25,13 @@ use reqwest::header::AUTHORIZATION;
 use reqwest::StatusCode;
 use tracing::Instrument;
 
-use crate::decode::ResponseBody;
+use progenitor_client::{ByteStream, ResponseValue};
+
+use crate::call::decode::ResponseBody;
 use crate::error::{ApiError, BodyTooLarge, DecodeError};
 use crate::operation::OperationSpec;
-use crate::retry::{self, Replay};
-use crate::{body, ByteStream, Client, Error, ResponseValue, RetryStop};
+use crate::{body, Client, Error, RetryStop};
+use retry_loop::Replay;
 
 /// Sends the request `build` makes for `op` and decodes the answer with `D`. `build` is the generated
 /// builder's request-building code; it runs once for the first attempt and once more for each retry,
@@ -103,7 +113,7 @@ async fn exchange(
 ) -> Result<Exchange, Error> {
     let inner = &client.inner;
     if let Some(retries) = inner.call.max_retries {
-        crate::retry_config::check_max_retries(retries)?;
+        crate::retry::config::check_max_retries(retries)?;
     }
     let key = &inner.shared.api_key;
     request.headers_mut().insert(AUTHORIZATION, key.header());
@@ -137,7 +147,7 @@ async fn exchange(
     // With no subscriber interested, skip the span's bookkeeping (clock reads, enter/exit per poll).
     let traced = !span.is_disabled();
     let started = traced.then(Instant::now);
-    let attempts = retry::execute(&client.client, inner, request, op, replay);
+    let attempts = retry_loop::execute(&client.client, inner, request, op, replay);
     let outcome = if traced { attempts.instrument(span.clone()).await } else { attempts.await };
     if let Some(started) = started {
         span.record("attempts", outcome.attempts);
@@ -198,14 +208,14 @@ pub(crate) fn websocket_nonce() -> [u8; 16] {
 /// [`Error::InvalidRequest`] of an org id that cannot be one segment.
 #[allow(dead_code, reason = "named by generated code when the spec has org-scoped operations")]
 pub(crate) fn org_segment(client: &Client) -> Result<&str, Error> {
-    crate::org::segment_of(&client.inner)
+    crate::client::org::segment_of(&client.inner)
 }
 
 /// One path parameter as one percent-encoded segment (`path::named_segment`). Named by generated code
 /// (rule `path-segment-checked`).
 #[allow(dead_code, reason = "named by generated code when the spec has path parameters")]
 pub(crate) fn path_segment(name: &str, value: &str) -> Result<String, Error> {
-    crate::path::named_segment(name, value)
+    crate::client::path::named_segment(name, value)
 }
 
 /// The body caps a decoder reads under (the client's settings).

@@ -9,7 +9,7 @@ use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
 use crate::config_error::ConfigError;
-use crate::retry_stop::RetryStop;
+use crate::retry::stop::RetryStop;
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -204,7 +204,7 @@ impl Error {
 
     /// How long the server asked us to wait (`retry-after-ms`, `Retry-After` seconds or HTTP date).
     pub fn retry_after(&self) -> Option<Duration> {
-        crate::backoff::server_wait(self.headers()?, std::time::SystemTime::now())
+        crate::retry::backoff::server_wait(self.headers()?, std::time::SystemTime::now())
     }
 
     /// Attempts made, including the first (0 when unknown, e.g. the call failed before the retry loop).

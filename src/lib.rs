@@ -6,33 +6,26 @@
 // Generated code names the crate by its absolute path (mocks, CLI); make that path resolve here too.
 extern crate self as invent_api;
 
-mod auth;
-mod backoff;
 mod body;
-mod budget;
 mod call;
-mod config;
+mod client;
 mod config_error;
-mod cookie;
-mod decode;
 mod error;
 mod generated;
 pub mod guide;
 mod limiter;
 #[cfg(invent_messages)]
 mod messages;
-mod multipart;
 mod operation;
-mod org;
 mod pagination;
-mod path;
-mod query;
-mod raw;
 mod retry;
-mod retry_config;
-mod retry_stop;
 mod rng;
-mod state;
+
+// Paths generated code names: invent-spec's rewrite rules and extension code write `crate::decode::…`,
+// `crate::query::…`, `crate::cookie::…` and `crate::multipart::…` (and `crate::call::…`, which is where
+// it lives); these keep them resolving now that the modules sit under `call/`.
+#[allow(unused_imports, reason = "a spec without cookie, deepObject or multipart operations names none of them")]
+pub(crate) use call::{cookie, decode, multipart, query};
 
 // Live events over Invent's WebSocket routes (`Client::chat_events`, `Client::inbox_events`).
 #[cfg(feature = "events")]
@@ -53,29 +46,29 @@ pub use drift::{
 };
 
 pub use body::{DEFAULT_MAX_BODY, DEFAULT_MAX_ERROR_BODY};
-pub use config::{
+pub use call::decode::{ResponseBody, Unlisted};
+pub use call::multipart::FilePart;
+pub use call::raw::RawRequest;
+pub use client::config::{
     ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, ENV_API_KEY,
     ENV_BASE_URL, ENV_ORG,
 };
+pub use client::org::{Org, CURRENT_ORG};
+pub use client::path::path_segment;
 pub use config_error::ConfigError;
-pub use decode::{ResponseBody, Unlisted};
 pub use error::{ApiError, BodyTooLarge, DecodeError, Error, PaginationError, Result};
 pub use generated::{builder, types, ByteStream, Client, ResponseValue};
 pub use limiter::LimiterConfig;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use limiter::SharedRedis;
-pub use multipart::FilePart;
 pub use operation::{Operation, OperationSpec, Quota};
-pub use org::{Org, CURRENT_ORG};
 pub use pagination::{ListOperation, Page, PageInfo, Paginate, DEFAULT_MAX_PAGES, LARGEST_TAKE as MAX_TAKE};
-pub use path::path_segment;
-pub use raw::RawRequest;
-pub use retry_config::{RetryConfig, MAX_RETRIES_LIMIT};
-pub use retry_stop::{AttemptFailure, RetryStop, WaitLimit};
+pub use retry::config::{RetryConfig, MAX_RETRIES_LIMIT};
+pub use retry::stop::{AttemptFailure, RetryStop, WaitLimit};
 // progenitor's `Client` names it as its inner type; users never build or read one.
 #[doc(hidden)]
-pub use state::Inner;
+pub use client::state::Inner;
 mod spec_revision;
 pub use spec_revision::{SPEC_SHA256, SPEC_VERSION};
 

@@ -3,7 +3,9 @@
 
 use std::future::Future;
 
-use crate::{Error, ResponseValue};
+use progenitor_client::ResponseValue;
+
+use crate::Error;
 
 /// One generated operation as the spec declares it (a generated static per operation, so nothing is
 /// looked up by name at run time). [`crate::operations`] lists them all; `O::SPEC` is the one of an

@@ -6,9 +6,11 @@
 use futures::stream::{self, Stream, TryStreamExt};
 use reqwest::header::HeaderMap;
 
+use progenitor_client::ResponseValue;
+
 use crate::error::PaginationError;
 use crate::operation::Operation;
-use crate::{Error, ResponseValue};
+use crate::Error;
 
 /// Invent's largest page (public as `invent_api::MAX_TAKE`).
 pub const LARGEST_TAKE: u32 = 100;

@@ -4,7 +4,7 @@
 //! (and years) of waiting cost nothing. Sections: the server's wait, 5xx by method, timeouts, budget,
 //! extreme values, bounded bodies, retried bodies, refill paths, backoff. Limiter scenarios live in
 //! `retry_limiter.rs`, pagination termination in `pagination.rs`; the streaming-body case is a unit
-//! test in `src/retry.rs` (no public API sends a stream).
+//! test in `src/call/retry_loop.rs` (no public API sends a stream).
 
 #[path = "common/faults.rs"]
 mod faults;

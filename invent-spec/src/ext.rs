@@ -99,16 +99,13 @@ const QUOTAS: &[(&str, &str)] = &[("assistant-creations", "AssistantCreations")]
 /// Renders the extension code (included next to the generated client, in the same module): one
 /// `OperationSpec` static per operation, the table of all of them, and the `Operation` /
 /// `ListOperation` impls. `runtime` is the path of the hand-written crate (`crate`).
-pub fn render(ops: &[OperationMeta], runtime: &str, org_alias: &str) -> Result<String, SpecError> {
+pub fn render(ops: &[OperationMeta], runtime: &str) -> Result<String, SpecError> {
     let runtime: syn::Path = syn::parse_str(runtime)
         .map_err(|e| SpecError::at_root("generated-send", format!("runtime path `{runtime}`: {e}")))?;
     let specs = ops.iter().map(|op| operation_spec(op, &runtime)).collect::<Result<Vec<_>, _>>()?;
     let konsts = ops.iter().map(spec_ident);
     let impls = ops.iter().map(|op| operation_impls(op, &runtime)).collect::<Result<Vec<_>, _>>()?;
     let tokens = quote! {
-        #[doc = " The org segment inlined into org-scoped paths: the API key's own org."]
-        pub(crate) const ORG_ALIAS: &str = #org_alias;
-
         #[doc = " One `OperationSpec` per operation: what the executor needs to send it."]
         pub(crate) mod op_specs {
             #(#specs)*
@@ -319,9 +316,8 @@ mod tests {
             page_type: syn::parse_str("f64").unwrap(),
             take_type: syn::parse_str("::std::num::NonZeroU64").unwrap(),
         };
-        let code = render(&[meta(Some(list))], "crate", "c").unwrap();
+        let code = render(&[meta(Some(list))], "crate").unwrap();
         for line in [
-            "pub(crate) const ORG_ALIAS: &str = \"c\";",
             "    type Output = ::std::vec::Vec<types::Assistant>;",
             "        self.page(page as f64).take(take)",
             "pub(crate) static OPERATIONS: &[&crate::OperationSpec] = &[&op_specs::LIST_ASSISTANTS];",
@@ -337,7 +333,7 @@ mod tests {
             page_type: syn::parse_str("::std::string::String").unwrap(),
             take_type: syn::parse_str("u32").unwrap(),
         };
-        let err = render(&[meta(Some(list))], "crate", "c").unwrap_err();
+        let err = render(&[meta(Some(list))], "crate").unwrap_err();
         assert_eq!(err.rule, LIST_RULE);
         assert!(err.message.contains("`page`"), "{}", err.message);
     }

@@ -12,8 +12,8 @@ use crate::{ext, lower, names, overrides, rewrite, LowerOptions, Report, SpecErr
 pub use crate::lower::walk::METHODS;
 
 /// The org segment Invent resolves to the API key's own org. Org-scoped paths are generated with it
-/// inlined, and the generated extension code exports it (`ORG_ALIAS`), so the runtime's `CURRENT_ORG`
-/// is this one definition.
+/// inlined, and `build.rs` of invent-api writes it to `OUT_DIR/org_alias.rs`, so the runtime's
+/// `CURRENT_ORG` is this one definition.
 pub const INVENT_ORG_ALIAS: &str = "c";
 
 /// What to generate and how. `Default` is the self-contained client that `invent-spec generate` writes.
@@ -130,8 +130,7 @@ pub fn generate(doc: Value, opts: &Options) -> Result<Output, SpecError> {
                 rewrite::constructors::hide(&mut client_file).map_err(with_file)?,
             );
             let operations = ext::operations(&rewritten).map_err(with_file)?;
-            let alias = opts.org_scope_alias.as_deref().unwrap_or(INVENT_ORG_ALIAS);
-            let code = ext::render(&operations, runtime, alias).map_err(with_file)?;
+            let code = ext::render(&operations, runtime).map_err(with_file)?;
             (operations, code)
         }
         None => (Vec::new(), String::new()),

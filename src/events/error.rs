@@ -9,7 +9,7 @@ use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
 use super::Feed;
-use crate::backoff::secs;
+use crate::retry::backoff::secs;
 
 /// How much of an error body goes into a message.
 const BODY_PREVIEW: usize = 512;

@@ -3,10 +3,7 @@
 //!
 //! [`open`] is the one place that builds the upgrade request; it can be swapped for the generated
 //! operation's `.send()` once the spec carries the WebSocket routes (that path must also go over an
-//! HTTP/1.1 connection, see [`SocketClient`]).
-
-use std::sync::OnceLock;
-use std::time::Duration;
+//! HTTP/1.1 connection, see [`upgrade_client`]).
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -17,6 +14,7 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::WebSocketStream;
 
 use super::{Disconnect, EventsConfig, Feed};
+use crate::client::sockets::SocketSettings;
 use crate::Client;
 
 /// Most of a refused upgrade's body that is kept (error bodies are small; a proxy's HTML page is not).
@@ -27,57 +25,29 @@ pub(crate) type Socket = WebSocketStream<reqwest::Upgraded>;
 
 /// The HTTP client upgrade requests go through. It must speak HTTP/1.1: the main client negotiates
 /// HTTP/2 by ALPN on HTTPS, and an `Upgrade` request sent over HTTP/2 loses its upgrade headers. Built on
-/// first use (TLS setup is not free) from the client's connect timeout and user agent, unless
-/// [`crate::ClientBuilder::events_http_client`] (or, failing that, `http_client`) supplied one.
-pub(crate) struct SocketClient {
-    supplied: Option<reqwest::Client>,
-    connect_timeout: Duration,
-    user_agent: String,
-    /// The client's base URL: what the built client may reach (`auth::origin_bound`).
-    base: reqwest::Url,
-    built: OnceLock<Result<reqwest::Client, String>>,
-}
-
-impl SocketClient {
-    pub(crate) fn new(
-        supplied: Option<reqwest::Client>,
-        connect_timeout: Duration,
-        user_agent: String,
-        base: reqwest::Url,
-    ) -> Self {
-        SocketClient { supplied, connect_timeout, user_agent, base, built: OnceLock::new() }
+/// first use (TLS setup is not free) from the client's connect timeout and user agent and kept in its
+/// [`SocketSettings`], unless [`crate::ClientBuilder::events_http_client`] (or, failing that,
+/// `http_client`) supplied one.
+fn upgrade_client(settings: &SocketSettings) -> Result<reqwest::Client, Disconnect> {
+    if let Some(client) = &settings.supplied {
+        return Ok(client.clone());
     }
-
-    fn http(&self) -> Result<reqwest::Client, Disconnect> {
-        if let Some(client) = &self.supplied {
-            return Ok(client.clone());
-        }
-        let built = self.built.get_or_init(|| {
-            crate::auth::origin_bound(reqwest::Client::builder(), &self.base)
-                .http1_only()
-                .connect_timeout(self.connect_timeout)
-                .user_agent(self.user_agent.clone())
-                .build()
-                .map_err(|e| e.to_string())
-        });
-        built.clone().map_err(Disconnect::Setup)
-    }
-}
-
-impl std::fmt::Debug for SocketClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SocketClient")
-            .field("supplied", &self.supplied.is_some())
-            .field("connect_timeout", &self.connect_timeout)
-            .finish_non_exhaustive()
-    }
+    let built = settings.built.get_or_init(|| {
+        crate::client::auth::origin_bound(reqwest::Client::builder(), &settings.base)
+            .http1_only()
+            .connect_timeout(settings.connect_timeout)
+            .user_agent(settings.user_agent.clone())
+            .build()
+            .map_err(|e| e.to_string())
+    });
+    built.clone().map_err(Disconnect::Setup)
 }
 
 /// The socket URL of `feed` for the client's org: base URL (with its path) + `/orgs/{org}/` + route. The
 /// org goes in as one path segment (`org::segment_of`); an org id that cannot be one fails the stream
 /// for good ([`Disconnect::Setup`]), before anything is sent.
 pub(crate) fn checked_url(client: &Client, feed: Feed) -> Result<String, Disconnect> {
-    let org = crate::org::segment_of(&client.inner).map_err(|e| Disconnect::Setup(e.to_string()))?;
+    let org = crate::client::org::segment_of(&client.inner).map_err(|e| Disconnect::Setup(e.to_string()))?;
     Ok(format!("{}/orgs/{org}/{}", client.baseurl, feed.suffix()))
 }
 
@@ -90,7 +60,7 @@ pub(crate) fn url(client: &Client, feed: Feed) -> String {
 /// applies `handshake_timeout`.
 pub(crate) async fn open(client: &Client, feed: Feed, config: &EventsConfig) -> Result<Socket, Disconnect> {
     let url = checked_url(client, feed)?;
-    let http = client.inner.shared.sockets.http()?;
+    let http = upgrade_client(&client.inner.shared.sockets)?;
     let key = generate_key();
     let request = http
         .get(url.as_str())

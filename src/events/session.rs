@@ -22,7 +22,7 @@ use super::event::{self, Gap};
 use super::handshake::{self, Socket};
 use super::stream::{Counters, EventStream, Queued, Status};
 use super::{ChatEvent, Disconnect, EventError, EventsConfig, Feed};
-use crate::backoff;
+use crate::retry::backoff;
 use crate::Client;
 
 /// Payload of the keepalive pings.

@@ -4,15 +4,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::{self, ApiKey};
-use crate::backoff::Jitter;
 use crate::body::{DEFAULT_MAX_BODY, DEFAULT_MAX_ERROR_BODY};
-use crate::budget::RetryBudget;
+use crate::client::auth::{self, ApiKey};
+use crate::client::org::Org;
+use crate::client::state::{CallOptions, Inner, Shared};
 use crate::config_error::ConfigError;
 use crate::limiter::{Limiter, LimiterConfig};
-use crate::org::Org;
-use crate::retry_config::RetryConfig;
-use crate::state::{CallOptions, Inner, Shared};
+use crate::retry::backoff::Jitter;
+use crate::retry::budget::RetryBudget;
+use crate::retry::config::RetryConfig;
 use crate::Client;
 
 /// The Invent API's base URL.
@@ -271,7 +271,7 @@ impl ClientBuilder {
             None => None,
         };
         #[cfg(feature = "events")]
-        let sockets = crate::events::handshake::SocketClient::new(
+        let sockets = crate::client::sockets::SocketSettings::new(
             self.events_http.or_else(|| self.http.clone()),
             self.connect_timeout,
             self.user_agent.clone(),
@@ -358,6 +358,7 @@ impl Client {
             {
                 let _ = url;
                 tracing::warn!(
+                target: "invent_api::config",
                     "{ENV_LIMITER_REDIS_URL} is set but invent-api was built without the `redis` feature: \
                      the limiter stays local to this process"
                 );
@@ -370,6 +371,7 @@ impl Client {
         #[cfg(not(feature = "drift"))]
         if ["INVENT_DRIFT_SAMPLE", "INVENT_DRIFT_FILE"].iter().any(|name| std::env::var_os(name).is_some()) {
             tracing::warn!(
+                target: "invent_api::config",
                 "drift capture is configured in the environment but invent-api was built without the `drift` feature"
             );
         }

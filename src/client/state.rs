@@ -5,12 +5,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::ApiKey;
-use crate::backoff::Jitter;
-use crate::budget::RetryBudget;
+use crate::client::auth::ApiKey;
+use crate::client::org::Org;
 use crate::limiter::Limiter;
-use crate::org::Org;
-use crate::retry_config::RetryConfig;
+use crate::retry::backoff::Jitter;
+use crate::retry::budget::RetryBudget;
+use crate::retry::config::RetryConfig;
 
 /// State shared by every clone of a client: the key, limiter, retry budget and settings.
 #[derive(Debug)]
@@ -33,7 +33,7 @@ pub(crate) struct Shared {
     pub(crate) jitter: Jitter,
     /// The HTTP/1.1 client WebSocket upgrades go through (feature `events`).
     #[cfg(feature = "events")]
-    pub(crate) sockets: crate::events::handshake::SocketClient,
+    pub(crate) sockets: crate::client::sockets::SocketSettings,
     /// Drift capture (feature `drift`); `None` when off.
     #[cfg(feature = "drift")]
     pub(crate) drift: Option<crate::drift::Recorder>,

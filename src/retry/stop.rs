@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 
-use crate::backoff::secs;
+use crate::retry::backoff::secs;
 
 /// Why the retry loop stopped before `max_retries` was used up. `Display` gives the note that
 /// error messages show ("retry budget exhausted", …). Found in [`crate::ApiError::stopped`] and

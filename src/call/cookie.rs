@@ -6,7 +6,7 @@ use std::fmt::Display;
 
 use reqwest::header::{HeaderMap, HeaderValue, COOKIE};
 
-use crate::path::{is_unreserved, percent_encode};
+use crate::client::path::{is_unreserved, percent_encode};
 use crate::Error;
 
 /// Adds the cookie `name` with `value` to the request's `Cookie` header, after the cookies already in

@@ -12,9 +12,12 @@ use reqwest::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
+use progenitor_client::ResponseValue;
+
 use crate::call::{self, Raw};
+use crate::client::org;
 use crate::operation::{OperationSpec, Quota};
-use crate::{org, Client, Error, ResponseValue};
+use crate::{Client, Error};
 
 /// The spec entry of raw calls (no template: their span records the path as sent).
 static RAW: OperationSpec =
@@ -124,7 +127,7 @@ impl RawRequest<'_> {
             return Err(Error::InvalidRequest(message));
         }
         if !self.allow_dot_segments {
-            if let Some(segment) = crate::path::find_dot_segment(&self.path) {
+            if let Some(segment) = crate::client::path::find_dot_segment(&self.path) {
                 return Err(Error::InvalidRequest(format!(
                     "raw path {:?} has the dot segment {segment:?}, which would move the request to another \
                      path; nothing was sent (RawRequest::allow_dot_segments opts in)",
@@ -152,7 +155,7 @@ impl RawRequest<'_> {
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.into_inner();
-        match crate::decode::json_body(&body) {
+        match crate::call::decode::json_body(&body) {
             Ok(value) => Ok(ResponseValue::new(value, status, headers)),
             Err(source) => Err(Error::Decode(Box::new(crate::error::DecodeError { status, headers, body, source }))),
         }

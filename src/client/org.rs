@@ -10,10 +10,11 @@
 
 use std::fmt;
 
-use crate::{path, Client, Error};
+use crate::client::path;
+use crate::{Client, Error};
 
 /// The path segment Invent resolves to the org the API key belongs to.
-pub const CURRENT_ORG: &str = crate::generated::ORG_ALIAS;
+pub const CURRENT_ORG: &str = include!(concat!(env!("OUT_DIR"), "/org_alias.rs"));
 
 /// Which org a request is scoped to. Anything that takes an org (`for_org`, `ClientBuilder::org`)
 /// takes `&str` and `String` too: `"c"` is [`Org::Current`], anything else an id (a blank one is
