@@ -423,6 +423,23 @@ mod tests {
     }
 
     #[test]
+    fn a_scalar_below_a_union_is_judged_by_its_best_branch() {
+        let doc = json!({"components": {"schemas": {"S": {"oneOf": [{"type": "string", "enum": ["a"]}, {"type": "integer"}]}}}});
+        let compiled = Compiled::new(&doc);
+        for (body, expected) in [
+            ("\"a\"", vec![]),
+            ("5", vec![]),
+            ("\"b\"", vec![DriftKind::EnumValueAdded]),
+            ("true", vec![DriftKind::TypeMismatch]),
+        ] {
+            let found = compiled.walk_bytes("/components/schemas/S", body.as_bytes()).expect("JSON");
+            assert_eq!(found.iter().map(|o| o.kind).collect::<Vec<_>>(), expected, "{body}");
+            let value: Value = serde_json::from_str(body).expect("JSON");
+            assert_eq!(found, compiled.walk("/components/schemas/S", &value), "{body}");
+        }
+    }
+
+    #[test]
     fn escaped_keys_and_strings_are_read_as_their_text() {
         let compiled = &VENDORED.compiled;
         let body = br#"{"\u0069d": "a", "n\u0061me": "b\n", "enabled": true, "\u006dood": 1}"#;
