@@ -19,9 +19,9 @@
 //!    the limiter off (retry only), and a Stainless-style retry-only baseline.
 //!    Goodput = successful calls finished within the duration / (R · duration / W).
 //!
-//! 3. **drift** (with `--features drift`): drift capture on (every response parsed again and walked
-//!    against its schema) vs off, throughput ratio per ABBA round in one process and exact allocations
-//!    per call.
+//! 3. **drift** (with `--features drift`): drift capture on (every response's bytes walked against
+//!    its schema as they are parsed a second time) vs off, throughput ratio per ABBA round in one
+//!    process and exact allocations per call.
 //!
 //! Choose a part with a filter argument (`cargo bench --bench client -- overhead`, `-- goodput` or `-- drift`;
 //! `-- ours_limiter`, `-- ours_retry_only` or `-- stainless` run one client of the goodput part).
@@ -715,7 +715,7 @@ async fn warm_up(client: &Client, raw: &Raw) {
 // ---------------------------------------------------------------------------------------------
 // Part 3 (feature `drift`): what drift capture costs per call.
 
-/// Capture on (every response checked: the body parsed again as JSON and walked against the schema)
+/// Capture on (every response checked: the body's bytes walked against the schema, no `Value` built)
 /// vs off, the same `list_assistants` calls in ABBA rounds in one process; allocations per call
 /// exactly. Capture off is the default client; compare its allocations with part 1's `send` of a
 /// build without the feature (they must be equal).

@@ -158,21 +158,19 @@ impl Capture<'_> {
         let Some(entry) = index.operation(self.op.method.as_str(), self.op.template) else { return };
         self.recorder.store().checked += 1;
         let media = headers.get(CONTENT_TYPE).map(|v| media_type(v.as_bytes()));
-        let parsed_bytes;
-        let (value, has_body) = match seen {
-            Seen::Unread => (None, media.is_some()),
+        let (body, has_body) = match seen {
+            Seen::Unread => (Body::None, media.is_some()),
             Seen::Bytes(bytes) => {
                 let has_body = !bytes.iter().all(u8::is_ascii_whitespace);
                 // Without a Content-Type the client decodes the body as JSON all the same.
                 let json = has_body && media.as_deref().is_none_or(is_json);
-                parsed_bytes = if json { serde_json::from_slice::<Value>(bytes).ok() } else { None };
-                (parsed_bytes.as_ref(), has_body)
+                (if json { Body::Json(bytes) } else { Body::None }, has_body)
             }
-            Seen::Parsed(value, has_body) => (value, has_body),
+            Seen::Parsed(Some(value), has_body) => (Body::Parsed(value), has_body),
+            Seen::Parsed(None, has_body) => (Body::None, has_body),
         };
         let place = Place { entry, status, media: media.clone() };
         let Some(response) = entry.response(status) else {
-            let sketch = value.map(sketch::sketch);
             let responses = entry.responses_pointer();
             self.record(
                 &place,
@@ -182,7 +180,7 @@ impl Capture<'_> {
                     at: String::new(),
                     name: None,
                     value: None,
-                    sketch,
+                    sketch: body.sketch(),
                 },
             );
             return;
@@ -192,8 +190,8 @@ impl Capture<'_> {
         }
         let Some(media) = media else {
             // No Content-Type: checked against the declared JSON schema, as the client decodes it.
-            if let (Some(value), Some(schema)) = (value, response.json_schema()) {
-                for observation in index.schemas.walk(schema, value) {
+            if let Some(schema) = response.json_schema() {
+                for observation in body.walk(&index.schemas, schema) {
                     self.record(&place, observation);
                 }
             }
@@ -208,14 +206,12 @@ impl Capture<'_> {
                     at: String::new(),
                     name: None,
                     value: None,
-                    sketch: value.map(sketch::sketch),
+                    sketch: body.sketch(),
                 },
             ),
             Some(Some(schema)) => {
-                if let Some(value) = value {
-                    for observation in index.schemas.walk(schema, value) {
-                        self.record(&place, observation);
-                    }
+                for observation in body.walk(&index.schemas, schema) {
+                    self.record(&place, observation);
                 }
             }
             Some(None) => {}
@@ -270,6 +266,36 @@ impl Capture<'_> {
                 }
             }
             None => {}
+        }
+    }
+}
+
+/// A body as the checks see it.
+enum Body<'b> {
+    /// Nothing to check: not read, empty, not JSON or not parsed.
+    None,
+    /// JSON bytes, walked as they are parsed (no `Value` built for what fits the schema).
+    Json(&'b [u8]),
+    /// Already parsed (an error body).
+    Parsed(&'b Value),
+}
+
+impl Body<'_> {
+    /// Where the body departs from `schema`; nothing when it is not JSON.
+    fn walk(&self, schemas: &walk::Compiled, schema: &str) -> Vec<walk::Observation> {
+        match self {
+            Body::None => Vec::new(),
+            Body::Json(bytes) => schemas.walk_bytes(schema, bytes).unwrap_or_default(),
+            Body::Parsed(value) => schemas.walk(schema, value),
+        }
+    }
+
+    /// The body's shape (an undeclared status or media type: parsed only then).
+    fn sketch(&self) -> Option<Value> {
+        match self {
+            Body::None => None,
+            Body::Json(bytes) => serde_json::from_slice::<Value>(bytes).ok().map(|value| sketch::sketch(&value)),
+            Body::Parsed(value) => Some(sketch::sketch(value)),
         }
     }
 }

@@ -10,6 +10,8 @@ use serde_json::{Map, Value};
 use super::report::DriftKind;
 use super::sketch;
 
+mod stream;
+
 /// Deepest schema nesting followed (a body nested deeper is not checked below it).
 const MAX_DEPTH: usize = 64;
 /// Longest `$ref` chain followed.
@@ -74,11 +76,15 @@ impl Observations {
 }
 
 /// Checks `body` against the schema at `schema_ptr` of `doc` (compiles the document first; the
-/// client compiles it once, see [`Compiled`]).
+/// client compiles it once, see [`Compiled`]), and checks that walking its bytes finds the same.
 #[cfg(test)]
 pub(crate) fn walk(doc: &Value, schema_ptr: &str, body: &Value) -> Vec<Observation> {
     let compiled = Compiled::new(doc);
-    compiled.walk(schema_ptr, body)
+    let found = compiled.walk(schema_ptr, body);
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let streamed = compiled.walk_bytes(schema_ptr, &bytes).map_err(|e| e.to_string());
+    assert_eq!(streamed.as_ref(), Ok(&found), "the streaming walk of {body} differs");
+    found
 }
 
 const NULL: u8 = 1;
@@ -126,8 +132,9 @@ struct Node {
     nullable: bool,
     enum_values: Option<Vec<Value>>,
     constant: Option<Value>,
-    /// `None` without a `properties` keyword.
-    properties: Option<HashMap<String, NodeId>>,
+    /// `None` without a `properties` keyword; sorted by [`by_length`] (a binary search per key of a
+    /// body, mostly settled by lengths, is cheaper than hashing it).
+    properties: Option<Vec<(String, NodeId)>>,
     required: Vec<String>,
     /// `additionalProperties` as a schema.
     extra_schema: Option<NodeId>,
@@ -201,12 +208,13 @@ impl Compiled {
         node.constant = map.get("const").cloned();
         if let Some(Value::Object(props)) = map.get("properties") {
             let base = child("properties");
-            let mut compiled = HashMap::with_capacity(props.len());
+            let mut compiled = Vec::with_capacity(props.len());
             for (name, prop) in props {
                 if let Some(pid) = self.compile(doc, &format!("{base}/{}", escape(name)), prop, depth + 1) {
-                    compiled.insert(name.clone(), pid);
+                    compiled.push((name.clone(), pid));
                 }
             }
+            compiled.sort_unstable_by(|a, b| by_length(&a.0, &b.0));
             node.properties = Some(compiled);
         }
         node.required = map
@@ -280,8 +288,7 @@ impl Compiled {
     /// Checks `body` against the schema at `pointer` (a response schema of the index).
     pub(crate) fn walk(&self, pointer: &str, body: &Value) -> Vec<Observation> {
         let Some(&root) = self.by_pointer.get(pointer) else { return Vec::new() };
-        let mut walker =
-            Walker { compiled: self, budget: NODE_BUDGET, out: Observations::default(), at: Vec::with_capacity(16) };
+        let mut walker = Walker::new(self);
         walker.check(root, body, 0);
         walker.out.into_vec()
     }
@@ -308,36 +315,45 @@ fn collect_response_schemas<'d>(value: &'d Value, pointer: &str, out: &mut Vec<(
     }
 }
 
-/// One step of the path in the body: a property name, or `*` (an array element or map entry).
-#[derive(Debug, Clone, Copy)]
-enum Step<'v> {
-    Name(&'v str),
-    Any,
+/// The path in the body, written as it is walked (`/tags/*`): a property name when it may appear in a
+/// report, else `*` (array elements, map entries, names that look like data).
+#[derive(Debug, Clone, Default)]
+struct Path {
+    text: String,
 }
 
-struct Walker<'c, 'v> {
+impl Path {
+    /// Appends one step; returns the length to truncate back to.
+    fn push(&mut self, name: Option<&str>) -> usize {
+        let mark = self.text.len();
+        self.text.push('/');
+        match name {
+            Some(name) if sketch::is_safe_name(name) => self.text.push_str(name),
+            _ => self.text.push('*'),
+        }
+        mark
+    }
+
+    fn pop(&mut self, mark: usize) {
+        self.text.truncate(mark);
+    }
+}
+
+struct Walker<'c> {
     compiled: &'c Compiled,
     budget: usize,
     out: Observations,
-    /// Where in the body; written out only for an observation.
-    at: Vec<Step<'v>>,
+    /// Where in the body.
+    at: Path,
 }
 
-impl<'c, 'v> Walker<'c, 'v> {
-    fn node(&self, id: NodeId) -> &'c Node {
-        &self.compiled.nodes[id]
+impl<'c> Walker<'c> {
+    fn new(compiled: &'c Compiled) -> Self {
+        Walker { compiled, budget: NODE_BUDGET, out: Observations::default(), at: Path::default() }
     }
 
-    fn at(&self) -> String {
-        let mut out = String::new();
-        for step in &self.at {
-            out.push('/');
-            match step {
-                Step::Name(name) if sketch::is_safe_name(name) => out.push_str(name),
-                _ => out.push('*'),
-            }
-        }
-        out
+    fn node(&self, id: NodeId) -> &'c Node {
+        &self.compiled.nodes[id]
     }
 
     fn note(
@@ -348,113 +364,152 @@ impl<'c, 'v> Walker<'c, 'v> {
         value: Option<Value>,
         sketch: Option<Value>,
     ) {
-        let o = Observation { kind, schema: self.node(node).pointer.clone(), at: self.at(), name, value, sketch };
+        let o = Observation {
+            kind,
+            schema: self.node(node).pointer.clone(),
+            at: self.at.text.clone(),
+            name,
+            value,
+            sketch,
+        };
         self.out.add(o);
     }
 
-    fn check(&mut self, id: NodeId, value: &'v Value, depth: usize) {
+    /// Takes one node of the budget for `id`: its parts, or `None` when nothing is checked there.
+    fn enter(&mut self, id: NodeId, depth: usize) -> Option<&'c [NodeId]> {
         if depth > MAX_DEPTH || self.budget == 0 {
-            return;
+            return None;
         }
         self.budget -= 1;
-        let compiled = self.compiled;
-        let parts = &compiled.nodes[id].parts;
-        if parts.is_empty() {
-            return;
+        let parts = &self.compiled.nodes[id].parts;
+        (!parts.is_empty()).then_some(parts.as_slice())
+    }
+
+    fn has_unions(&self, parts: &[NodeId]) -> bool {
+        parts.iter().any(|&p| !self.compiled.nodes[p].unions.is_empty())
+    }
+
+    fn check(&mut self, id: NodeId, value: &Value, depth: usize) {
+        if let Some(parts) = self.enter(id, depth) {
+            self.entered(parts, value, depth);
         }
+    }
+
+    /// The checks of `value` at `parts`, once entered.
+    fn entered(&mut self, parts: &'c [NodeId], value: &Value, depth: usize) {
+        let compiled = self.compiled;
         for &part in parts {
             for branches in &compiled.nodes[part].unions {
                 self.union(branches, value, depth);
             }
         }
-        if let Some((first, allowed)) = declared_types(compiled, parts) {
-            let actual = type_bit(value);
-            let fits = allowed & actual != 0 || (actual == INTEGER && allowed & NUMBER != 0);
-            if !fits {
-                let expected = TYPE_NAMES
-                    .iter()
-                    .filter(|(_, bit)| allowed & bit != 0)
-                    .map(|(name, _)| Value::String((*name).to_string()))
-                    .collect();
-                self.note(
-                    DriftKind::TypeMismatch,
-                    first,
-                    None,
-                    Some(Value::Array(expected)),
-                    Some(sketch::sketch(value)),
-                );
-                return;
-            }
-        }
-        if value.is_null() {
+        if !self.fits_type(parts, type_bit(value), || sketch::sketch(value)) || value.is_null() {
             return;
         }
-        for &part in parts {
-            let node = &compiled.nodes[part];
-            let listed = match (&node.enum_values, &node.constant) {
-                (Some(values), _) => Some(values.iter().any(|v| same(v, value))),
-                (_, Some(constant)) => Some(same(constant, value)),
-                _ => None,
-            };
-            if listed == Some(false) {
-                self.note(DriftKind::EnumValueAdded, part, None, sketch::safe_literal(value), None);
-                break;
-            }
-        }
+        self.check_enum(parts, |listed| same(listed, value), || sketch::safe_literal(value));
         match value {
             Value::Object(object) => self.object(parts, object, depth),
             Value::Array(items) => {
-                if let Some(item_schema) = parts.iter().find_map(|&p| compiled.nodes[p].items) {
-                    self.at.push(Step::Any);
+                if let Some(item_schema) = self.items(parts) {
+                    let mark = self.at.push(None);
                     for item in items {
                         self.check(item_schema, item, depth + 1);
                     }
-                    self.at.pop();
+                    self.at.pop(mark);
                 }
             }
             _ => {}
         }
     }
 
-    fn object(&mut self, parts: &'c [NodeId], object: &'v Map<String, Value>, depth: usize) {
-        let compiled = self.compiled;
-        let with_properties = |p: &&NodeId| compiled.nodes[**p].properties.is_some();
-        // New properties go to the schema itself when it lists properties, else to its last `allOf`
-        // member that does (the specific part, not a shared base).
-        let target = match parts.first().filter(with_properties) {
-            Some(first) => Some(*first),
-            None => parts.iter().rev().find(with_properties).copied(),
-        };
-        let allows_extra = parts.iter().any(|&p| compiled.nodes[p].allows_extra);
-        let extras = parts.iter().find_map(|&p| compiled.nodes[p].extra_schema);
+    /// Whether a value of type `actual` fits the types the parts declare; notes a mismatch (with the
+    /// value's sketch) when it does not.
+    fn fits_type(&mut self, parts: &[NodeId], actual: u8, sketch: impl FnOnce() -> Value) -> bool {
+        let Some((first, allowed)) = declared_types(self.compiled, parts) else { return true };
+        let fits = type_fits(allowed, actual);
+        if !fits {
+            let expected = TYPE_NAMES
+                .iter()
+                .filter(|(_, bit)| allowed & bit != 0)
+                .map(|(name, _)| Value::String((*name).to_string()))
+                .collect();
+            self.note(DriftKind::TypeMismatch, first, None, Some(Value::Array(expected)), Some(sketch()));
+        }
+        fits
+    }
+
+    /// Whether a value of type `actual` fits the types the parts declare.
+    fn type_allowed(&self, parts: &[NodeId], actual: u8) -> bool {
+        declared_types(self.compiled, parts).is_none_or(|(_, allowed)| type_fits(allowed, actual))
+    }
+
+    /// Whether any part lists values (`enum` or `const`).
+    fn has_enum(&self, parts: &[NodeId]) -> bool {
+        parts.iter().any(|&p| self.compiled.nodes[p].enum_values.is_some() || self.compiled.nodes[p].constant.is_some())
+    }
+
+    /// Notes the first part whose `enum`/`const` does not list the value (`is` compares a listed value).
+    fn check_enum(&mut self, parts: &[NodeId], is: impl Fn(&Value) -> bool, literal: impl FnOnce() -> Option<Value>) {
         for &part in parts {
-            for name in &compiled.nodes[part].required {
+            let node = &self.compiled.nodes[part];
+            let listed = match (&node.enum_values, &node.constant) {
+                (Some(values), _) => Some(values.iter().any(&is)),
+                (_, Some(constant)) => Some(is(constant)),
+                _ => None,
+            };
+            if listed == Some(false) {
+                self.note(DriftKind::EnumValueAdded, part, None, literal(), None);
+                return;
+            }
+        }
+    }
+
+    /// The schema of array items, from the first part that has one.
+    fn items(&self, parts: &[NodeId]) -> Option<NodeId> {
+        parts.iter().find_map(|&p| self.compiled.nodes[p].items)
+    }
+
+    fn object(&mut self, parts: &'c [NodeId], object: &Map<String, Value>, depth: usize) {
+        let shape = ObjectShape::of(self.compiled, parts);
+        for (key, value) in object {
+            match shape.property(self.compiled, key) {
+                Some((part, prop)) => {
+                    if value.is_null() {
+                        self.declared_null(&shape, part, prop, key);
+                        continue;
+                    }
+                    let mark = self.at.push(Some(key));
+                    self.check(prop, value, depth + 1);
+                    self.at.pop(mark);
+                }
+                None => match shape.undeclared() {
+                    Undeclared::Schema(extra) => {
+                        let mark = self.at.push(None);
+                        self.check(extra, value, depth + 1);
+                        self.at.pop(mark);
+                    }
+                    Undeclared::Added(target) => {
+                        self.note(DriftKind::PropertyAdded, target, safe(key), None, Some(sketch::sketch(value)))
+                    }
+                    Undeclared::Allowed => {}
+                },
+            }
+        }
+        // After the properties, as a streamed object can only tell them at its end.
+        for &part in parts {
+            for name in &self.compiled.nodes[part].required {
                 if !object.contains_key(name) {
                     self.note(DriftKind::RequiredMissing, part, safe(name), None, None);
                 }
             }
         }
-        for (key, value) in object {
-            let declared =
-                parts.iter().find_map(|&p| compiled.nodes[p].properties.as_ref()?.get(key.as_str()).map(|&s| (p, s)));
-            if let Some((part, prop)) = declared {
-                if value.is_null() {
-                    let required = parts.iter().any(|&p| compiled.nodes[p].required.iter().any(|r| r == key));
-                    if required && !self.accepts_null(prop, 0) {
-                        self.note(DriftKind::RequiredNull, target.unwrap_or(part), safe(key), None, None);
-                    }
-                    continue;
-                }
-                self.at.push(Step::Name(key));
-                self.check(prop, value, depth + 1);
-                self.at.pop();
-            } else if let Some(extra) = extras {
-                self.at.push(Step::Any);
-                self.check(extra, value, depth + 1);
-                self.at.pop();
-            } else if let (false, Some(target)) = (allows_extra, target) {
-                self.note(DriftKind::PropertyAdded, target, safe(key), None, Some(sketch::sketch(value)));
-            }
+    }
+
+    /// A declared property that is `null`: drift when it is required and its schema does not allow it.
+    fn declared_null(&mut self, shape: &ObjectShape<'_>, part: NodeId, prop: NodeId, key: &str) {
+        let required = shape.parts.iter().any(|&p| self.compiled.nodes[p].required.iter().any(|r| r == key));
+        if required && !self.accepts_null(prop, 0) {
+            self.note(DriftKind::RequiredNull, shape.target.unwrap_or(part), safe(key), None, None);
         }
     }
 
@@ -476,7 +531,7 @@ impl<'c, 'v> Walker<'c, 'v> {
     }
 
     /// A `oneOf`/`anyOf`: the branch that fits best (fewest observations) speaks for the value.
-    fn union(&mut self, branches: &[NodeId], value: &'v Value, depth: usize) {
+    fn union(&mut self, branches: &[NodeId], value: &Value, depth: usize) {
         let mut best: Option<Observations> = None;
         for &branch in branches {
             let mut scratch = Walker {
@@ -502,6 +557,56 @@ impl<'c, 'v> Walker<'c, 'v> {
     }
 }
 
+/// What the parts of an object schema say about its properties.
+struct ObjectShape<'c> {
+    parts: &'c [NodeId],
+    /// Where new properties go: the schema itself when it lists properties, else its last `allOf`
+    /// member that does (the specific part, not a shared base).
+    target: Option<NodeId>,
+    allows_extra: bool,
+    extras: Option<NodeId>,
+}
+
+/// What an undeclared property is.
+enum Undeclared {
+    /// Checked against `additionalProperties`.
+    Schema(NodeId),
+    /// Drift, noted at this schema.
+    Added(NodeId),
+    /// Allowed (or nowhere to note it).
+    Allowed,
+}
+
+impl<'c> ObjectShape<'c> {
+    fn of(compiled: &Compiled, parts: &'c [NodeId]) -> Self {
+        let with_properties = |p: &&NodeId| compiled.nodes[**p].properties.is_some();
+        let target = match parts.first().filter(with_properties) {
+            Some(first) => Some(*first),
+            None => parts.iter().rev().find(with_properties).copied(),
+        };
+        let allows_extra = parts.iter().any(|&p| compiled.nodes[p].allows_extra);
+        let extras = parts.iter().find_map(|&p| compiled.nodes[p].extra_schema);
+        ObjectShape { parts, target, allows_extra, extras }
+    }
+
+    /// The part declaring `key` and the property's schema.
+    fn property(&self, compiled: &Compiled, key: &str) -> Option<(NodeId, NodeId)> {
+        self.parts.iter().find_map(|&p| {
+            let properties = compiled.nodes[p].properties.as_ref()?;
+            let found = properties.binary_search_by(|(name, _)| by_length(name, key)).ok()?;
+            Some((p, properties[found].1))
+        })
+    }
+
+    fn undeclared(&self) -> Undeclared {
+        match (self.extras, self.allows_extra, self.target) {
+            (Some(extra), _, _) => Undeclared::Schema(extra),
+            (None, false, Some(target)) => Undeclared::Added(target),
+            _ => Undeclared::Allowed,
+        }
+    }
+}
+
 /// The types the parts allow as bits, with the first part that constrains them; `None` when no part
 /// does.
 fn declared_types(compiled: &Compiled, parts: &[NodeId]) -> Option<(NodeId, u8)> {
@@ -519,6 +624,16 @@ fn declared_types(compiled: &Compiled, parts: &[NodeId]) -> Option<(NodeId, u8)>
         *allowed |= NULL;
     }
     found
+}
+
+/// Names ordered by length, then bytes.
+fn by_length(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+/// Whether a value of type `actual` is one of the `allowed` types (an integer is a number).
+fn type_fits(allowed: u8, actual: u8) -> bool {
+    allowed & actual != 0 || (actual == INTEGER && allowed & NUMBER != 0)
 }
 
 /// JSON equality with numbers compared by value (`1` and `1.0` are the same enum value).
