@@ -21,7 +21,7 @@ use std::marker::PhantomData;
 use std::time::Instant;
 
 use bytes::Bytes;
-use reqwest::header::AUTHORIZATION;
+use reqwest::header::{HeaderMap, AUTHORIZATION};
 use reqwest::StatusCode;
 use tracing::Instrument;
 
@@ -67,15 +67,10 @@ async fn run<D: Decode>(
     replay: Replay<'_>,
 ) -> Result<ResponseValue<D::Output>, Error> {
     let shared = &client.inner.shared;
-    // Drift capture (feature `drift`): decided per call before sending; `None` when off or not sampled.
-    #[cfg(feature = "drift")]
-    let sample = shared.drift.as_ref().and_then(|recorder| recorder.capture(op));
-    #[cfg(not(feature = "drift"))]
-    let sample = PhantomData;
+    let sample = Sample::decide(client, op);
     let exchanged = exchange(client, op, request, replay, D::UPGRADE).await;
-    #[cfg(feature = "drift")]
-    if let (Some(capture), Err(Error::Api(api))) = (&sample, &exchanged) {
-        capture.error(api);
+    if let Err(Error::Api(api)) = &exchanged {
+        sample.error(api);
     }
     let Exchange { response, attempts, span } = exchanged?;
     let limits = Limits { max_body: shared.max_body, max_error_body: shared.max_error_body };
@@ -86,12 +81,59 @@ async fn run<D: Decode>(
     }
 }
 
-/// The drift capture of a sampled call, handed to its decoder (feature `drift`; nothing without it).
+/// The drift capture of a call, handed to its decoder: with feature `drift`, the capture when the call
+/// was sampled (decided before sending); without it, nothing, and every method is a no-op.
 #[cfg(feature = "drift")]
-pub(crate) type Sample<'a> = Option<crate::drift::Capture<'a>>;
-/// The drift capture of a sampled call (feature `drift`; nothing without it).
+pub(crate) struct Sample<'a>(Option<crate::drift::Capture<'a>>);
+/// The drift capture of a call (feature `drift`; without it, nothing, and every method is a no-op).
 #[cfg(not(feature = "drift"))]
-pub(crate) type Sample<'a> = PhantomData<&'a ()>;
+pub(crate) struct Sample<'a>(PhantomData<&'a ()>);
+
+#[cfg(feature = "drift")]
+impl<'a> Sample<'a> {
+    fn decide(client: &'a Client, op: &'a OperationSpec) -> Self {
+        Sample(client.inner.shared.drift.as_ref().and_then(|recorder| recorder.capture(op)))
+    }
+
+    /// An error answer (its body already read into the error).
+    fn error(&self, api: &ApiError) {
+        if let Some(capture) = &self.0 {
+            capture.error(api);
+        }
+    }
+
+    /// A success whose body is read here.
+    fn body(&self, status: StatusCode, headers: &HeaderMap, body: &[u8]) {
+        if let Some(capture) = &self.0 {
+            capture.body(status, headers, body);
+        }
+    }
+
+    /// A success whose body is not read here: status and media type only.
+    #[allow(
+        dead_code,
+        reason = "used by the empty and streamed decoders, named by generated code when the spec has such operations"
+    )]
+    fn head(&self, status: StatusCode, headers: &HeaderMap) {
+        if let Some(capture) = &self.0 {
+            capture.head(status, headers);
+        }
+    }
+}
+
+#[cfg(not(feature = "drift"))]
+impl<'a> Sample<'a> {
+    fn decide(_client: &'a Client, _op: &'a OperationSpec) -> Self {
+        Sample(PhantomData)
+    }
+    fn error(&self, _api: &ApiError) {}
+    fn body(&self, _status: StatusCode, _headers: &HeaderMap, _body: &[u8]) {}
+    #[allow(
+        dead_code,
+        reason = "used by the empty and streamed decoders, named by generated code when the spec has such operations"
+    )]
+    fn head(&self, _status: StatusCode, _headers: &HeaderMap) {}
+}
 
 /// A success response and how it came (the part of a call that does not depend on the body type).
 struct Exchange {
@@ -302,12 +344,7 @@ impl<T: ResponseBody + Send> Decode for Body<T> {
     ) -> Result<ResponseValue<T>, Error> {
         let (status, headers, body) = read_whole(response, attempts, limits.max_body).await?;
         // Before decoding: a body that fails to decode is the drift most worth knowing about.
-        #[cfg(feature = "drift")]
-        if let Some(capture) = sample {
-            capture.body(status, &headers, &body);
-        }
-        #[cfg(not(feature = "drift"))]
-        let _ = sample;
+        sample.body(status, &headers, &body);
         match T::decode(status.as_u16(), &body) {
             Ok(value) => Ok(ResponseValue::new(value, status, headers)),
             Err(source) => Err(Error::Decode(Box::new(DecodeError { status, headers, body, source }))),
@@ -325,12 +362,7 @@ impl Decode for Empty {
     ) -> Result<ResponseValue<()>, Error> {
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
-        #[cfg(feature = "drift")]
-        if let Some(capture) = sample {
-            capture.head(status, &headers);
-        }
-        #[cfg(not(feature = "drift"))]
-        let _ = sample;
+        sample.head(status, &headers);
         // Read to the end (nothing kept) so the connection goes back to the pool; an unexpected body
         // over the cap is not drained, its connection is dropped instead.
         match body::discard(response, limits.max_body).await {
@@ -351,12 +383,7 @@ impl Decode for Stream {
     ) -> Result<ResponseValue<ByteStream>, Error> {
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
-        #[cfg(feature = "drift")]
-        if let Some(capture) = sample {
-            capture.head(status, &headers);
-        }
-        #[cfg(not(feature = "drift"))]
-        let _ = sample;
+        sample.head(status, &headers);
         Ok(ResponseValue::new(ByteStream::new(Box::pin(response.bytes_stream())), status, headers))
     }
 }
