@@ -53,15 +53,19 @@ impl State {
     /// (and books nothing) if that slot is after `until`.
     fn reserve(&mut self, rule: &Rule, now: Duration, until: Option<Duration>) -> Result<Duration, Duration> {
         let tat = self.tat.max(now);
-        let at = tat.saturating_sub(rule.tolerance).max(now).max(self.paused_until).max(self.log.earliest(
-            now,
-            rule.requests,
-            rule.window,
-        ));
+        // The GCRA's own slot (with the pause, which must not be followed by a burst)...
+        let scheduled = tat.saturating_sub(rule.tolerance).max(now).max(self.paused_until);
+        // ...which the window log may push later: only by the margin and the timer's whole
+        // milliseconds, since the GCRA already keeps the rate.
+        let at = scheduled.max(self.log.earliest(now, rule.requests, rule.window));
         if until.is_some_and(|until| at > until) {
             return Err(at - now);
         }
-        self.tat = tat.max(at).saturating_add(rule.interval_at(self.rate(now, rule.recovery)));
+        // The schedule advances from its own slot, not from the log's: otherwise every push by a
+        // rounded millisecond would be added to all later slots, and with an interval that is not a
+        // whole number of milliseconds (2 per 5 ms) the rate would lose one tick in every few slots.
+        // The window log still holds the hard bound.
+        self.tat = tat.max(scheduled).saturating_add(rule.interval_at(self.rate(now, rule.recovery)));
         // Logged at the millisecond tick the sleeper will wake on (tokio's timer resolution; exact when
         // the bucket was created on a tick, as on the paused clock): a slot booked between ticks is
         // taken at the next one, and the log must not free it one window after the earlier moment.
