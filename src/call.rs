@@ -102,11 +102,20 @@ impl<'a> Sample<'a> {
         }
     }
 
-    /// A success whose body is read here.
-    #[allow(dead_code, reason = "used by the body decoders, named by generated code when the spec has operations with a body")]
-    fn body(&self, status: StatusCode, headers: &HeaderMap, body: &[u8]) {
-        if let Some(capture) = &self.0 {
-            capture.body(status, headers, body);
+    /// Decodes a success body read here, checking it when the call was sampled.
+    #[allow(
+        dead_code,
+        reason = "used by the body decoders, named by generated code when the spec has operations with a body"
+    )]
+    fn decode<T: ResponseBody>(
+        &self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> Result<T, serde_json::Error> {
+        match &self.0 {
+            Some(capture) => capture.decode(status, headers, body),
+            None => T::decode(status.as_u16(), body),
         }
     }
 
@@ -128,8 +137,18 @@ impl<'a> Sample<'a> {
         Sample(PhantomData)
     }
     fn error(&self, _api: &ApiError) {}
-    #[allow(dead_code, reason = "used by the body decoders, named by generated code when the spec has operations with a body")]
-    fn body(&self, _status: StatusCode, _headers: &HeaderMap, _body: &[u8]) {}
+    #[allow(
+        dead_code,
+        reason = "used by the body decoders, named by generated code when the spec has operations with a body"
+    )]
+    fn decode<T: ResponseBody>(
+        &self,
+        status: StatusCode,
+        _headers: &HeaderMap,
+        body: &Bytes,
+    ) -> Result<T, serde_json::Error> {
+        T::decode(status.as_u16(), body)
+    }
     #[allow(
         dead_code,
         reason = "used by the empty and streamed decoders, named by generated code when the spec has such operations"
@@ -345,9 +364,7 @@ impl<T: ResponseBody + Send> Decode for Body<T> {
         sample: Sample<'_>,
     ) -> Result<ResponseValue<T>, Error> {
         let (status, headers, body) = read_whole(response, attempts, limits.max_body).await?;
-        // Before decoding: a body that fails to decode is the drift most worth knowing about.
-        sample.body(status, &headers, &body);
-        match T::decode(status.as_u16(), &body) {
+        match sample.decode::<T>(status, &headers, &body) {
             Ok(value) => Ok(ResponseValue::new(value, status, headers)),
             Err(source) => Err(Error::Decode(Box::new(DecodeError { status, headers, body, source }))),
         }

@@ -19,13 +19,16 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use serde_json::Value;
 
-use crate::{ApiError, Client, OperationSpec};
+use bytes::Bytes;
+
+use crate::{ApiError, Client, OperationSpec, ResponseBody};
 
 pub use config::{DriftConfig, DEFAULT_MAX_FINDINGS, ENV_DRIFT_FILE, ENV_DRIFT_SAMPLE};
 pub use report::{DriftFinding, DriftKind, DriftReport};
 
 use index::SchemaIndex;
 use report::{FindingKey, Store};
+pub(crate) use walk::{json_body_watched, Events};
 
 /// Longest media type a report repeats (a longer `Content-Type` is reported as `(invalid)`).
 const MAX_MEDIA_TYPE: usize = 100;
@@ -136,9 +139,45 @@ enum Seen<'b> {
 }
 
 impl Capture<'_> {
-    /// A success body the decoder read whole.
+    /// Decodes a success body the decoder read whole, checking it on the way: the typed decode drives
+    /// the parse and the schema walk listens to it (one parse); when it could not listen to all of it
+    /// (a type that skips or reinterprets tokens, or a body that fails to decode, the drift most worth
+    /// knowing about), the body is walked on its own.
+    pub(crate) fn decode<T: ResponseBody>(
+        &self,
+        status: reqwest::StatusCode,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> Result<T, serde_json::Error> {
+        let Some((place, schema)) = self.check(status.as_u16(), headers, Seen::Bytes(body)) else {
+            return T::decode(status.as_u16(), body);
+        };
+        let listener = self.recorder.index().and_then(|index| index.schemas.listen(schema));
+        let Some(mut listener) = listener else { return T::decode(status.as_u16(), body) };
+        let decoded = T::decode_watched(status.as_u16(), body, &mut listener);
+        match listener.finish().filter(|_| decoded.is_ok()) {
+            Some(observations) => {
+                for observation in observations {
+                    self.record(&place, observation);
+                }
+            }
+            None => self.walk(&place, schema, body),
+        }
+        decoded
+    }
+
+    /// A success body obtained another way (a raw call), walked on its own.
     pub(crate) fn body(&self, status: reqwest::StatusCode, headers: &HeaderMap, body: &[u8]) {
-        self.check(status.as_u16(), headers, Seen::Bytes(body));
+        if let Some((place, schema)) = self.check(status.as_u16(), headers, Seen::Bytes(body)) {
+            self.walk(&place, schema, body);
+        }
+    }
+
+    fn walk(&self, place: &Place<'_>, schema: &str, body: &[u8]) {
+        let Some(index) = self.recorder.index() else { return };
+        for observation in index.schemas.walk_bytes(schema, body).unwrap_or_default() {
+            self.record(place, observation);
+        }
     }
 
     /// A success response whose body is not read here.
@@ -153,9 +192,11 @@ impl Capture<'_> {
         self.check(error.status.as_u16(), &error.headers, seen);
     }
 
-    fn check(&self, status: u16, headers: &HeaderMap, seen: Seen<'_>) {
-        let Some(index) = self.recorder.index() else { return };
-        let Some(entry) = index.operation(self.op.method.as_str(), self.op.template) else { return };
+    /// Records what the status and media type say, and walks a parsed body; for JSON bytes, returns
+    /// where they land and the pointer of the schema to walk them against (the caller walks them).
+    fn check<'i>(&'i self, status: u16, headers: &HeaderMap, seen: Seen<'_>) -> Option<(Place<'i>, &'i str)> {
+        let index = self.recorder.index()?;
+        let entry = index.operation(self.op.method.as_str(), self.op.template)?;
         self.recorder.store().checked += 1;
         let media = headers.get(CONTENT_TYPE).map(|v| media_type(v.as_bytes()));
         let (body, has_body) = match seen {
@@ -183,38 +224,41 @@ impl Capture<'_> {
                     sketch: body.sketch(),
                 },
             );
-            return;
+            return None;
         };
         if !has_body {
-            return;
+            return None;
         }
-        let Some(media) = media else {
+        let schema = match media {
             // No Content-Type: checked against the declared JSON schema, as the client decodes it.
-            if let Some(schema) = response.json_schema() {
-                for observation in body.walk(&index.schemas, schema) {
-                    self.record(&place, observation);
+            None => response.json_schema()?,
+            Some(media) => match response.media(&media) {
+                None => {
+                    self.record(
+                        &place,
+                        walk::Observation {
+                            kind: DriftKind::MediaTypeUndeclared,
+                            schema: response.pointer.clone(),
+                            at: String::new(),
+                            name: None,
+                            value: None,
+                            sketch: body.sketch(),
+                        },
+                    );
+                    return None;
                 }
-            }
-            return;
+                Some(schema) => schema?,
+            },
         };
-        match response.media(&media) {
-            None => self.record(
-                &place,
-                walk::Observation {
-                    kind: DriftKind::MediaTypeUndeclared,
-                    schema: response.pointer.clone(),
-                    at: String::new(),
-                    name: None,
-                    value: None,
-                    sketch: body.sketch(),
-                },
-            ),
-            Some(Some(schema)) => {
-                for observation in body.walk(&index.schemas, schema) {
+        match body {
+            Body::None => None,
+            Body::Json(_) => Some((place, schema)),
+            Body::Parsed(value) => {
+                for observation in index.schemas.walk(schema, value) {
                     self.record(&place, observation);
                 }
+                None
             }
-            Some(None) => {}
         }
     }
 
@@ -274,22 +318,13 @@ impl Capture<'_> {
 enum Body<'b> {
     /// Nothing to check: not read, empty, not JSON or not parsed.
     None,
-    /// JSON bytes, walked as they are parsed (no `Value` built for what fits the schema).
+    /// JSON bytes (walked by the caller, as they are decoded).
     Json(&'b [u8]),
     /// Already parsed (an error body).
     Parsed(&'b Value),
 }
 
 impl Body<'_> {
-    /// Where the body departs from `schema`; nothing when it is not JSON.
-    fn walk(&self, schemas: &walk::Compiled, schema: &str) -> Vec<walk::Observation> {
-        match self {
-            Body::None => Vec::new(),
-            Body::Json(bytes) => schemas.walk_bytes(schema, bytes).unwrap_or_default(),
-            Body::Parsed(value) => schemas.walk(schema, value),
-        }
-    }
-
     /// The body's shape (an undeclared status or media type: parsed only then).
     fn sketch(&self) -> Option<Value> {
         match self {

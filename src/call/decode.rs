@@ -40,11 +40,34 @@ pub(crate) fn serialize_raw<S: serde::Serializer>(body: &Bytes, serializer: S) -
 pub trait ResponseBody: Sized {
     /// Decodes `body`, which arrived with `status`.
     fn decode(status: u16, body: &Bytes) -> Result<Self, serde_json::Error>;
+
+    /// [`ResponseBody::decode`], telling drift capture what the body holds as it is parsed, so a
+    /// sampled body is parsed once. Not public API: the default tells nothing, and capture then walks
+    /// the body on its own.
+    #[doc(hidden)]
+    #[cfg(feature = "drift")]
+    fn decode_watched(
+        status: u16,
+        body: &Bytes,
+        events: &mut dyn crate::drift::Events,
+    ) -> Result<Self, serde_json::Error> {
+        events.blind();
+        Self::decode(status, body)
+    }
 }
 
 impl<T: DeserializeOwned> ResponseBody for T {
     fn decode(_status: u16, body: &Bytes) -> Result<Self, serde_json::Error> {
         json_body(body)
+    }
+
+    #[cfg(feature = "drift")]
+    fn decode_watched(
+        _status: u16,
+        body: &Bytes,
+        events: &mut dyn crate::drift::Events,
+    ) -> Result<Self, serde_json::Error> {
+        crate::drift::json_body_watched(body, events)
     }
 }
 

@@ -10,7 +10,11 @@ use serde_json::{Map, Value};
 use super::report::DriftKind;
 use super::sketch;
 
-mod stream;
+mod listen;
+mod tee;
+
+pub(crate) use listen::Events;
+pub(crate) use tee::json_body_watched;
 
 /// Deepest schema nesting followed (a body nested deeper is not checked below it).
 const MAX_DEPTH: usize = 64;
@@ -283,6 +287,22 @@ impl Compiled {
         for &member in &self.nodes[id].all_of {
             self.gather(member, parts, depth + 1);
         }
+    }
+
+    /// Checks the JSON `body` against the schema at `pointer` (a response schema of the index): the
+    /// findings [`Compiled::walk`] gives for the parsed body, or the parse error when it is not JSON.
+    /// The body's tokens are told to a [`Listener`] as they are parsed; no `Value` is built for what
+    /// fits the schema.
+    pub(crate) fn walk_bytes(&self, pointer: &str, body: &[u8]) -> Result<Vec<Observation>, serde_json::Error> {
+        use serde::Deserialize as _;
+        let Some(mut listener) = self.listen(pointer) else { return Ok(Vec::new()) };
+        // One UTF-8 check of the whole body instead of one per string (`from_slice` fails on the same
+        // bodies: invalid UTF-8 outside a string is a syntax error anyway).
+        let text = std::str::from_utf8(body).map_err(|_| serde::de::Error::custom("the body is not UTF-8"))?;
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        serde::de::IgnoredAny::deserialize(tee::Tee::new(&mut deserializer, &mut listener))?;
+        deserializer.end()?;
+        Ok(listener.finish().unwrap_or_default())
     }
 
     /// Checks `body` against the schema at `pointer` (a response schema of the index).
@@ -558,6 +578,7 @@ impl<'c> Walker<'c> {
 }
 
 /// What the parts of an object schema say about its properties.
+#[derive(Clone, Copy)]
 struct ObjectShape<'c> {
     parts: &'c [NodeId],
     /// Where new properties go: the schema itself when it lists properties, else its last `allOf`

@@ -143,7 +143,8 @@ fn the_window_check_catches_an_excess() {
 /// window log pushes to the next tick must not delay every later slot too (it did: 375/s of 400/s).
 #[test]
 fn an_interval_between_timer_ticks_keeps_the_rate() {
-    let case = Case { requests: 2, period: Duration::from_millis(5), burst: 1, arrivals: vec![], saturating_callers: 1 };
+    let case =
+        Case { requests: 2, period: Duration::from_millis(5), burst: 1, arrivals: vec![], saturating_callers: 1 };
     let (_, second) = run(&case);
     let span = second[second.len() - 1] - second[0];
     assert_eq!(span, Duration::from_millis(15), "{second:?}");
