@@ -150,6 +150,38 @@ struct Node {
     unions: Vec<Vec<NodeId>>,
     /// This schema (resolved) and its `allOf` members (resolved, recursively): every part that applies.
     parts: Vec<NodeId>,
+    /// What the parts say of any value, read once (see [`Summary`]).
+    summary: Summary,
+}
+
+/// What a schema's parts say of any value, so a scalar that fits is passed in a few comparisons.
+#[derive(Debug, Default, Clone, Copy)]
+struct Summary {
+    /// A part has `oneOf`/`anyOf`.
+    unions: bool,
+    /// A part lists values (`enum` or `const`).
+    listed: bool,
+    /// The types all parts allow (`declared_types`).
+    types: Option<(NodeId, u8)>,
+    /// How many `required` names the parts list.
+    required: usize,
+    /// What the parts say of an object's properties (see [`ObjectShape`]).
+    target: Option<NodeId>,
+    allows_extra: bool,
+    extras: Option<NodeId>,
+}
+
+impl Summary {
+    /// Whether a scalar of type `actual` can lead to no finding at all.
+    fn quiet_for(self, actual: u8) -> bool {
+        !self.unions && !self.listed && self.types.is_none_or(|(_, allowed)| type_fits(allowed, actual))
+    }
+
+    /// Whether an object or array (`kind`) can be followed token by token: no union to choose a
+    /// branch of, no `enum` to compare it with, and of a declared type (else the finding sketches it).
+    fn streams(self, kind: u8) -> bool {
+        self.quiet_for(kind)
+    }
 }
 
 /// The spec's schemas, compiled into [`Node`]s on first use (by pointer).
@@ -171,7 +203,20 @@ impl Compiled {
         for id in 0..compiled.nodes.len() {
             let mut parts = Vec::new();
             compiled.gather(id, &mut parts, 0);
+            let shape = ObjectShape::of(&compiled, &parts);
+            let summary = Summary {
+                required: parts.iter().map(|&p| compiled.nodes[p].required.len()).sum(),
+                target: shape.target,
+                allows_extra: shape.allows_extra,
+                extras: shape.extras,
+                unions: parts.iter().any(|&p| !compiled.nodes[p].unions.is_empty()),
+                listed: parts
+                    .iter()
+                    .any(|&p| compiled.nodes[p].enum_values.is_some() || compiled.nodes[p].constant.is_some()),
+                types: declared_types(&compiled, &parts),
+            };
             compiled.nodes[id].parts = parts;
+            compiled.nodes[id].summary = summary;
         }
         compiled
     }
@@ -405,6 +450,13 @@ impl<'c> Walker<'c> {
         (!parts.is_empty()).then_some(parts.as_slice())
     }
 
+    /// Takes the budget [`Walker::enter`] takes, for a value known to need no check.
+    fn enter_quietly(&mut self, depth: usize) {
+        if depth <= MAX_DEPTH && self.budget > 0 {
+            self.budget -= 1;
+        }
+    }
+
     fn has_unions(&self, parts: &[NodeId]) -> bool {
         parts.iter().any(|&p| !self.compiled.nodes[p].unions.is_empty())
     }
@@ -456,16 +508,6 @@ impl<'c> Walker<'c> {
             self.note(DriftKind::TypeMismatch, first, None, Some(Value::Array(expected)), Some(sketch()));
         }
         fits
-    }
-
-    /// Whether a value of type `actual` fits the types the parts declare.
-    fn type_allowed(&self, parts: &[NodeId], actual: u8) -> bool {
-        declared_types(self.compiled, parts).is_none_or(|(_, allowed)| type_fits(allowed, actual))
-    }
-
-    /// Whether any part lists values (`enum` or `const`).
-    fn has_enum(&self, parts: &[NodeId]) -> bool {
-        parts.iter().any(|&p| self.compiled.nodes[p].enum_values.is_some() || self.compiled.nodes[p].constant.is_some())
     }
 
     /// Notes the first part whose `enum`/`const` does not list the value (`is` compares a listed value).

@@ -96,7 +96,9 @@ impl Compiled {
             walker: Walker::new(self),
             root,
             stack: Vec::new(),
-            key: String::new(),
+            last: (0, 0),
+            required: false,
+            orders: Vec::new(),
             started: false,
             done: false,
             blind: false,
@@ -111,8 +113,13 @@ pub(crate) struct Listener<'c> {
     root: NodeId,
     /// The objects and arrays the events are inside, innermost last.
     stack: Vec<Frame<'c>>,
-    /// The last key, until its value begins.
-    key: String,
+    /// The last key, until its value begins: its entry in `orders`.
+    last: (usize, usize),
+    /// Whether the last key is a `required` name.
+    required: bool,
+    /// Per object schema, the keys of the last object of it and what they were: the objects of a
+    /// list mostly repeat their keys in one order, so a key is then judged by one comparison.
+    orders: Vec<(NodeId, Vec<Heard>)>,
     started: bool,
     done: bool,
     blind: bool,
@@ -124,11 +131,15 @@ enum Frame<'c> {
     Object {
         parts: &'c [NodeId],
         shape: ObjectShape<'c>,
-        /// `required` names seen, one bit per name in part order.
+        /// `required` names seen, one bit per name in part order, of how many.
         seen: u128,
+        required: usize,
         depth: usize,
         /// What the value after the last key is.
         next: Option<Next>,
+        /// Its schema's entry in `orders`, and how many keys came so far.
+        order: usize,
+        position: usize,
         /// The path to truncate back to when the object ends.
         mark: Option<usize>,
     },
@@ -140,22 +151,36 @@ enum Frame<'c> {
     Record { builder: Builder, then: Then<'c> },
 }
 
+/// A key as judged at one position of an object.
+struct Heard {
+    key: Box<str>,
+    next: Next,
+    /// Its bits among the `required` names.
+    required: u128,
+}
+
 /// The value after an object's key.
 #[derive(Clone, Copy)]
 enum Next {
-    Declared { part: NodeId, prop: NodeId },
+    /// `quiet`: the scalar types (bits) that can lead to no finding at `prop`.
+    Declared {
+        part: NodeId,
+        prop: NodeId,
+        quiet: u8,
+    },
     Extra(NodeId),
     Added(NodeId),
     Allowed,
 }
 
 /// What a value is checked as, once it begins.
-enum Slot<'c> {
+enum Slot {
     Check {
         id: NodeId,
         depth: usize,
-        /// A declared property: its path step and, for `null`, its parent's judgement.
-        property: Option<(NodeId, ObjectShape<'c>)>,
+        /// A declared property (the part declaring it): its path step and, for `null`, its
+        /// parent's judgement.
+        property: Option<NodeId>,
         /// An `additionalProperties` entry: a `*` step in the path.
         extra: bool,
     },
@@ -181,7 +206,7 @@ impl<'c> Listener<'c> {
     }
 
     /// Where the value that begins now belongs.
-    fn slot(&mut self) -> Option<Slot<'c>> {
+    fn slot(&mut self) -> Option<Slot> {
         let Some(top) = self.stack.last_mut() else {
             if std::mem::replace(&mut self.started, true) {
                 return None;
@@ -189,12 +214,12 @@ impl<'c> Listener<'c> {
             return Some(Slot::Check { id: self.root, depth: 0, property: None, extra: false });
         };
         Some(match top {
-            Frame::Object { shape, depth, next, .. } => match next.take()? {
-                Next::Declared { part, prop } => {
-                    Slot::Check { id: prop, depth: *depth + 1, property: Some((part, *shape)), extra: false }
+            Frame::Object { depth, next, .. } => match next.take()? {
+                Next::Declared { part, prop, .. } => {
+                    Slot::Check { id: prop, depth: *depth + 1, property: Some(part), extra: false }
                 }
                 Next::Extra(id) => Slot::Check { id, depth: *depth + 1, property: None, extra: true },
-                Next::Added(target) => Slot::Added { target, name: safe(&self.key) },
+                Next::Added(target) => Slot::Added { target, name: safe(last_key(&self.orders, self.last)) },
                 Next::Allowed => Slot::Skip,
             },
             Frame::Array { item: Some(id), depth, .. } => {
@@ -208,7 +233,7 @@ impl<'c> Listener<'c> {
     /// The path step of a checked value.
     fn step(&mut self, property: bool, extra: bool) -> Option<usize> {
         if property {
-            Some(self.walker.at.push(Some(&self.key)))
+            Some(self.walker.at.push(Some(last_key(&self.orders, self.last))))
         } else if extra {
             Some(self.walker.at.push(None))
         } else {
@@ -275,16 +300,39 @@ impl<'c> Listener<'c> {
                 match self.walker.enter(id, depth) {
                     None => Frame::Skip { nesting: 1, mark },
                     Some(parts) if kind == OBJECT => {
-                        let required = self.walker.required_names(parts).count();
-                        if self.walker.streams(parts, OBJECT) && required <= MAX_TRACKED_REQUIRED {
-                            let shape = ObjectShape::of(self.walker.compiled, parts);
-                            Frame::Object { parts, shape, seen: 0, depth, next: None, mark }
+                        let summary = self.walker.compiled.nodes[id].summary;
+                        if summary.streams(OBJECT) && summary.required <= MAX_TRACKED_REQUIRED {
+                            let shape = ObjectShape {
+                                parts,
+                                target: summary.target,
+                                allows_extra: summary.allows_extra,
+                                extras: summary.extras,
+                            };
+                            let order = match self.orders.iter().position(|(of, _)| *of == id) {
+                                Some(order) => order,
+                                None => {
+                                    self.orders.push((id, Vec::new()));
+                                    self.orders.len() - 1
+                                }
+                            };
+                            let required = summary.required;
+                            Frame::Object {
+                                parts,
+                                shape,
+                                seen: 0,
+                                required,
+                                depth,
+                                next: None,
+                                order,
+                                position: 0,
+                                mark,
+                            }
                         } else {
                             Frame::Record { builder: Builder::new(kind), then: Then::Entered { parts, depth, mark } }
                         }
                     }
                     Some(parts) => {
-                        if self.walker.streams(parts, ARRAY) {
+                        if self.walker.compiled.nodes[id].summary.streams(ARRAY) {
                             let item = self.walker.items(parts);
                             let items_mark = item.map(|_| self.walker.at.push(None));
                             Frame::Array { item, depth, mark, items_mark }
@@ -311,10 +359,13 @@ impl<'c> Listener<'c> {
                 }
                 self.pop(mark);
             }
-            Some(Frame::Object { parts, seen, mark, .. }) if kind == OBJECT => {
-                for (bit, (part, name)) in self.walker.required_names(parts).enumerate() {
-                    if seen & (1 << bit) == 0 {
-                        self.walker.note(DriftKind::RequiredMissing, part, safe(name), None, None);
+            Some(Frame::Object { parts, seen, required, mark, .. }) if kind == OBJECT => {
+                let all = u128::MAX.checked_shr(128 - required as u32).unwrap_or(0);
+                if seen != all {
+                    for (bit, (part, name)) in self.walker.required_names(parts).enumerate() {
+                        if seen & (1 << bit) == 0 {
+                            self.walker.note(DriftKind::RequiredMissing, part, safe(name), None, None);
+                        }
                     }
                 }
                 self.pop(mark);
@@ -331,6 +382,22 @@ impl<'c> Listener<'c> {
 
 impl Events for Listener<'_> {
     fn scalar(&mut self, scalar: Scalar<'_>) {
+        // The common case first: a declared property's scalar that can lead to no finding. Only the
+        // budget is taken, as `enter` would (a `null` is judged by its parent, without entering).
+        if let Some(Frame::Object { next: next @ Some(Next::Declared { .. }), depth, .. }) = self.stack.last_mut() {
+            let Some(Next::Declared { quiet, .. }) = *next else { return };
+            let quiet = match scalar {
+                Scalar::Null => !self.required,
+                _ => quiet & scalar.type_bit() != 0,
+            };
+            if quiet {
+                *next = None;
+                if !matches!(scalar, Scalar::Null) {
+                    self.walker.enter_quietly(*depth + 1);
+                }
+                return;
+            }
+        }
         if self.feed(|b| b.put(scalar.to_value())) {
             return;
         }
@@ -344,14 +411,22 @@ impl Events for Listener<'_> {
                 let sketch = sketch::sketch(&scalar.to_value());
                 self.walker.note(DriftKind::PropertyAdded, target, name, None, Some(sketch));
             }
-            Slot::Check { id, property: Some((part, shape)), .. } if matches!(scalar, Scalar::Null) => {
-                // As in the `Value` walk: a declared property that is `null` is judged by its parent.
-                self.walker.declared_null(&shape, part, id, &self.key);
+            Slot::Check { id, property: Some(part), .. } if matches!(scalar, Scalar::Null) => {
+                // As in the `Value` walk: a declared property that is `null` is judged by its parent
+                // (only a required one can be drift).
+                if let (true, Some(Frame::Object { shape, .. })) = (self.required, self.stack.last()) {
+                    self.walker.declared_null(shape, part, id, last_key(&self.orders, self.last));
+                }
             }
             Slot::Check { id, depth, property, extra } => {
-                let mark = self.step(property.is_some(), extra);
-                self.walker.scalar(id, scalar, depth);
-                self.pop(mark);
+                if let Some(parts) = self.walker.enter(id, depth) {
+                    // Most scalars fit a schema that lists nothing: then there is no finding to place.
+                    if !self.walker.compiled.nodes[id].summary.quiet_for(scalar.type_bit()) {
+                        let mark = self.step(property.is_some(), extra);
+                        self.walker.scalar(parts, scalar, depth);
+                        self.pop(mark);
+                    }
+                }
             }
         }
         self.ended();
@@ -362,29 +437,26 @@ impl Events for Listener<'_> {
     }
 
     fn key(&mut self, key: &str) {
-        if self.feed(|b| b.key(key)) {
-            return;
-        }
-        let compiled = self.walker.compiled;
-        let required = |parts| self.walker.required_names(parts);
+        let walker = &self.walker;
         match self.stack.last_mut() {
+            Some(Frame::Record { builder, .. }) => builder.key(key),
             Some(Frame::Skip { .. }) => {}
-            Some(Frame::Object { parts, shape, seen, next, .. }) if next.is_none() => {
-                for (bit, (_, name)) in required(parts).enumerate() {
-                    if name == key {
-                        *seen |= 1 << bit;
+            Some(Frame::Object { parts, shape, seen, next, order, position, .. }) if next.is_none() => {
+                let known = &mut self.orders[*order].1;
+                let heard = match known.get(*position) {
+                    Some(heard) if *heard.key == *key => (heard.next, heard.required),
+                    _ => {
+                        let judged = judge(walker, parts, shape, key);
+                        known.truncate(*position);
+                        known.push(Heard { key: key.into(), next: judged.0, required: judged.1 });
+                        judged
                     }
-                }
-                *next = Some(match shape.property(compiled, key) {
-                    Some((part, prop)) => Next::Declared { part, prop },
-                    None => match shape.undeclared() {
-                        Undeclared::Schema(extra) => Next::Extra(extra),
-                        Undeclared::Added(target) => Next::Added(target),
-                        Undeclared::Allowed => Next::Allowed,
-                    },
-                });
-                self.key.clear();
-                self.key.push_str(key);
+                };
+                self.last = (*order, *position);
+                *position += 1;
+                *seen |= heard.1;
+                *next = Some(heard.0);
+                self.required = heard.1 != 0;
             }
             _ => self.blind(),
         }
@@ -405,6 +477,38 @@ impl Events for Listener<'_> {
     fn blind(&mut self) {
         self.blind = true;
     }
+}
+
+/// The key `orders` holds at `at`.
+fn last_key(orders: &[(NodeId, Vec<Heard>)], (order, position): (usize, usize)) -> &str {
+    orders.get(order).and_then(|(_, heard)| heard.get(position)).map_or("", |heard| &heard.key)
+}
+
+/// What the value after `key` is in an object of `parts`, and the key's bits among their `required`
+/// names.
+fn judge(walker: &Walker<'_>, parts: &[NodeId], shape: &ObjectShape<'_>, key: &str) -> (Next, u128) {
+    let mut required = 0;
+    for (bit, (_, name)) in walker.required_names(parts).enumerate() {
+        if name == key {
+            required |= 1 << bit;
+        }
+    }
+    let next = match shape.property(walker.compiled, key) {
+        Some((part, prop)) => {
+            let node = &walker.compiled.nodes[prop];
+            let quiet = [NULL, BOOLEAN, INTEGER, NUMBER, STRING]
+                .into_iter()
+                .filter(|&bit| node.parts.is_empty() || node.summary.quiet_for(bit))
+                .fold(0, |bits, bit| bits | bit);
+            Next::Declared { part, prop, quiet }
+        }
+        None => match shape.undeclared() {
+            Undeclared::Schema(extra) => Next::Extra(extra),
+            Undeclared::Added(target) => Next::Added(target),
+            Undeclared::Allowed => Next::Allowed,
+        },
+    };
+    (next, required)
 }
 
 /// A `Value` built from events (what `serde_json` would have parsed).
@@ -456,8 +560,8 @@ impl<'c> Walker<'c> {
         parts.iter().flat_map(move |&p| compiled.nodes[p].required.iter().map(move |name| (p, name)))
     }
 
-    fn scalar(&mut self, id: NodeId, scalar: Scalar<'_>, depth: usize) {
-        let Some(parts) = self.enter(id, depth) else { return };
+    /// The checks of a scalar at `parts`, once entered.
+    fn scalar(&mut self, parts: &'c [NodeId], scalar: Scalar<'_>, depth: usize) {
         if self.has_unions(parts) {
             self.entered(parts, &scalar.to_value(), depth);
             return;
@@ -467,13 +571,6 @@ impl<'c> Walker<'c> {
             return;
         }
         self.check_enum(parts, |listed| scalar.same(listed), || sketch::safe_literal(&scalar.to_value()));
-    }
-
-    /// Whether a value of `kind` (object or array) at `parts` can be followed event by event: no union
-    /// to choose a branch of, no `enum` to compare it with, and of a declared type (else the finding
-    /// sketches it).
-    fn streams(&self, parts: &[NodeId], kind: u8) -> bool {
-        !self.has_unions(parts) && !self.has_enum(parts) && self.type_allowed(parts, kind)
     }
 }
 
