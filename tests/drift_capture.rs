@@ -227,6 +227,24 @@ async fn a_body_full_of_sentinel_values_leaves_only_shapes_in_the_report() {
     println!("sentinel report:\n{}", report.to_json_lines());
 }
 
+/// A body the generated type cannot decode is still checked whole (the walk that rides along the
+/// decode stops with it, so the bytes are walked on their own): the call fails with the decode error
+/// and the report says what departed, before and after the place the decode stopped.
+#[tokio::test]
+async fn a_body_that_fails_to_decode_is_checked_whole() {
+    let server = loopback::start(|_: &Seen| {
+        let body = json!({"id": "ast_1", "enabled": "yes", "name": "Front desk", "mood": "calm"});
+        reply(200, "application/json", &body)
+    })
+    .await;
+    let client = client(&server.url, DriftConfig::all());
+    let failed = client.get_assistant().assistant_id("ast_1").send().await;
+    assert!(matches!(failed, Err(Error::Decode(_))), "{failed:?}");
+    let found: Vec<_> = client.drift_report().findings.iter().map(|f| (f.kind, f.name.clone())).collect();
+    assert!(found.contains(&(DriftKind::TypeMismatch, None)), "{found:?}");
+    assert!(found.contains(&(DriftKind::PropertyAdded, Some("mood".into()))), "after the failure too: {found:?}");
+}
+
 #[tokio::test]
 async fn sampling_checks_about_the_rate_and_the_same_seed_samples_the_same_calls() {
     let server = loopback::start(future_invent).await;

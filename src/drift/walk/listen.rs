@@ -702,6 +702,24 @@ mod tests {
         }
     }
 
+    /// A body past the node budget is checked up to it, as the `Value` walk checks it: a scalar
+    /// passed without entering its schema still takes its share.
+    #[test]
+    fn the_budget_ends_the_walk_where_the_value_walk_ends() {
+        let compiled = &VENDORED.compiled;
+        let list = "/paths/~1orgs~1{org_id}~1assistants/get/responses/200/content/application~1json/schema";
+        let item = json!({"id": "a", "name": "b", "enabled": true});
+        let mut items = vec![item; 60_000];
+        items[0]["mood"] = json!(1);
+        items[59_999]["late"] = json!(1);
+        let body = Value::Array(items);
+        let bytes = serde_json::to_vec(&body).expect("JSON");
+        let found = compiled.walk_bytes(list, &bytes).expect("JSON");
+        let names: Vec<_> = found.iter().filter_map(|o| o.name.as_deref()).collect();
+        assert_eq!(names, ["mood"], "within the budget, and nothing after it");
+        assert_eq!(found, compiled.walk(list, &body));
+    }
+
     #[test]
     fn escaped_keys_and_strings_are_read_as_their_text() {
         let compiled = &VENDORED.compiled;
