@@ -28,7 +28,7 @@ pub use report::{DriftFinding, DriftKind, DriftReport};
 
 use index::SchemaIndex;
 use report::{FindingKey, Store};
-pub(crate) use walk::{json_body_watched, Events};
+pub(crate) use walk::{json_body_watched, Events, Listener};
 
 /// Longest media type a report repeats (a longer `Content-Type` is reported as `(invalid)`).
 const MAX_MEDIA_TYPE: usize = 100;

@@ -49,9 +49,9 @@ pub trait ResponseBody: Sized {
     fn decode_watched(
         status: u16,
         body: &Bytes,
-        events: &mut dyn crate::drift::Events,
+        listener: &mut crate::drift::Listener<'_>,
     ) -> Result<Self, serde_json::Error> {
-        events.blind();
+        crate::drift::Events::blind(listener);
         Self::decode(status, body)
     }
 }
@@ -65,9 +65,9 @@ impl<T: DeserializeOwned> ResponseBody for T {
     fn decode_watched(
         _status: u16,
         body: &Bytes,
-        events: &mut dyn crate::drift::Events,
+        listener: &mut crate::drift::Listener<'_>,
     ) -> Result<Self, serde_json::Error> {
-        crate::drift::json_body_watched(body, events)
+        crate::drift::json_body_watched(body, listener)
     }
 }
 

@@ -13,7 +13,7 @@ use super::sketch;
 mod listen;
 mod tee;
 
-pub(crate) use listen::Events;
+pub(crate) use listen::{Events, Listener};
 pub(crate) use tee::json_body_watched;
 
 /// Deepest schema nesting followed (a body nested deeper is not checked below it).

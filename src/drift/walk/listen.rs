@@ -108,7 +108,7 @@ impl Compiled {
 
 /// The walk of one body, fed by [`Events`]. [`Listener::finish`] gives the findings the `Value` walk
 /// would give, or `None` when the events did not describe one whole JSON value.
-pub(crate) struct Listener<'c> {
+pub struct Listener<'c> {
     walker: Walker<'c>,
     root: NodeId,
     /// The objects and arrays the events are inside, innermost last.
@@ -815,7 +815,7 @@ mod tests {
         fn heard<T: DeserializeOwned>(pointer: &str, body: &[u8]) -> Result<(bool, usize), TestCaseError> {
             let compiled = &VENDORED.compiled;
             let mut listener = compiled.listen(pointer).ok_or_else(|| TestCaseError::fail(pointer.to_string()))?;
-            let decoded = json_body_watched::<T>(body, &mut listener);
+            let decoded = json_body_watched::<T, _>(body, &mut listener);
             let alone = compiled.walk_bytes(pointer, body).map_err(|e| TestCaseError::fail(e.to_string()))?;
             if decoded.is_err() {
                 return Ok((false, alone.len()));
@@ -899,17 +899,17 @@ mod tests {
             let compiled = &VENDORED.compiled;
             let blind = |decoded: bool, listener: Listener<'_>| (decoded, listener.finish());
             let mut listener = compiled.listen("/components/schemas/Assistant").expect("compiled");
-            let decoded = json_body_watched::<EnumAccess>(br#"{"id": {"A": 1}}"#, &mut listener).is_ok();
+            let decoded = json_body_watched::<EnumAccess, _>(br#"{"id": {"A": 1}}"#, &mut listener).is_ok();
             assert_eq!(blind(decoded, listener), (true, None), "an enum access");
             let mut listener = compiled.listen("/components/schemas/Assistant").expect("compiled");
             let body = br#"{"id": "a", "by_number": {"7": true}}"#;
-            let decoded = json_body_watched::<NumberKeys>(body, &mut listener).is_ok();
+            let decoded = json_body_watched::<NumberKeys, _>(body, &mut listener).is_ok();
             assert_eq!(blind(decoded, listener), (true, None), "a key read as a number");
             let mut listener = compiled.listen("/components/schemas/Assistant").expect("compiled");
-            let decoded = json_body_watched::<NumberKeys>(br#"{"id": "a", "by_number": {}}"#, &mut listener).is_ok();
+            let decoded = json_body_watched::<NumberKeys, _>(br#"{"id": "a", "by_number": {}}"#, &mut listener).is_ok();
             assert!(decoded && listener.finish().is_some(), "the same type, heard whole when it reads no such key");
             let mut listener = compiled.listen("/components/schemas/Assistant").expect("compiled");
-            assert!(json_body_watched::<serde_json::Value>(
+            assert!(json_body_watched::<serde_json::Value, _>(
                 br#"{"id": "a", "name": "b", "enabled": true}"#,
                 &mut listener
             )

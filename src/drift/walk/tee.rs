@@ -12,9 +12,9 @@ use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, Map
 use super::listen::{Events, Scalar};
 
 /// `crate::decode::json_body`, telling `events` what the body holds as `T` is decoded from it.
-pub(crate) fn json_body_watched<T: DeserializeOwned>(
+pub(crate) fn json_body_watched<T: DeserializeOwned, L: Events>(
     body: &[u8],
-    events: &mut dyn Events,
+    events: &mut L,
 ) -> Result<T, serde_json::Error> {
     if body.iter().all(u8::is_ascii_whitespace) {
         // Read as `null`, which the body does not hold.
@@ -28,14 +28,14 @@ pub(crate) fn json_body_watched<T: DeserializeOwned>(
 }
 
 /// `inner`, telling `events` what it parses (`key`: it is an object's key).
-pub(crate) struct Tee<'e, D> {
+pub(crate) struct Tee<'e, D, L> {
     inner: D,
-    events: &'e mut dyn Events,
+    events: &'e mut L,
     key: bool,
 }
 
-impl<'e, D> Tee<'e, D> {
-    pub(crate) fn new(inner: D, events: &'e mut dyn Events) -> Self {
+impl<'e, D, L> Tee<'e, D, L> {
+    pub(crate) fn new(inner: D, events: &'e mut L) -> Self {
         Tee { inner, events, key: false }
     }
 }
@@ -51,7 +51,7 @@ macro_rules! forward {
     };
 }
 
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for Tee<'_, D> {
+impl<'de, D: Deserializer<'de>, L: Events> Deserializer<'de> for Tee<'_, D, L> {
     type Error = D::Error;
 
     forward! {
@@ -98,13 +98,13 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Tee<'_, D> {
 }
 
 /// A visitor passing each visit on to `inner` after telling `events`.
-struct Watch<'e, V> {
+struct Watch<'e, V, L> {
     inner: V,
-    events: &'e mut dyn Events,
+    events: &'e mut L,
     key: bool,
 }
 
-impl<V> Watch<'_, V> {
+impl<V, L: Events> Watch<'_, V, L> {
     fn scalar(&mut self, scalar: Scalar<'_>) {
         match (self.key, scalar) {
             (true, Scalar::Str(key)) => self.events.key(key),
@@ -138,7 +138,7 @@ macro_rules! unseen {
     };
 }
 
-impl<'de, V: Visitor<'de>> Visitor<'de> for Watch<'_, V> {
+impl<'de, V: Visitor<'de>, L: Events> Visitor<'de> for Watch<'_, V, L> {
     type Value = V::Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -231,13 +231,13 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Watch<'_, V> {
 }
 
 /// A seed deserializing through a [`Tee`].
-struct WatchSeed<'e, S> {
+struct WatchSeed<'e, S, L> {
     inner: S,
-    events: &'e mut dyn Events,
+    events: &'e mut L,
     key: bool,
 }
 
-impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for WatchSeed<'_, S> {
+impl<'de, S: DeserializeSeed<'de>, L: Events> DeserializeSeed<'de> for WatchSeed<'_, S, L> {
     type Value = S::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<S::Value, D::Error> {
@@ -245,12 +245,12 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for WatchSeed<'_, S> {
     }
 }
 
-struct WatchSeq<'e, A> {
+struct WatchSeq<'e, A, L> {
     inner: A,
-    events: &'e mut dyn Events,
+    events: &'e mut L,
 }
 
-impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for WatchSeq<'_, A> {
+impl<'de, A: SeqAccess<'de>, L: Events> SeqAccess<'de> for WatchSeq<'_, A, L> {
     type Error = A::Error;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, A::Error> {
@@ -262,12 +262,12 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for WatchSeq<'_, A> {
     }
 }
 
-struct WatchMap<'e, A> {
+struct WatchMap<'e, A, L> {
     inner: A,
-    events: &'e mut dyn Events,
+    events: &'e mut L,
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for WatchMap<'_, A> {
+impl<'de, A: MapAccess<'de>, L: Events> MapAccess<'de> for WatchMap<'_, A, L> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
