@@ -443,16 +443,17 @@ impl Events for Listener<'_> {
             Some(Frame::Skip { .. }) => {}
             Some(Frame::Object { parts, shape, seen, next, order, position, .. }) if next.is_none() => {
                 let known = &mut self.orders[*order].1;
-                let heard = match known.get(*position) {
-                    Some(heard) if *heard.key == *key => (heard.next, heard.required),
+                let (at, heard) = match known.get(*position) {
+                    Some(heard) if *heard.key == *key => (*position, (heard.next, heard.required)),
                     _ => {
                         let judged = judge(walker, parts, shape, key);
+                        // An object of the same schema nested in this one may have left fewer keys.
                         known.truncate(*position);
                         known.push(Heard { key: key.into(), next: judged.0, required: judged.1 });
-                        judged
+                        (known.len() - 1, judged)
                     }
                 };
-                self.last = (*order, *position);
+                self.last = (*order, at);
                 *position += 1;
                 *seen |= heard.1;
                 *next = Some(heard.0);
@@ -699,6 +700,27 @@ mod tests {
             assert_eq!(found.iter().map(|o| o.kind).collect::<Vec<_>>(), expected, "{body}");
             let value: Value = serde_json::from_str(body).expect("JSON");
             assert_eq!(found, compiled.walk("/components/schemas/S", &value), "{body}");
+        }
+    }
+
+    /// An object nested in an object of its own schema (a recursive schema) shares the memo of keys:
+    /// the inner one rewrites it, and the outer one's later keys are still judged and named right.
+    #[test]
+    fn a_recursive_schema_keeps_names_right_across_nesting() {
+        let doc = json!({"components": {"schemas": {"Node": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {"name": {"type": "string"}, "kids": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}}
+        }}}});
+        let node = "/components/schemas/Node";
+        for body in [
+            json!({"name": "a", "kids": [{"zzz": 1}], "extra": 2}),
+            json!({"name": "a", "kids": [{"name": "b", "kids": [], "inner": 1}], "outer": true}),
+            json!({"kids": [{"kids": [{"deep": null}], "mid": 1}], "name": "a", "top": "x"}),
+            json!({"kids": [{"name": "x", "kids": [{"deep": 1}], "mid": 1}]}),
+        ] {
+            let found = super::super::walk(&doc, node, &body);
+            assert!(found.iter().all(|o| o.name.is_some()), "every added property named: {found:?}");
         }
     }
 
