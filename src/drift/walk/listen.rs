@@ -17,6 +17,8 @@ use super::{
 /// Most `required` names of one object schema tracked while listening; an object schema with more is
 /// checked through a `Value`.
 const MAX_TRACKED_REQUIRED: usize = 128;
+/// Most keys of one object schema remembered for the next object of it.
+const MAX_REMEMBERED_KEYS: usize = 256;
 
 /// What a JSON parse tells as it goes. A value is one scalar, or a `begin_*` … `end_*` pair; an
 /// object's entries are a key then its value.
@@ -447,8 +449,9 @@ impl Events for Listener<'_> {
                     Some(heard) if *heard.key == *key => (*position, (heard.next, heard.required)),
                     _ => {
                         let judged = judge(walker, parts, shape, key);
-                        // An object of the same schema nested in this one may have left fewer keys.
-                        known.truncate(*position);
+                        // An object of the same schema nested in this one may have left fewer keys; a
+                        // map's keys rarely repeat, and past the bound only the last slot is reused.
+                        known.truncate((*position).min(MAX_REMEMBERED_KEYS - 1));
                         known.push(Heard { key: key.into(), next: judged.0, required: judged.1 });
                         (known.len() - 1, judged)
                     }
@@ -722,6 +725,21 @@ mod tests {
             let found = super::super::walk(&doc, node, &body);
             assert!(found.iter().all(|o| o.name.is_some()), "every added property named: {found:?}");
         }
+    }
+
+    /// A map with more keys than are remembered is judged key by key all the same.
+    #[test]
+    fn a_map_past_the_remembered_keys_is_judged_whole() {
+        let doc = json!({"components": {"schemas": {"M": {
+            "type": "object",
+            "additionalProperties": {"type": "object", "additionalProperties": false, "properties": {"n": {"type": "integer"}}}
+        }}}});
+        let entries: serde_json::Map<String, Value> = (0..600)
+            .map(|i| (format!("k{i}"), if i == 599 { json!({"n": 1, "late": 1}) } else { json!({"n": i}) }))
+            .collect();
+        let found = super::super::walk(&doc, "/components/schemas/M", &Value::Object(entries));
+        let names: Vec<_> = found.iter().map(|o| o.name.as_deref()).collect();
+        assert_eq!(names, [Some("late")]);
     }
 
     /// A body past the node budget is checked up to it, as the `Value` walk checks it: a scalar
