@@ -849,13 +849,23 @@ mod tests {
             body
         }
 
-        /// Decodes `body` into `T` with the walk listening; when the decode succeeds, the listener
-        /// heard the whole body and found what walking the bytes on their own finds. Returns whether
-        /// it decoded and the findings.
-        fn heard<T: DeserializeOwned>(pointer: &str, body: &[u8]) -> Result<(bool, usize), TestCaseError> {
+        /// Decodes `body` into `T` with the walk listening: the same value or the same error as the
+        /// decode alone (the tee is transparent), and when it succeeds, the listener heard the whole
+        /// body and found what walking the bytes on their own finds. Returns whether it decoded and
+        /// the findings.
+        fn heard<T: DeserializeOwned + serde::Serialize>(
+            pointer: &str,
+            body: &[u8],
+        ) -> Result<(bool, usize), TestCaseError> {
             let compiled = &VENDORED.compiled;
             let mut listener = compiled.listen(pointer).ok_or_else(|| TestCaseError::fail(pointer.to_string()))?;
             let decoded = json_body_watched::<T, _>(body, &mut listener);
+            let alone_decoded = crate::decode::json_body::<T>(body);
+            let as_text = |r: &Result<T, serde_json::Error>| match r {
+                Ok(value) => serde_json::to_string(value).map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            prop_assert_eq!(as_text(&decoded), as_text(&alone_decoded), "{}", String::from_utf8_lossy(body));
             let alone = compiled.walk_bytes(pointer, body).map_err(|e| TestCaseError::fail(e.to_string()))?;
             if decoded.is_err() {
                 return Ok((false, alone.len()));
