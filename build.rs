@@ -10,7 +10,6 @@ use invent_spec::files::{remove_stale, write_if_changed};
 const SPEC: &str = "openapi.json";
 const OVERRIDES: &str = "spec-overrides.json";
 
-// --- spec selection (pipeline): INVENT_API_SPEC / INVENT_API_OVERRIDES ---------------------------
 /// The spec to generate from and the overrides to apply. `INVENT_API_SPEC=path` builds the crate from
 /// another spec (scripts/corpus-check.sh does this for every corpus spec); then only
 /// `INVENT_API_OVERRIDES=path` supplies overrides (Invent's `spec-overrides.json` is not applied to a
@@ -25,7 +24,6 @@ fn spec_paths() -> (PathBuf, Option<(PathBuf, bool)>) {
         None => (PathBuf::from(SPEC), explicit.or_else(|| Some((PathBuf::from(OVERRIDES), false)))),
     }
 }
-// --- end spec selection ---------------------------------------------------------------------------
 
 fn main() -> ExitCode {
     let (spec, overrides) = spec_paths();
@@ -111,7 +109,6 @@ fn run(spec: &Path, overrides: Option<(&Path, bool)>) -> Result<(), String> {
     Ok(())
 }
 
-// --- spec revision (packaging): invent_api::SPEC_VERSION / SPEC_SHA256 -----------------------------
 /// Exports the generating spec's `info.version` and the SHA-256 of its bytes to the crate
 /// (`src/spec_revision.rs`), whichever spec it is (`INVENT_API_SPEC` too).
 fn export_spec_revision(spec: &Path) -> Result<(), String> {
@@ -122,7 +119,6 @@ fn export_spec_revision(spec: &Path) -> Result<(), String> {
     println!("cargo:rustc-env=INVENT_API_SPEC_SHA256={}", revision.sha256);
     Ok(())
 }
-// --- end spec revision ------------------------------------------------------------------------------
 
 fn read_json(path: &Path) -> Result<Option<serde_json::Value>, String> {
     match std::fs::read_to_string(path) {
