@@ -369,6 +369,20 @@ fn now_rfc3339() -> String {
 impl Client {
     /// (Feature `drift`.) What drift capture has found so far on this client and its clones (empty
     /// when capture is off).
+    ///
+    /// ```no_run
+    /// use invent_api::{Client, DriftConfig};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let client = Client::builder().api_key("sk_…").drift(DriftConfig::all()).build()?;
+    /// client.list_assistants().send().await?;
+    /// for finding in client.drift_report().findings {
+    ///     // Shapes only: where the answer departs from the spec, never the values it held.
+    ///     println!("{} {} {:?} at {}", finding.kind.as_str(), finding.operation, finding.name, finding.schema);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn drift_report(&self) -> DriftReport {
         self.inner.shared.drift.as_ref().map(Recorder::report).unwrap_or_default()
     }

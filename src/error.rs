@@ -222,6 +222,15 @@ impl Error {
     /// string, or an object with a `message`), `detail` and `title` (RFC 9457 problem details) and
     /// `errors[0].message`. `None` without a response, for a body that is not JSON (an HTML page
     /// from a proxy is no message) or one without any of these.
+    ///
+    /// ```no_run
+    /// # async fn run(client: invent_api::Client) {
+    /// if let Err(e) = client.get_assistant().assistant_id("ast_1").send().await {
+    ///     // `{"message": "Assistant not found"}`, `{"error": {"message": …}}`, problem details, …
+    ///     eprintln!("{}: {}", e.status().map_or(0, |s| s.as_u16()), e.message().unwrap_or("(no message)"));
+    /// }
+    /// # }
+    /// ```
     pub fn message(&self) -> Option<&str> {
         match self {
             Error::Api(e) => e.parsed.as_ref().and_then(server_message),
@@ -232,6 +241,19 @@ impl Error {
     /// The error body decoded as `T`: the type the operation declares (`Operation::ErrorBody`, e.g.
     /// `types::ErrorBody`, or a by-status `types::<Operation>Error` enum), or any other
     /// `DeserializeOwned` type. `None` without a body or when it does not decode.
+    ///
+    /// ```no_run
+    /// use invent_api::types;
+    ///
+    /// # async fn run(client: invent_api::Client) {
+    /// if let Err(e) = client.list_assistants().send().await {
+    ///     // The error body the spec declares, or your own type for a shape it does not.
+    ///     let declared: Option<types::ErrorBody> = e.body_as();
+    ///     let raw: Option<serde_json::Value> = e.body_as();
+    ///     println!("{declared:?} {raw:?}");
+    /// }
+    /// # }
+    /// ```
     pub fn body_as<T: crate::ResponseBody>(&self) -> Option<T> {
         match self {
             Error::Api(e) => T::decode(e.status.as_u16(), &e.body).ok(),

@@ -123,6 +123,19 @@ impl Client {
     }
 
     /// Chat events of this client's org's inbox (`GET /orgs/{org}/inbox/ws`), default settings.
+    ///
+    /// ```no_run
+    /// use futures::StreamExt;
+    ///
+    /// # async fn run(client: invent_api::Client) {
+    /// let mut events = client.inbox_events();
+    /// // Live once this returns: a change made after it is not missed.
+    /// events.connected().await;
+    /// while let Some(event) = events.next().await {
+    ///     println!("{event:?}");
+    /// }
+    /// # }
+    /// ```
     pub fn inbox_events(&self) -> EventStream {
         session::start(self, Feed::Inbox, EventsConfig::default())
     }

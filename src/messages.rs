@@ -7,6 +7,17 @@ use crate::types;
 
 impl types::MessagePart {
     /// A text part: `{"type": "text", "text": …}` (what `create_chat_message` sends).
+    ///
+    /// ```no_run
+    /// use invent_api::types;
+    ///
+    /// # async fn run(client: invent_api::Client) -> invent_api::Result<()> {
+    /// let body = types::CreateChatMessageRequest { message: vec![types::MessagePart::text("Are you open today?")] };
+    /// let reply = client.create_chat_message().chat_id("ch_1").body(body).send().await?;
+    /// println!("{}", reply.text());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn text(text: impl Into<String>) -> Self {
         let mut part = Map::new();
         part.insert("type".into(), Value::String("text".into()));
@@ -42,6 +53,17 @@ impl From<types::TextMessagePart> for types::MessagePart {
 impl types::ChatMessage {
     /// The message's text: its text parts (see [`types::MessagePart::as_text`]), in order across its
     /// `messages`, joined with a newline. Empty when it has none.
+    ///
+    /// ```
+    /// use invent_api::types;
+    ///
+    /// let reply: types::ChatMessage = serde_json::from_value(serde_json::json!({
+    ///     "id": "msg_1", "chat_id": "ch_1", "role": "assistant", "created_at": "2026-01-01T00:00:00Z",
+    ///     "messages": [{"parts": [{"type": "text", "text": "We open at 9."}, {"type": "reasoning", "text": "…"}]}]
+    /// }))?;
+    /// assert_eq!(reply.text(), "We open at 9.");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn text(&self) -> String {
         let parts: Vec<&str> =
             self.messages.iter().flat_map(|m| &m.parts).filter_map(types::MessagePart::as_text).collect();

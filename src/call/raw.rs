@@ -65,6 +65,18 @@ impl Client {
     /// (`.`/`..`, in any spelling a URL parser reads as one) fails the call with
     /// [`Error::InvalidRequest`] (see [`RawRequest::allow_dot_segments`]); put ids into it with
     /// [`crate::path_segment`].
+    ///
+    /// ```no_run
+    /// use invent_api::{path_segment, Client, Method};
+    ///
+    /// # async fn run(client: Client, chat_id: &str) -> invent_api::Result<()> {
+    /// // A route the spec does not have yet, with an id from a webhook put in as one segment.
+    /// let path = format!("/orgs/c/chats/{}/notes", path_segment(chat_id)?);
+    /// let notes = client.raw(Method::GET, path).query("take", 20).send_json::<serde_json::Value>().await?;
+    /// println!("{} {}", notes.status(), notes.into_inner());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn raw(&self, method: Method, path: impl Into<String>) -> RawRequest<'_> {
         let mut path = path.into();
         if !path.starts_with('/') {

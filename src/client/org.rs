@@ -113,6 +113,16 @@ impl Client {
     }
 
     /// [`Client::for_org`], failing with [`Error::InvalidRequest`] when `org` cannot be one path segment.
+    ///
+    /// ```no_run
+    /// # async fn run(client: invent_api::Client, org_from_a_webhook: String) -> invent_api::Result<()> {
+    /// // An org id from outside: `..` or an empty string is refused here, before anything is sent.
+    /// let sub_org = client.try_for_org(org_from_a_webhook)?;
+    /// let assistants = sub_org.list_assistants().send().await?;
+    /// println!("{} assistants", assistants.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_for_org(&self, org: impl Into<Org>) -> Result<Client, Error> {
         let org = org.into();
         org.check()?;

@@ -22,7 +22,7 @@ const MAX_REMEMBERED_KEYS: usize = 256;
 
 /// What a JSON parse tells as it goes. A value is one scalar, or a `begin_*` … `end_*` pair; an
 /// object's entries are a key then its value.
-pub trait Events {
+pub(crate) trait Events {
     fn scalar(&mut self, scalar: Scalar<'_>);
     fn begin_map(&mut self);
     fn key(&mut self, key: &str);
@@ -36,7 +36,7 @@ pub trait Events {
 
 /// A JSON scalar as the body holds it (strings borrowed, never copied).
 #[derive(Debug, Clone, Copy)]
-pub enum Scalar<'s> {
+pub(crate) enum Scalar<'s> {
     Null,
     Bool(bool),
     Int(i64),
@@ -109,7 +109,8 @@ impl Compiled {
 }
 
 /// The walk of one body, fed by [`Events`]. [`Listener::finish`] gives the findings the `Value` walk
-/// would give, or `None` when the events did not describe one whole JSON value.
+/// would give, or `None` when the events did not describe one whole JSON value. (Public only because
+/// the hidden `ResponseBody::decode_watched` names it; not reachable from outside the crate.)
 pub struct Listener<'c> {
     walker: Walker<'c>,
     root: NodeId,
