@@ -203,12 +203,28 @@ mod tests {
         assert_eq!(server_wait(&h, now()), Some(Duration::from_secs(4)));
     }
 
+    /// Full jitter: the draws spread over the whole `[0, ceiling)`, not a point in it.
+    #[test]
+    fn jittered_waits_spread_over_zero_to_the_ceiling() {
+        let jitter = Jitter::new(Some(7));
+        let (base, max) = (Duration::from_millis(250), Duration::from_secs(60));
+        let waits: Vec<Duration> = (0..2000).map(|_| jittered(base, max, 2, &jitter)).collect();
+        let mean = waits.iter().sum::<Duration>() / 2000;
+        // Uniform on [0, 1 s): mean 0.5 s with a standard error of 6.5 ms.
+        assert!((Duration::from_millis(470)..Duration::from_millis(530)).contains(&mean), "{mean:?}");
+        assert!(waits.iter().any(|w| *w < Duration::from_millis(50)) && waits.iter().any(|w| *w > Duration::from_millis(950)));
+    }
+
     #[test]
     fn backoff_ceiling_doubles_up_to_the_cap() {
         let (base, max) = (Duration::from_millis(500), Duration::from_secs(8));
         let ceilings: Vec<_> = (0..7).map(|n| ceiling(base, max, n).as_millis()).collect();
         assert_eq!(ceilings, [500, 1000, 2000, 4000, 8000, 8000, 8000]);
         assert_eq!(ceiling(Duration::MAX, Duration::MAX, u32::MAX), LONGEST_WAIT);
+        // The clamp is 30 years of 365 days, no less: a 29-year setting is kept as it is.
+        let years = |n: u64| Duration::from_secs(n * 365 * 24 * 3600);
+        assert_eq!(LONGEST_WAIT, years(30));
+        assert_eq!(ceiling(years(29), Duration::MAX, 0), years(29));
         assert_eq!(ceiling(Duration::from_nanos(1), Duration::MAX, 40), Duration::from_nanos(u64::from(u32::MAX)));
         assert_eq!(ceiling(Duration::ZERO, Duration::MAX, 3), Duration::ZERO);
     }
