@@ -156,6 +156,52 @@ mod tests {
         tokio::runtime::Builder::new_current_thread().build().unwrap()
     }
 
+    /// A body of `frames` ten-byte frames that counts the frames it was asked for, with an exact
+    /// length when `declared` (as hyper gives a response with a Content-Length).
+    struct Counted {
+        frames: usize,
+        declared: Option<u64>,
+        polled: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl http_body::Body for Counted {
+        type Data = Bytes;
+        type Error = std::io::Error;
+
+        fn poll_frame(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+            if self.frames == 0 {
+                return std::task::Poll::Ready(None);
+            }
+            self.frames -= 1;
+            self.polled.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            std::task::Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from_static(b"0123456789")))))
+        }
+
+        fn size_hint(&self) -> http_body::SizeHint {
+            self.declared.map(http_body::SizeHint::with_exact).unwrap_or_default()
+        }
+    }
+
+    /// `discard` drains a body within the cap (the connection is pooled again) and never starts on one
+    /// that declares more.
+    #[test]
+    fn discard_drains_within_the_cap_and_refuses_a_longer_declared_length() {
+        let polled = |declared: Option<u64>, frames: usize, cap: usize| {
+            let polled = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let body = Counted { frames, declared, polled: polled.clone() };
+            let response = Response::from(http::Response::new(reqwest::Body::wrap(body)));
+            runtime().block_on(discard(response, cap)).unwrap();
+            polled.load(std::sync::atomic::Ordering::SeqCst)
+        };
+        assert_eq!(polled(Some(1 << 30), 5, 100), 0, "a declared length over the cap: not read at all");
+        assert_eq!(polled(Some(50), 5, 50), 5, "exactly the cap: drained");
+        assert_eq!(polled(Some(40), 4, 100), 4, "under the cap: drained");
+        assert_eq!(polled(None, 50, 100), 11, "undeclared: read until past the cap, then dropped");
+    }
+
     #[test]
     fn keeps_short_bodies_whole_and_cuts_long_ones_at_the_cap() {
         runtime().block_on(async {

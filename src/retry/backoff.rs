@@ -212,7 +212,10 @@ mod tests {
         let mean = waits.iter().sum::<Duration>() / 2000;
         // Uniform on [0, 1 s): mean 0.5 s with a standard error of 6.5 ms.
         assert!((Duration::from_millis(470)..Duration::from_millis(530)).contains(&mean), "{mean:?}");
-        assert!(waits.iter().any(|w| *w < Duration::from_millis(50)) && waits.iter().any(|w| *w > Duration::from_millis(950)));
+        assert!(
+            waits.iter().any(|w| *w < Duration::from_millis(50))
+                && waits.iter().any(|w| *w > Duration::from_millis(950))
+        );
     }
 
     #[test]
