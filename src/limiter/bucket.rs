@@ -217,6 +217,16 @@ mod tests {
         waiter.abort();
     }
 
+    /// After a cut the rate climbs linearly over the recovery time: halfway, halfway back.
+    #[test]
+    fn the_rate_climbs_linearly_from_the_cut_to_the_full_rate() {
+        let s = State { cut: Some((Duration::from_secs(10), 0.5)), ..State::default() };
+        let recovery = Duration::from_secs(8);
+        let at = |secs: u64| s.rate(Duration::from_secs(secs), recovery);
+        assert_eq!([at(10), at(12), at(14), at(18), at(60)], [0.5, 0.625, 0.75, 1.0, 1.0]);
+        assert_eq!(State::default().rate(Duration::from_secs(1), recovery), 1.0, "no cut: the full rate");
+    }
+
     #[test]
     fn the_rate_cut_recovers_even_with_a_period_of_duration_max() {
         let rule = Rule::new("limiter", "general", 2, Duration::MAX, 1).unwrap();
