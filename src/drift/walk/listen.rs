@@ -132,7 +132,7 @@ pub struct Listener<'c> {
 enum Frame<'c> {
     /// Followed entry by entry.
     Object {
-        parts: &'c [NodeId],
+        /// Its parts (`shape.parts`) and what they say of its properties.
         shape: ObjectShape<'c>,
         /// `required` names seen, one bit per name in part order, of how many.
         seen: u128,
@@ -319,17 +319,7 @@ impl<'c> Listener<'c> {
                                 }
                             };
                             let required = summary.required;
-                            Frame::Object {
-                                parts,
-                                shape,
-                                seen: 0,
-                                required,
-                                depth,
-                                next: None,
-                                order,
-                                position: 0,
-                                mark,
-                            }
+                            Frame::Object { shape, seen: 0, required, depth, next: None, order, position: 0, mark }
                         } else {
                             Frame::Record { builder: Builder::new(kind), then: Then::Entered { parts, depth, mark } }
                         }
@@ -362,10 +352,10 @@ impl<'c> Listener<'c> {
                 }
                 self.pop(mark);
             }
-            Some(Frame::Object { parts, seen, required, mark, .. }) if kind == OBJECT => {
+            Some(Frame::Object { shape, seen, required, mark, .. }) if kind == OBJECT => {
                 let all = u128::MAX.checked_shr(128 - required as u32).unwrap_or(0);
                 if seen != all {
-                    for (bit, (part, name)) in self.walker.required_names(parts).enumerate() {
+                    for (bit, (part, name)) in self.walker.required_names(shape.parts).enumerate() {
                         if seen & (1 << bit) == 0 {
                             self.walker.note(DriftKind::RequiredMissing, part, safe(name), None, None);
                         }
@@ -387,11 +377,11 @@ impl Events for Listener<'_> {
     fn scalar(&mut self, scalar: Scalar<'_>) {
         // The common case first: a declared property's scalar that can lead to no finding. Only the
         // budget is taken, as `enter` would (a `null` is judged by its parent, without entering).
-        if let Some(Frame::Object { next: next @ Some(Next::Declared { .. }), depth, .. }) = self.stack.last_mut() {
-            let Some(Next::Declared { quiet, .. }) = *next else { return };
-            let quiet = match scalar {
-                Scalar::Null => !self.required,
-                _ => quiet & scalar.type_bit() != 0,
+        if let Some(Frame::Object { next, depth, .. }) = self.stack.last_mut() {
+            let quiet = match (*next, scalar) {
+                (Some(Next::Declared { .. }), Scalar::Null) => !self.required,
+                (Some(Next::Declared { quiet, .. }), _) => quiet & scalar.type_bit() != 0,
+                _ => false,
             };
             if quiet {
                 *next = None;
@@ -444,12 +434,12 @@ impl Events for Listener<'_> {
         match self.stack.last_mut() {
             Some(Frame::Record { builder, .. }) => builder.key(key),
             Some(Frame::Skip { .. }) => {}
-            Some(Frame::Object { parts, shape, seen, next, order, position, .. }) if next.is_none() => {
+            Some(Frame::Object { shape, seen, next, order, position, .. }) if next.is_none() => {
                 let known = &mut self.orders[*order].1;
                 let (at, heard) = match known.get(*position) {
                     Some(heard) if *heard.key == *key => (*position, (heard.next, heard.required)),
                     _ => {
-                        let judged = judge(walker, parts, shape, key);
+                        let judged = judge(walker, shape, key);
                         // An object of the same schema nested in this one may have left fewer keys; a
                         // map's keys rarely repeat, and past the bound only the last slot is reused.
                         known.truncate((*position).min(MAX_REMEMBERED_KEYS - 1));
@@ -489,11 +479,11 @@ fn last_key(orders: &[(NodeId, Vec<Heard>)], (order, position): (usize, usize)) 
     orders.get(order).and_then(|(_, heard)| heard.get(position)).map_or("", |heard| &heard.key)
 }
 
-/// What the value after `key` is in an object of `parts`, and the key's bits among their `required`
+/// What the value after `key` is in an object of `shape`, and the key's bits among its parts' `required`
 /// names.
-fn judge(walker: &Walker<'_>, parts: &[NodeId], shape: &ObjectShape<'_>, key: &str) -> (Next, u128) {
+fn judge(walker: &Walker<'_>, shape: &ObjectShape<'_>, key: &str) -> (Next, u128) {
     let mut required = 0;
-    for (bit, (_, name)) in walker.required_names(parts).enumerate() {
+    for (bit, (_, name)) in walker.required_names(shape.parts).enumerate() {
         if name == key {
             required |= 1 << bit;
         }
