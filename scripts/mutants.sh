@@ -23,13 +23,16 @@ cd "$(dirname "$0")/.."
 command -v cargo-mutants >/dev/null || { echo "mutants: install it first: cargo install --locked cargo-mutants" >&2; exit 2; }
 export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}" # as scripts/test-all.sh
 
-# group | files (globs) | test targets
+# group | package | files (globs) | test targets | service the tests need
 GROUPS_TABLE='
-retry|src/retry/*.rs src/call/retry_loop.rs|--lib --test=fault_matrix --test=retry_limiter
-limiter|src/limiter/bucket.rs src/limiter/window.rs src/limiter/settings.rs|--lib --test=retry_limiter
-body|src/body.rs src/call.rs|--lib --test=security_body_limits --test=errors --test=fault_matrix --test=auth
-pagination|src/pagination.rs|--lib --test=pagination
-org|src/client/org.rs|--lib --test=org_alias --test=security_path_segments --test=security_org_env
+retry|invent-api|src/retry/backoff.rs src/retry/budget.rs src/retry/stop.rs|--lib|
+call|invent-api|src/call.rs src/call/retry_loop.rs src/retry/config.rs|--lib --test=fault_matrix --test=errors --test=security_redirects --test=tracing_spans --test=auth --test=security_body_limits --test=retry_limiter --test=subscribe_events|
+limiter|invent-api|src/limiter/bucket.rs src/limiter/window.rs src/limiter/settings.rs|--lib --test=retry_limiter --test=config_env|
+shared-limiter|invent-api|src/limiter/link.rs src/limiter/shared.rs|--lib --test=limiter_redis --test=security_shared_limits|redis
+body|invent-api|src/body.rs|--lib --test=security_body_limits --test=errors --test=fault_matrix --test=auth|
+pagination|invent-api|src/pagination.rs|--lib --test=pagination|
+org|invent-api|src/client/org.rs|--lib --test=org_alias --test=security_path_segments --test=security_org_env|
+rewrite|invent-spec|invent-spec/src/rewrite/*.rs invent-spec/src/rewrite.rs|--lib --test=constructors_hidden --test=generated_fixtures|
 '
 
 wanted=()
@@ -43,7 +46,7 @@ done
 
 status=0
 ran=()
-while IFS='|' read -r group files targets; do
+while IFS='|' read -r group package files targets service; do
   [ -n "$group" ] || continue
   if [ ${#wanted[@]} -gt 0 ] && [[ ! " ${wanted[*]} " == *" $group "* ]]; then
     continue
@@ -51,10 +54,20 @@ while IFS='|' read -r group files targets; do
   args=()
   for f in $files; do args+=(-f "$f"); done
   for t in $targets; do args+=("-C=$t"); done
-  echo "== mutants: $group ($files; tests: $targets)"
+  features=()
+  [ "$package" = invent-api ] && features=(--all-features)
+  # The Redis tests are `#[ignore]`d unless asked for; they read the server's URL from the environment.
+  test_binary_args=()
+  if [ "$service" = redis ]; then
+    INVENT_TEST_REDIS_URL="$(scripts/redis.sh start)"
+    export INVENT_TEST_REDIS_URL
+    test_binary_args=(-- --include-ignored)
+  fi
+  echo "== mutants: $group ($package: $files; tests: $targets${service:+; with $service})"
   group_status=0
-  cargo mutants --in-place --package invent-api --all-features "${args[@]}" --timeout-multiplier 3 \
-    --output "mutants.out/$group" "${passthrough[@]}" || group_status=$?
+  cargo mutants --in-place --package "$package" "${features[@]}" "${args[@]}" --timeout-multiplier 3 \
+    --output "mutants.out/$group" "${passthrough[@]}" -- "${test_binary_args[@]}" || group_status=$?
+  if [ "$service" = redis ]; then scripts/redis.sh stop; fi
   # cargo-mutants exits 2 when a mutant is missed, 3 on timeouts: the table says which; 1 and 4 are its errors.
   case "$group_status" in
     0 | 2 | 3) [ "$group_status" -gt "$status" ] && status=$group_status ;;

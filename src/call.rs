@@ -563,4 +563,16 @@ mod tests {
             assert!(request.to_ascii_lowercase().contains("authorization: bearer test-key"), "{request}");
         }
     }
+
+    /// RFC 6455 wants a fresh random `Sec-WebSocket-Key` per handshake: two nonces never repeat (a
+    /// collision of 128 random bits does not happen), and neither is a fixed pattern.
+    #[test]
+    fn websocket_nonces_are_fresh_random_bytes() {
+        let nonces: Vec<[u8; 16]> = (0..64).map(|_| websocket_nonce()).collect();
+        let distinct: std::collections::HashSet<_> = nonces.iter().collect();
+        assert_eq!(distinct.len(), nonces.len(), "a nonce repeated");
+        let ones: u32 = nonces.iter().flatten().map(|b| b.count_ones()).sum();
+        // 8,192 bits, 4,096 set on average with a standard deviation of 45: the range is ±6.5 of them.
+        assert!((3_800..=4_400).contains(&ones), "{ones} of 8,192 bits set");
+    }
 }

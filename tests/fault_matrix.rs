@@ -363,6 +363,33 @@ async fn s27_retry_after_ms_u64_max_is_read_exactly() {
     assert_eq!(note(&error), "server asked to wait 18446744073709551.615s, above the 60s cap");
 }
 
+/// The cap is inclusive: a `Retry-After` of exactly `max_server_wait` is waited out and retried.
+#[tokio::test(start_paused = true)]
+async fn s56_a_wait_of_exactly_the_cap_is_honoured() {
+    let server = FaultServer::sequence(vec![Reply::status(429).header("retry-after", "2"), Reply::ok()]).await;
+    let retry = retry_config().max_server_wait(Duration::from_secs(2));
+    let client = builder(&server).retry(retry).build().unwrap();
+    let started = Instant::now();
+    assert_eq!(get(&client).await.unwrap(), 200);
+    assert_eq!(server.requests(), 2);
+    assert!(started.elapsed() >= Duration::from_secs(2), "{:?}", started.elapsed());
+}
+
+/// When the limiter's next slot is beyond `max_server_wait` and the deadline is further still, the
+/// error names the cap, not the deadline.
+#[tokio::test(start_paused = true)]
+async fn s57_a_slot_beyond_the_cap_but_before_the_deadline_names_the_cap() {
+    let server = FaultServer::always(Reply::ok()).await;
+    let limiter = invent_api::LimiterConfig::new(1, Duration::from_secs(120));
+    let client = builder(&server).limiter(Some(limiter)).deadline(Some(Duration::from_secs(600))).build().unwrap();
+    assert_eq!(get(&client).await.unwrap(), 200);
+    let error = get(&client).await.unwrap_err();
+    assert_eq!(error.attempts(), 0);
+    assert!(note(&error).starts_with("client-side rate limit: the next request slot is in "), "{error}");
+    assert!(note(&error).ends_with("above the 60s cap"), "{error}");
+    assert_eq!(server.requests(), 1);
+}
+
 #[tokio::test(start_paused = true)]
 async fn s28_huge_retry_after_on_a_create_with_the_assistant_bucket_on() {
     // The panic: "overflow when adding duration to instant".
@@ -769,6 +796,24 @@ async fn s52_a_retry_the_limiter_does_not_send_is_refunded() {
     assert_eq!(second.attempts(), 2);
     assert_eq!(note(&second), "retry budget exhausted");
     assert_eq!(server.requests(), 3);
+}
+
+/// The decision table's budget column: a dropped connection costs a retry 5 tokens, a timeout after
+/// sending 10, so 10 tokens buy two retries after drops and one after timeouts.
+#[tokio::test(start_paused = true)]
+async fn s55_a_dropped_connection_costs_half_a_timeout() {
+    let dropping = FaultServer::always(Reply::Reset).await;
+    let error = budget_client(&dropping, 10).raw(Method::GET, PATH).send().await.unwrap_err();
+    assert!(note(&error).contains("budget exhausted"), "{error}");
+    assert_eq!(error.attempts(), 3, "two retries at 5 tokens each");
+    assert_eq!(dropping.requests(), 3);
+
+    let stalling = FaultServer::always(Reply::ok().after(Duration::from_secs(30))).await;
+    let client = budget_client(&stalling, 10).with_timeouts(Duration::from_secs(2), Some(Duration::from_secs(60)));
+    let error = client.raw(Method::GET, PATH).send().await.unwrap_err();
+    assert!(error.is_timeout() && note(&error).contains("budget exhausted"), "{error}");
+    assert_eq!(error.attempts(), 2, "one retry at 10 tokens");
+    assert_eq!(stalling.requests(), 2);
 }
 
 // ---- backoff is shown to wait (item 7) ----------------------------------------------------------

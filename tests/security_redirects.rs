@@ -157,6 +157,22 @@ async fn a_foreign_answer_is_not_retried() {
     assert_eq!((origin.count(), foreign.count()), (1, 1));
 }
 
+/// A supplied client that gives up on a redirect loop on Invent's own origin: the call fails with that
+/// error and is not retried (another attempt would loop the same way), whatever the method.
+#[tokio::test]
+async fn a_redirect_loop_is_not_retried() {
+    let origin = loopback::start(|seen| Reply::redirect(307, seen.path())).await;
+    let follows = reqwest::Client::builder().redirect(reqwest::redirect::Policy::limited(3)).build().unwrap();
+    let fast = RetryConfig::default().base_delay(Duration::from_millis(1)).max_delay(Duration::from_millis(1));
+    let client = builder(&origin.url).retry(fast).max_retries(2).http_client(follows).build().unwrap();
+    let result = client.get_assistant().assistant_id("ast_1").send().await;
+    match result {
+        Err(Error::Transport { ref source, attempts: 1, .. }) if source.is_redirect() => {}
+        other => panic!("expected one attempt ending in a redirect error, got {other:?}"),
+    }
+    assert_eq!(origin.count(), 4, "the first request and the three redirects the client follows");
+}
+
 /// The event socket: the socket client the crate builds follows no redirect (a `307` is a fatal
 /// refusal, the other origin sees nothing), and a supplied one that follows it does not get a socket
 /// from the other origin.

@@ -432,6 +432,8 @@ mod tests {
         assert_eq!(r.url(), &url());
         assert_eq!(r.headers()["retry-after"], "2");
         assert_eq!(backoff::server_wait(r.headers(), SystemTime::now()), Some(Duration::from_millis(1500)));
+        // A whole number of seconds is not rounded up.
+        assert_eq!(local_429(Duration::from_secs(2), &stop, &url()).headers()["retry-after"], "2");
         let r = local_429(Duration::MAX, &stop, &url());
         assert_eq!(r.headers()["retry-after"], u64::MAX.to_string().as_str());
         assert_eq!(backoff::server_wait(r.headers(), SystemTime::now()), Some(Duration::MAX));
@@ -564,8 +566,12 @@ mod tests {
         #[test]
         fn local_429_round_trips_any_wait(wait in any_duration()) {
             let stop = RetryStop::ClientRateLimited { wait, limit: WaitLimit::Cap(Duration::ZERO) };
-            let read = backoff::server_wait(local_429(wait, &stop, &url()).headers(), SystemTime::now()).unwrap();
+            let response = local_429(wait, &stop, &url());
+            let read = backoff::server_wait(response.headers(), SystemTime::now()).unwrap();
             prop_assert!(read >= wait && read <= wait.saturating_add(Duration::from_millis(1)));
+            // `Retry-After` alone: the fewest whole seconds that are not shorter than the wait.
+            let whole_secs = u64::try_from(wait.as_nanos().div_ceil(1_000_000_000)).unwrap_or(u64::MAX);
+            prop_assert_eq!(response.headers()["retry-after"].to_str().unwrap(), whole_secs.to_string());
         }
     }
 }
