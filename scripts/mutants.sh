@@ -26,7 +26,7 @@ export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}" # 
 # group | package | files (globs) | test targets | service the tests need
 GROUPS_TABLE='
 retry|invent-api|src/retry/backoff.rs src/retry/budget.rs src/retry/stop.rs|--lib|
-call|invent-api|src/call.rs src/call/retry_loop.rs src/retry/config.rs|--lib --test=fault_matrix --test=errors --test=security_redirects --test=tracing_spans --test=auth --test=security_body_limits --test=retry_limiter --test=subscribe_events|
+call|invent-api|src/call.rs src/call/retry_loop.rs src/retry/config.rs|--lib --test=fault_matrix --test=errors --test=security_redirects --test=tracing_spans --test=auth --test=security_body_limits --test=retry_limiter --test=subscribe_events --test=drift_capture|
 limiter|invent-api|src/limiter/bucket.rs src/limiter/window.rs src/limiter/settings.rs|--lib --test=retry_limiter --test=config_env|
 shared-limiter|invent-api|src/limiter/link.rs src/limiter/shared.rs|--lib --test=limiter_redis --test=security_shared_limits|redis
 body|invent-api|src/body.rs|--lib --test=security_body_limits --test=errors --test=fault_matrix --test=auth|
