@@ -564,6 +564,37 @@ mod tests {
         }
     }
 
+    /// A success whose body is not read (the `Empty` and `Stream` decoders) still reaches the drift
+    /// capture with its status: an undeclared one is a finding. (The vendored spec names neither
+    /// decoder, so the operation here is a real one decoded the bodiless way.)
+    #[cfg(feature = "drift")]
+    #[tokio::test]
+    async fn unread_successes_are_checked_by_status() {
+        let (url, _) = scripted(vec![203, 203]).await;
+        let client = Client::builder()
+            .api_key("test-key")
+            .base_url(&url)
+            .limiter(None)
+            .max_retries(0)
+            .drift(crate::drift::DriftConfig::all())
+            .build()
+            .unwrap();
+        let op = OperationSpec {
+            id: "get_assistant",
+            method: reqwest::Method::GET,
+            template: "/orgs/{org_id}/assistants/{assistant_id}",
+            org_scoped: true,
+            quota: crate::Quota::Shared,
+        };
+        let request = || Ok(client.client.get(format!("{url}/orgs/c/assistants/ast_1")).build().unwrap());
+        execute::<Empty>(&client, &op, request).await.unwrap();
+        execute::<Stream>(&client, &op, request).await.unwrap();
+        let report = client.drift_report();
+        assert_eq!(report.checked, 2);
+        let statuses: Vec<_> = report.findings.iter().map(|f| (f.kind, f.operation.as_str(), f.status)).collect();
+        assert_eq!(statuses, [(crate::drift::DriftKind::StatusUndeclared, "get_assistant", 203)], "{report:?}");
+    }
+
     /// RFC 6455 wants a fresh random `Sec-WebSocket-Key` per handshake: two nonces never repeat (a
     /// collision of 128 random bits does not happen), and neither is a fixed pattern.
     #[test]

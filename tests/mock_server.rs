@@ -389,3 +389,18 @@ async fn a_message_to_an_unknown_chat_or_message_is_a_404() {
     let err = client.get_chat_message().chat_id(&chat).message_id("msg_missing").send().await.expect_err("no message");
     assert!(err.is_not_found());
 }
+
+/// The generated WebSocket operations (`watch_org_chats`, `watch_org_inbox`) end in the mock's `101`
+/// as an upgraded connection; a refused upgrade is the server's error (status and body), not a
+/// decode failure.
+#[tokio::test]
+async fn generated_socket_operations_upgrade_or_return_the_refusal() {
+    let mock = MockInvent::start().await;
+    let upgraded = mock.client().watch_org_chats().send().await.expect("upgraded");
+    assert_eq!(upgraded.status().as_u16(), 101);
+    let wrong_key = mock.client_builder().api_key("sk_wrong").build().expect("client");
+    match wrong_key.watch_org_inbox().send().await {
+        Err(invent_api::Error::Api(e)) => assert_eq!(e.status.as_u16(), 401),
+        other => panic!("expected the mock's 401, got {:?}", other.map(|r| r.status())),
+    }
+}
