@@ -591,8 +591,8 @@ mod tests {
         execute::<Stream>(&client, &op, request).await.unwrap();
         let report = client.drift_report();
         assert_eq!(report.checked, 2);
-        let statuses: Vec<_> = report.findings.iter().map(|f| (f.kind, f.operation.as_str(), f.status)).collect();
-        assert_eq!(statuses, [(crate::drift::DriftKind::StatusUndeclared, "get_assistant", 203)], "{report:?}");
+        let found: Vec<_> = report.findings.iter().map(|f| (f.kind, f.operation.as_str(), f.status, f.count)).collect();
+        assert_eq!(found, [(crate::drift::DriftKind::StatusUndeclared, "getAssistant", 203, 2)], "{report:?}");
     }
 
     /// RFC 6455 wants a fresh random `Sec-WebSocket-Key` per handshake: two nonces never repeat (a
