@@ -7,13 +7,16 @@
 #   scripts/mutants.sh retry org          # only these groups
 #   scripts/mutants.sh --shard 0/4 retry  # other cargo-mutants options pass through (as --name=value)
 #
-# Each group is files + the test targets that cover them, passed to cargo as `-C` so that both the
-# build and the test phase are limited to those targets: a mutant then costs an incremental build of
-# the library and those targets, about 12 s with `--lib` alone and 25 s with five integration targets
-# on 2 cores (measured 2026-12-07; 88 lib-only mutants took 22 minutes, 47 with five targets about 20).
-# Run it where the workspace is already built with the test command's settings (a clone that ran
-# scripts/test-all.sh), so the baseline build is incremental too: mutants are applied in place there
-# (`--in-place`), never in a checkout you are editing.
+# Each group is a package, files and the test targets that cover them, passed to cargo as `-C` so that
+# both the build and the test phase are limited to those targets: a mutant then costs an incremental
+# build of the library and those targets (measured 2026-12-07 on 2 cores: ~5 s for `rewrite`, ~12 s with
+# `--lib` alone, 20-45 s with ten integration targets; `call`, 129 mutants, 50 minutes while another run
+# shared the cores). Run it where the workspace is already built with the test command's settings (a
+# clone that ran scripts/test-all.sh), so the baseline build is incremental too: mutants are applied in
+# place there (`--in-place`), never in a checkout you are editing. `--iterate` (passed through) re-tests
+# only what the previous run of a group missed or timed out; the table then counts only those (cargo-mutants
+# lists the earlier catches and unviable mutants together, in previously_caught.txt). docs/MUTATION.md
+# has the last measurement.
 #
 # Writes mutants.out/<group>/ (cargo-mutants' logs: caught.txt, missed.txt, unviable.txt, timeout.txt)
 # and prints one table row per file and one per group: mutants, caught, missed, unviable, timeouts,

@@ -117,6 +117,30 @@ mod tests {
         assert!(text.contains(r#"header_map . append ("x-trace""#), "{text}");
     }
 
+    /// Only progenitor's exact `header_map.append("name", value.to_string().try_into()?)` is a cookie
+    /// site; a lookalike is left as it is (and the cookie then fails as not found).
+    #[test]
+    fn only_progenitors_exact_append_is_a_cookie_site() {
+        let site =
+            |expr: syn::Expr| header_append(&expr).map(|(name, value)| (name, value.to_token_stream().to_string()));
+        assert_eq!(
+            site(syn::parse_quote!(header_map.append("theme", value.to_string().try_into()?))),
+            Some(("theme".to_string(), "value".to_string()))
+        );
+        let lookalikes: [syn::Expr; 6] = [
+            syn::parse_quote!(header_map.insert("theme", value.to_string().try_into()?)),
+            syn::parse_quote!(other_map.append("theme", value.to_string().try_into()?)),
+            syn::parse_quote!(header_map.append("theme", value.to_string().try_into()?, extra)),
+            syn::parse_quote!(header_map.append("theme", value.to_str().try_into()?)),
+            syn::parse_quote!(header_map.append("theme", value.to_string().into()?)),
+            syn::parse_quote!(header_map.append("theme", value.to_string(1).try_into()?)),
+        ];
+        for expr in lookalikes {
+            let text = expr.to_token_stream().to_string();
+            assert_eq!(site(expr), None, "{text}");
+        }
+    }
+
     #[test]
     fn a_cookie_not_found_in_progenitors_shape_fails_naming_the_rule() {
         let mut f = send();

@@ -185,6 +185,16 @@ mod tests {
                 quote!(let again = encode_path(&memory_id);),
                 "/chats/{chat_id}",
             ),
+            // An `encode_path` inside another macro, where only its tokens show it.
+            (
+                quote!(format!("{}/chats/{}", client.baseurl, encode_path(&chat_id))),
+                quote!(let again = vec![encode_path(&memory_id)];),
+                "/chats/{chat_id}",
+            ),
+            // A parameter through a function that is not `encode_path`.
+            (quote!(format!("{}/chats/{}", client.baseurl, escape(&chat_id))), quote!(), "/chats/{chat_id}"),
+            // Another field of the client than its base URL.
+            (quote!(format!("{}/chats/{}", client.other, encode_path(&chat_id))), quote!(), "/chats/{chat_id}"),
             // No URL at all.
             (quote!(String::new()), quote!(), "/chats"),
         ];

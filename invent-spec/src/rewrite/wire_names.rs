@@ -121,6 +121,33 @@ mod tests {
         assert!(text.contains(r#"QueryParam :: new ("q" , & q)"#), "{text}");
     }
 
+    /// Only progenitor's own calls are renamed: a lookalike (another method, receiver, argument count,
+    /// constructor or type) keeps the name it has.
+    #[test]
+    fn lookalike_calls_keep_their_names() {
+        let mut f: syn::ImplItemFn = syn::parse_quote! {
+            pub async fn send(self) -> Result<(), ()> {
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map.append("id_header", id_header.to_string().try_into()?);
+                header_map.insert("id_header", other);
+                other_map.append("id_header", other);
+                header_map.append("id_header", other, extra);
+                let request = client
+                    .client
+                    .get(url)
+                    .query(&progenitor_client::QueryParam::new("id_query", &id_query))
+                    .query(&progenitor_client::QueryParam::with("id_query", &id_query))
+                    .query(&crate::query::Other::new("id_query", &id_query))
+                    .build()?;
+            }
+        };
+        apply(&mut f, &op(&[("id_query", "id"), ("id_header", "id")])).unwrap();
+        let text = f.to_token_stream().to_string();
+        assert_eq!(text.matches(r#""id""#).count(), 2, "{text}");
+        assert_eq!(text.matches(r#""id_header""#).count(), 3, "{text}");
+        assert_eq!(text.matches(r#""id_query""#).count(), 2, "{text}");
+    }
+
     #[test]
     fn a_renamed_parameter_not_sent_fails_naming_the_rule() {
         let mut f = send();
