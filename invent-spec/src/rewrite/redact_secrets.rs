@@ -198,7 +198,15 @@ fn enum_debug(e: &syn::ItemEnum) -> TokenStream {
         let label = variant.unraw().to_string();
         match &v.fields {
             syn::Fields::Named(named) => {
-                let bindings = named.named.iter().map(|f| &f.ident);
+                // A redacted field's value is not printed: bound as `_`, or the generated code warns.
+                let bindings = named.named.iter().map(|f| {
+                    let ident = &f.ident;
+                    if is_secret(f) && !is_option(&f.ty) {
+                        quote!(#ident: _)
+                    } else {
+                        quote!(#ident)
+                    }
+                });
                 let calls = named.named.iter().map(|f| {
                     let ident = &f.ident;
                     field_call(f, quote!(#ident))
@@ -292,13 +300,16 @@ mod tests {
                 pub struct Login { password: ::std::result::Result<String, String>, user: ::std::result::Result<String, String> }
             }
             #[derive(Debug, Clone)]
-            pub enum Credential { Token { access_token: String, kind: String }, Other(String), None }
+            pub enum Credential { Token { access_token: String, kind: String }, Session { refresh_token: Option<String> }, Other(String), None }
         "#)
         .unwrap();
-        assert_eq!(n, 2, "{out}");
+        assert_eq!(n, 3, "{out}");
         let compact = out.replace(' ', "");
         assert!(compact.contains(r#".field("password",&format_args!("<redacted>"))"#), "{out}");
-        assert!(compact.contains(r#"Self::Token{access_token,kind}=>f.debug_struct("Token").field("access_token",&format_args!("<redacted>")).field("kind",kind).finish()"#), "{out}");
+        // The redacted value is bound as `_` (it is not printed, and an unused binding warns).
+        assert!(compact.contains(r#"Self::Token{access_token:_,kind}=>f.debug_struct("Token").field("access_token",&format_args!("<redacted>")).field("kind",kind).finish()"#), "{out}");
+        // An optional one prints whether it is there, so it stays bound.
+        assert!(compact.contains(r#"Self::Session{refresh_token}=>f.debug_struct("Session").field("refresh_token",&(refresh_token).as_ref().map(|_|format_args!("<redacted>"))).finish()"#), "{out}");
         assert!(compact.contains(r#"Self::Other(field_0)=>f.debug_tuple("Other").field(field_0).finish()"#), "{out}");
     }
 
