@@ -429,6 +429,9 @@ mod tests {
             LimiterConfig::default().shared_redis(SharedRedis::new("redis://user:hunter2@127.0.0.1:6379/0", "org_1"));
         let shown = format!("{config:?}");
         assert!(!shown.contains("hunter2") && shown.contains("<redacted>") && shown.contains("org_1"), "{shown}");
+        let shared = SharedRedis::new("redis://user:hunter2@127.0.0.1:6379/0", "org_1");
+        assert_eq!(shared.to_string(), format!("{} (prefix org_1)", shared.url_redacted()));
+        assert!(!shared.to_string().contains("hunter2"), "{shared}");
     }
 
     #[cfg(feature = "redis")]
@@ -451,6 +454,9 @@ mod tests {
     #[test]
     fn namespaces_separate_base_urls_and_orgs_and_ignore_spelling() {
         let a = namespace("https://api.useinvent.com", "c");
+        // FNV-1a (64 bits) of "https://api.useinvent.com\nc", as any implementation of it computes: the
+        // prefix must not change between versions of the crate, which may share one Redis.
+        assert_eq!(a, "9d63aa5061c6f05b");
         assert_eq!(a.len(), 16);
         assert!(a.bytes().all(|b| b.is_ascii_hexdigit()), "{a}");
         assert_eq!(a, namespace("HTTPS://API.useinvent.com:443/", "c"), "one origin, spelt two ways");
