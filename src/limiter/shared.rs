@@ -205,6 +205,7 @@ mod reply_checks {
         assert!(!admission(false, 1000, 0).plausible(limit, day), "refused within the limit");
         assert!(!admission(false, 10, 0).plausible(None, day), "refused without a limit");
         assert!(admission(true, 3_600_000, 0).plausible(None, day));
+        assert!(admission(true, 86_400_000, 86_400_000).plausible(None, day), "a wait and a pause of exactly a day");
         assert!(!admission(true, 86_400_001, 0).plausible(None, day), "a wait longer than any bucket's");
         assert!(!admission(false, 2000, 86_400_001).plausible(limit, day), "a pause longer than any bucket's");
     }
@@ -214,7 +215,7 @@ mod reply_checks {
         let rule = Rule::new("limiter", "general", 1, Duration::from_secs(30 * 3600), 1).unwrap();
         assert_eq!(longest_reply(&rule), rule.window * 2);
         let rule = Rule::new("limiter", "general", 500, Duration::from_secs(60), 10).unwrap();
-        assert_eq!(longest_reply(&rule), LONGEST_REPLY);
+        assert_eq!(longest_reply(&rule), Duration::from_secs(24 * 3600), "a day");
         let rule = Rule::new("limiter", "general", 1, Duration::MAX, 1).unwrap();
         assert_eq!(longest_reply(&rule), Duration::MAX, "a period of `never` saturates");
     }
