@@ -177,6 +177,8 @@ async fn replies_the_script_cannot_give_are_not_obeyed() {
         ([0, decades, decades, 0], "a pause of decades"),
         ([7, 0, 0, 0], "not a yes or no"),
         ([1, -5, 0, 0], "a negative wait"),
+        ([2, 10_000_000, 0, 0], "neither yes nor no, with a wait a refusal could have"),
+        ([0, 10_000_000, 0, -1], "a refusal a script could give, at a negative time"),
     ] {
         let (url, scripts) = fake_redis(reply).await;
         let limiter = LimiterConfig::default().shared_redis(SharedRedis::new(url, "hostile"));
